@@ -1,0 +1,353 @@
+"""Synthetic, deterministic demo data: a program, its staff and realistic cases.
+
+Every case is generated from its index alone (``random.Random(f"{seed}:{index}")``), so running the
+seed twice, or growing the data set later, gives the same cases. Nothing here is real: names are
+drawn from lists, emails use example.org, phone numbers the 555-01xx fiction range.
+"""
+
+import random
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from .models import Case, Membership, Party, Person, Program, ReferralSource
+from .services import case_numbers_reserve
+
+DEMO_PROGRAM_SLUG = "riverbend"
+
+FIRST_NAMES = """
+    Aaliyah Adrian Amara Andre Ana Ben Bianca Caleb Camila Carlos Chloe Darius Deja Diego Elena Eli Emma
+    Farah Gabriel Grace Hana Hector Imani Isaac Jada Jamal Jasmine Jonah Kai Keisha Leo Lucia Malik Maya
+    Mei Miguel Nadia Noah Omar Priya Rosa Ryan Samir Sofia Tariq Tessa Theo Valeria Wei Yusuf Zoe
+""".split()
+LAST_NAMES = """
+    Abbott Alvarez Bennett Brooks Castillo Chen Cole Diaz Edwards Fischer Flores Garcia Greene Hassan
+    Hughes Ibrahim Jackson Kim Kowalski Lee Lopez Martin Mendoza Moreno Murphy Nguyen Novak Okafor Ortiz
+    Patel Petrov Price Ramirez Reyes Robinson Sanders Santos Schmidt Singh Sullivan Tanaka Thompson
+    Turner Vasquez Walker Washington Williams Yilmaz Young Zhang
+""".split()
+ORGANISATIONS = [
+    "Corner Fresh Market",
+    "Eastside Hardware",
+    "Lincoln High School",
+    "Riverbend Transit Authority",
+    "Maple Street Pharmacy",
+    "Sunrise Laundromat",
+    "Harbor View Apartments",
+    "Golden Dragon Restaurant",
+    "Westfield Community Center",
+    "Pine Ridge Elementary",
+    "QuickStop Gas & Go",
+    "Bluebird Books",
+]
+LANGUAGES = ["English"] * 14 + ["Spanish"] * 4 + ["Vietnamese", "Arabic", "Somali", "Mandarin"]
+STREETS = [
+    "Oak Ave",
+    "Maple St",
+    "River Rd",
+    "Cedar Ln",
+    "Elm St",
+    "Hillcrest Dr",
+    "Lakeview Blvd",
+    "Birch Ct",
+]
+
+OFFENSES = {
+    Case.OffenseCategory.PROPERTY: [
+        "Broke the rear window of the victim's car and took a backpack from the back seat.",
+        "Spray-painted tags across the front wall and shutters of the business overnight.",
+        "Took merchandise worth about $180 from the shelves and left without paying.",
+        "Damaged the fence and mailbox while riding a bike through the yard after an argument.",
+        "Entered the garden shed without permission and took two power tools.",
+    ],
+    Case.OffenseCategory.MINOR_ASSAULT: [
+        "Pushed the victim to the ground during an argument at the bus stop; bruised wrist.",
+        "Fight after a basketball game; the victim was punched once and needed ice and rest.",
+        "Threw a drink at the victim and shoved them in the school hallway.",
+    ],
+    Case.OffenseCategory.VIOLENT: [
+        "Robbed the victim of a phone by threatening them on the walk home from work.",
+        "Assault causing a broken nose outside a late-night diner.",
+    ],
+    Case.OffenseCategory.OTHER: [
+        "Repeated harassing messages to a former friend over several weeks.",
+        "Set off fireworks in the apartment stairwell, frightening residents and damaging the ceiling.",
+    ],
+}
+OFFENSE_WEIGHTS = [
+    (Case.OffenseCategory.PROPERTY, 60),
+    (Case.OffenseCategory.MINOR_ASSAULT, 25),
+    (Case.OffenseCategory.VIOLENT, 5),
+    (Case.OffenseCategory.OTHER, 10),
+]
+SOURCES = [
+    ("Riverbend County Probation", ReferralSource.Kind.PROBATION, 29),
+    ("Juvenile Court, Judge Halvorsen", ReferralSource.Kind.COURT, 23),
+    ("District Attorney's Office", ReferralSource.Kind.PROSECUTOR, 15),
+    ("Youth Diversion Program", ReferralSource.Kind.JUVENILE_DIVERSION, 13),
+    ("Riverbend Police Department", ReferralSource.Kind.POLICE, 10),
+    ("Public Defender's Office", ReferralSource.Kind.DEFENCE, 7),
+    ("Victim Services Network", ReferralSource.Kind.VICTIM_ADVOCATE, 3),
+]
+CLOSED_OUTCOMES = [
+    (Case.Outcome.COMPLETED, 45),
+    (Case.Outcome.RETURNED, 6),
+    (Case.Outcome.NO_AGREEMENT, 3),
+    (Case.Outcome.DECLINED, 22),
+    (Case.Outcome.UNSUITABLE, 7),
+    (Case.Outcome.UNREACHABLE, 10),
+    (Case.Outcome.CANCELLED, 2),
+    (Case.Outcome.WITHDRAWN, 5),
+]
+# How many days after referral a case typically sits in each stage (drives the referral dates).
+STAGE_AGE_DAYS = {
+    Case.Stage.REFERRED: (0, 6),
+    Case.Stage.SCREENING: (3, 20),
+    Case.Stage.PREPARATION: (12, 30),
+    Case.Stage.JOINT_SESSION: (20, 40),
+    Case.Stage.AGREEMENT: (25, 45),
+    Case.Stage.FOLLOW_UP: (40, 200),
+    Case.Stage.CLOSED: (60, 5 * 365),
+}
+# A small demo shows every stage; a large data set is mostly history.
+SMALL_STAGE_CYCLE = [
+    Case.Stage.REFERRED,
+    Case.Stage.SCREENING,
+    Case.Stage.PREPARATION,
+    Case.Stage.JOINT_SESSION,
+    Case.Stage.FOLLOW_UP,
+    Case.Stage.CLOSED,
+    Case.Stage.AGREEMENT,
+    Case.Stage.SCREENING,
+    Case.Stage.CLOSED,
+    Case.Stage.FOLLOW_UP,
+]
+LARGE_STAGE_WEIGHTS = [
+    (Case.Stage.REFERRED, 3),
+    (Case.Stage.SCREENING, 5),
+    (Case.Stage.PREPARATION, 4),
+    (Case.Stage.JOINT_SESSION, 3),
+    (Case.Stage.AGREEMENT, 2),
+    (Case.Stage.FOLLOW_UP, 8),
+    (Case.Stage.CLOSED, 75),
+]
+SMALL_DATA_SET = 200
+
+STAFF = [
+    # username, first, last, role (None = admin)
+    ("admin", "Alex", "Morgan", None),
+    ("coordinator", "Dana", "Rivera", Membership.Role.COORDINATOR),
+    ("mediator", "Grace", "Okafor", Membership.Role.MEDIATOR),
+    ("mediator2", "Erik", "Lindqvist", Membership.Role.MEDIATOR),
+    ("mediator3", "Linh", "Nguyen", Membership.Role.MEDIATOR),
+]
+
+
+@dataclass
+class SeedResult:
+    program: Program
+    logins: list[tuple[str, str, str]]  # username, password, role label
+    created_cases: int
+    total_cases: int
+
+
+def _weighted(rng: random.Random, pairs):
+    values, weights = zip(*pairs, strict=True)
+    return rng.choices(values, weights=weights)[0]
+
+
+def _phone(rng: random.Random) -> str:
+    return f"(555) 01{rng.randint(0, 99):02d}-{rng.randint(1000, 9999)}"
+
+
+def ensure_program_and_staff(*, password: str) -> tuple[Program, list[tuple[str, str, str]]]:
+    """Create (or find) the demo program, its referral sources and its staff. Safe to run twice."""
+    User = get_user_model()
+    program, _ = Program.objects.get_or_create(
+        slug=DEMO_PROGRAM_SLUG,
+        defaults={
+            "name": "Riverbend County Victim-Offender Mediation Program",
+            "address": "210 Court Street, Suite 4\nRiverbend, MN 55000",
+            "phone": "(555) 0100-2000",
+            "email": "vom@riverbend.example.org",
+        },
+    )
+    for name, kind, _weight in SOURCES:
+        ReferralSource.objects.get_or_create(
+            program=program,
+            name=name,
+            defaults={"kind": kind, "contact_email": f"{kind}@riverbend.example.org"},
+        )
+    logins = []
+    for username, first, last, role in STAFF:
+        user, created = User.objects.get_or_create(
+            username=username,
+            defaults={
+                "first_name": first,
+                "last_name": last,
+                "email": f"{username}@riverbend.example.org",
+                "is_staff": role is None,
+                "is_superuser": role is None,
+            },
+        )
+        if created:
+            user.set_password(password)
+            user.save(update_fields=["password"])
+        if role:
+            Membership.objects.get_or_create(user=user, program=program, role=role)
+        logins.append((username, password, role.label if role else "Admin"))
+    return program, logins
+
+
+def _stage_for(index: int, total: int, rng: random.Random) -> str:
+    if total <= SMALL_DATA_SET:
+        return SMALL_STAGE_CYCLE[index % len(SMALL_STAGE_CYCLE)]
+    return _weighted(rng, LARGE_STAGE_WEIGHTS)
+
+
+def _build_case(index: int, total: int, seed: int, today: date, program, sources, mediators):
+    """Everything about case ``index``: the Case (unsaved) and its parties as plain tuples."""
+    rng = random.Random(f"{seed}:{index}")
+    stage = _stage_for(index, total, rng)
+    low, high = STAGE_AGE_DAYS[stage]
+    referral_date = today - timedelta(days=rng.randint(low, high))
+    incident_date = referral_date - timedelta(days=rng.randint(7, 90))
+    category = _weighted(rng, OFFENSE_WEIGHTS)
+    source = _weighted(rng, [(sources[name], weight) for name, _kind, weight in SOURCES])
+    juvenile = rng.random() < 0.55
+    court_ordered = (
+        source.kind in {ReferralSource.Kind.COURT, ReferralSource.Kind.PROBATION} and rng.random() < 0.6
+    )
+    outcome = _weighted(rng, CLOSED_OUTCOMES) if stage == Case.Stage.CLOSED else ""
+    lead = co = None
+    if stage != Case.Stage.REFERRED:
+        lead, co = rng.sample(mediators, 2)
+        if rng.random() < 0.3:
+            co = None
+    stage_changed = datetime.combine(
+        referral_date + timedelta(days=min(low, (today - referral_date).days)), time(hour=rng.randint(9, 17))
+    )
+    stage_changed = timezone.make_aware(stage_changed, timezone.get_default_timezone())
+    case = Case(
+        program=program,
+        referral_source=source,
+        referral_date=referral_date,
+        referral_type=(
+            Case.ReferralType.DIVERSION
+            if source.kind in {ReferralSource.Kind.POLICE, ReferralSource.Kind.JUVENILE_DIVERSION}
+            else rng.choice([Case.ReferralType.PRE_ADJUDICATION, Case.ReferralType.POST_ADJUDICATION])
+        ),
+        court_ordered=court_ordered,
+        court_return_date=referral_date + timedelta(days=rng.randint(60, 120)) if court_ordered else None,
+        offense_category=category,
+        offense_description=rng.choice(OFFENSES[category]),
+        incident_date=incident_date,
+        stage=stage,
+        mode=Case.Mode.INDIRECT if rng.random() < 0.12 else Case.Mode.DIRECT,
+        outcome=outcome,
+        outcome_reason="Recorded at closure." if outcome else "",
+        lead_mediator=lead,
+        co_mediator=co,
+        stage_changed_at=stage_changed,
+        closed_at=stage_changed if outcome else None,
+    )
+
+    def individual(age_low, age_high):
+        first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+        dob = incident_date - timedelta(days=rng.randint(age_low * 365 + 1, age_high * 365 - 1))
+        return Person(kind=Person.Kind.INDIVIDUAL, first_name=first, last_name=last, date_of_birth=dob)
+
+    def contact(person, language):
+        handle = f"{person.first_name}.{person.last_name}".lower()
+        consent = rng.random() < 0.85
+        street = f"{rng.randint(10, 9999)} {rng.choice(STREETS)}"
+        return {
+            "preferred_language": language,
+            "interpreter_needed": language != "English" and rng.random() < 0.6,
+            "consent_to_contact": consent,
+            "contact_method": rng.choice([Party.ContactMethod.EMAIL, Party.ContactMethod.PHONE])
+            if consent
+            else "",
+            "email": f"{handle}{rng.randint(1, 99)}@example.org",
+            "phone": _phone(rng),
+            "address": f"{street}\nRiverbend, MN {rng.randint(55001, 55099)}",
+        }
+
+    parties = []  # (person, role, related index or None, contact dict)
+    offender = individual(14, 18) if juvenile else individual(18, 60)
+    language = rng.choice(LANGUAGES)
+    parties.append((offender, Party.Role.OFFENDER, None, contact(offender, language)))
+    if juvenile:
+        guardian = individual(34, 55)
+        guardian.last_name = offender.last_name
+        parties.append((guardian, Party.Role.GUARDIAN, 0, contact(guardian, language)))
+    if rng.random() < 0.2:
+        org = Person(kind=Person.Kind.ORGANISATION, organisation_name=rng.choice(ORGANISATIONS))
+        victim_index = len(parties)
+        parties.append((org, Party.Role.VICTIM, None, {"consent_to_contact": True, "phone": _phone(rng)}))
+        rep = individual(25, 65)
+        parties.append((rep, Party.Role.VICTIM_REPRESENTATIVE, victim_index, contact(rep, "English")))
+    else:
+        victim = individual(16, 80)
+        parties.append((victim, Party.Role.VICTIM, None, contact(victim, rng.choice(LANGUAGES))))
+    return case, parties
+
+
+def seed_cases(*, program: Program, total: int, seed: int = 2026, today: date | None = None) -> int:
+    """Make sure the program has at least ``total`` demo cases; create the missing ones in bulk."""
+    today = today or timezone.localdate()
+    existing = Case.objects.filter(program=program).count()
+    if existing >= total:
+        return 0
+    sources = {s.name: s for s in ReferralSource.objects.filter(program=program)}
+    mediators = list(
+        get_user_model()
+        .objects.filter(memberships__program=program, memberships__role=Membership.Role.MEDIATOR)
+        .order_by("username")
+    )
+    if len(mediators) < 2:
+        raise ValueError("The demo program needs at least two mediators.")
+    created = 0
+    batch = 2000
+    for start in range(existing, total, batch):
+        built = [
+            _build_case(i, total, seed, today, program, sources, mediators)
+            for i in range(start, min(start + batch, total))
+        ]
+        _insert_batch(program, built)
+        created += len(built)
+    return created
+
+
+def _insert_batch(program, built) -> None:
+    with transaction.atomic():
+        by_year: dict[int, list[Case]] = {}
+        for case, _parties in built:
+            by_year.setdefault(case.referral_date.year, []).append(case)
+        for year, cases in by_year.items():
+            cases.sort(key=lambda c: c.referral_date)
+            for case, number in zip(
+                cases, case_numbers_reserve(program=program, year=year, count=len(cases)), strict=True
+            ):
+                case.number = number
+        cases = Case.objects.bulk_create([case for case, _ in built])
+        people = Person.objects.bulk_create([person for _, parties in built for person, *_ in parties])
+        people_iter = iter(people)
+        first_pass, related = [], []
+        for case, (_, parties) in zip(cases, built, strict=True):
+            case_parties = []
+            for _person, role, related_index, details in parties:
+                party = Party(case=case, person=next(people_iter), role=role, **details)
+                case_parties.append(party)
+                related.append((party, related_index, case_parties))
+            first_pass.extend(case_parties)
+        Party.objects.bulk_create(first_pass)
+        linked = []
+        for party, related_index, case_parties in related:
+            if related_index is not None:
+                party.related_party = case_parties[related_index]
+                linked.append(party)
+        Party.objects.bulk_update(linked, ["related_party"], batch_size=1000)

@@ -1,0 +1,333 @@
+"""Programs, memberships, referral sources, people, parties and the Case.
+
+The Case's stage graph and its moves come with the pipeline (issue 3); this module holds the data and
+the access choke point, ``Case.objects.visible_to(user)``.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class Program(models.Model):
+    """A VOM program. Every case belongs to exactly one."""
+
+    name = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=60, unique=True)
+    currency = models.CharField(
+        max_length=3, default="USD", help_text="ISO 4217 code for restitution amounts."
+    )
+    accepts_organisation_victims = models.BooleanField(
+        default=True, help_text="Whether shops, schools and other organisations may be the victim of a case."
+    )
+    address = models.TextField(blank=True, help_text="Printed on the letterhead of agreements and letters.")
+    phone = models.CharField(max_length=40, blank=True)
+    email = models.EmailField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    """A user's role in one program: coordinator or mediator."""
+
+    class Role(models.TextChoices):
+        COORDINATOR = "coordinator", "Coordinator"
+        MEDIATOR = "mediator", "Mediator"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=20, choices=Role.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["program__name", "role"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "program", "role"], name="cases_membership_unique_role"),
+            models.CheckConstraint(
+                condition=Q(role__in=["coordinator", "mediator"]), name="cases_membership_role_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.get_role_display()} of {self.program}"
+
+
+class ReferralSource(models.Model):
+    """Who refers cases to a program, and whom the program reports back to."""
+
+    class Kind(models.TextChoices):
+        COURT = "court", "Court / judge"
+        PROBATION = "probation", "Probation"
+        PROSECUTOR = "prosecutor", "Prosecutor"
+        POLICE = "police", "Police"
+        JUVENILE_DIVERSION = "diversion", "Juvenile diversion"
+        DEFENCE = "defence", "Defence counsel"
+        SCHOOL = "school", "School"
+        VICTIM_ADVOCATE = "victim_advocate", "Victim advocate"
+        COMMUNITY = "community", "Community"
+
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="referral_sources")
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    contact_name = models.CharField(max_length=200, blank=True)
+    contact_email = models.EmailField(blank=True)
+    contact_phone = models.CharField(max_length=40, blank=True)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["program", "name"], name="cases_referralsource_unique_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Person(models.Model):
+    """One human or organisation across cases, so re-referrals and reoffending can be seen."""
+
+    class Kind(models.TextChoices):
+        INDIVIDUAL = "individual", "Individual"
+        ORGANISATION = "organisation", "Organisation"
+
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.INDIVIDUAL)
+    first_name = models.CharField(max_length=100, blank=True)
+    last_name = models.CharField(max_length=100, blank=True)
+    organisation_name = models.CharField(max_length=200, blank=True)
+    date_of_birth = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["last_name", "first_name", "organisation_name"]
+        indexes = [models.Index(fields=["last_name", "first_name", "date_of_birth"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(kind="individual") & ~Q(last_name=""))
+                | (Q(kind="organisation") & ~Q(organisation_name="")),
+                name="cases_person_named",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        if self.kind == self.Kind.ORGANISATION:
+            return self.organisation_name
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+class CaseQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "CaseQuerySet":
+        """The single access choke point for cases.
+
+        Coordinators see every case of their programs; mediators see the cases they are assigned to
+        in programs they still belong to; superusers see everything; nobody else sees anything.
+        """
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
+        if user.is_superuser:
+            return self
+        coordinated = Membership.objects.filter(user=user, role=Membership.Role.COORDINATOR).values(
+            "program_id"
+        )
+        mediated = Membership.objects.filter(user=user, role=Membership.Role.MEDIATOR).values("program_id")
+        return self.filter(
+            Q(program_id__in=coordinated)
+            | (Q(program_id__in=mediated) & (Q(lead_mediator=user) | Q(co_mediator=user)))
+        )
+
+    def open(self) -> "CaseQuerySet":
+        return self.exclude(stage=Case.Stage.CLOSED)
+
+    def for_caseload(self) -> "CaseQuerySet":
+        """Rows for the caseload list: the joins the list shows, parties in one extra query."""
+        return self.select_related(
+            "program", "referral_source", "lead_mediator", "co_mediator"
+        ).prefetch_related(
+            models.Prefetch("parties", queryset=Party.objects.select_related("person").order_by("role", "pk"))
+        )
+
+    def for_case_page(self) -> "CaseQuerySet":
+        return self.for_caseload()
+
+
+class Case(models.Model):
+    """A referral and everything that follows from it, moved through its stages by services only."""
+
+    class Stage(models.TextChoices):
+        REFERRED = "referred", "Referred"
+        SCREENING = "screening", "Screening"
+        PREPARATION = "preparation", "Preparation"
+        JOINT_SESSION = "joint_session", "Joint session"
+        AGREEMENT = "agreement", "Agreement"
+        FOLLOW_UP = "follow_up", "Follow-up"
+        CLOSED = "closed", "Closed"
+
+    class Outcome(models.TextChoices):
+        COMPLETED = "completed", "Completed: agreement fulfilled"
+        RETURNED = "returned", "Returned to referral source (non-compliance)"
+        NO_AGREEMENT = "no_agreement", "Session held, no agreement"
+        DECLINED = "declined", "A party declined"
+        UNSUITABLE = "unsuitable", "Screened not suitable"
+        UNREACHABLE = "unreachable", "A party could not be reached"
+        CANCELLED = "cancelled", "Session cancelled for good"
+        WITHDRAWN = "withdrawn", "Withdrawn by the program"
+
+    class ReferralType(models.TextChoices):
+        DIVERSION = "diversion", "Diversion"
+        PRE_ADJUDICATION = "pre_adjudication", "Pre-adjudication"
+        POST_ADJUDICATION = "post_adjudication", "Post-adjudication (before disposition)"
+        POST_INCARCERATION = "post_incarceration", "Post-incarceration"
+
+    class OffenseCategory(models.TextChoices):
+        PROPERTY = "property", "Property"
+        MINOR_ASSAULT = "minor_assault", "Minor assault"
+        VIOLENT = "violent", "Violent"
+        OTHER = "other", "Other"
+
+    class Mode(models.TextChoices):
+        DIRECT = "direct", "Face to face"
+        INDIRECT = "indirect", "Indirect (shuttle)"
+
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="cases")
+    number = models.CharField(max_length=20, help_text="Human case number, e.g. 2026-0042.")
+    referral_source = models.ForeignKey(ReferralSource, on_delete=models.PROTECT, related_name="cases")
+    referral_date = models.DateField()
+    referral_type = models.CharField(max_length=30, choices=ReferralType.choices)
+    court_ordered = models.BooleanField(default=False)
+    court_return_date = models.DateField(null=True, blank=True)
+    offense_category = models.CharField(max_length=20, choices=OffenseCategory.choices)
+    offense_description = models.TextField(blank=True)
+    incident_date = models.DateField(null=True, blank=True)
+    stage = models.CharField(max_length=20, choices=Stage.choices, default=Stage.REFERRED)
+    mode = models.CharField(max_length=10, choices=Mode.choices, default=Mode.DIRECT)
+    outcome = models.CharField(max_length=20, choices=Outcome.choices, blank=True)
+    outcome_reason = models.TextField(blank=True)
+    lead_mediator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="cases_led"
+    )
+    co_mediator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases_co_mediated",
+    )
+    version = models.PositiveIntegerField(default=1, help_text="Optimistic lock: bumped by every change.")
+    stage_changed_at = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = CaseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-referral_date", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["program", "number"], name="cases_case_unique_number"),
+            models.CheckConstraint(
+                condition=Q(
+                    stage__in=[
+                        "referred",
+                        "screening",
+                        "preparation",
+                        "joint_session",
+                        "agreement",
+                        "follow_up",
+                        "closed",
+                    ]
+                ),
+                name="cases_case_stage_valid",
+            ),
+            models.CheckConstraint(
+                condition=(Q(stage="closed") & ~Q(outcome="")) | (~Q(stage="closed") & Q(outcome="")),
+                name="cases_case_outcome_iff_closed",
+            ),
+            models.CheckConstraint(
+                condition=Q(co_mediator__isnull=True) | ~Q(co_mediator=models.F("lead_mediator")),
+                name="cases_case_co_mediator_distinct",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["program", "stage", "-referral_date"]),
+            models.Index(fields=["lead_mediator", "stage"]),
+            models.Index(fields=["co_mediator", "stage"]),
+            models.Index(fields=["-referral_date", "-id"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class CaseNumberCounter(models.Model):
+    """The last case number handed out per program and year; claimed with an atomic UPDATE."""
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    last_value = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["program", "year"], name="cases_counter_unique_year")]
+
+    def __str__(self) -> str:
+        return f"{self.program} {self.year}: {self.last_value}"
+
+
+class Party(models.Model):
+    """A person's role in one case.
+
+    Contact details live here, per case, not on Person: a victim's address must not follow them into
+    another case where other staff (or the same person as an offender) would see it.
+    """
+
+    class Role(models.TextChoices):
+        VICTIM = "victim", "Victim"
+        OFFENDER = "offender", "Offender"
+        GUARDIAN = "guardian", "Parent / guardian"
+        VICTIM_REPRESENTATIVE = "victim_rep", "Victim representative"
+        SUPPORT = "support", "Support person"
+
+    class ContactMethod(models.TextChoices):
+        EMAIL = "email", "Email"
+        PHONE = "phone", "Phone"
+        POST = "post", "Post"
+        THROUGH_GUARDIAN = "guardian", "Through parent / guardian"
+        THROUGH_REPRESENTATIVE = "representative", "Through representative"
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="parties")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="parties")
+    role = models.CharField(max_length=20, choices=Role.choices)
+    related_party = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="supporters",
+        help_text="For a guardian: the juvenile offender; for a representative: the organisation victim.",
+    )
+    preferred_language = models.CharField(max_length=50, default="English")
+    interpreter_needed = models.BooleanField(default=False)
+    accessibility_needs = models.TextField(blank=True)
+    consent_to_contact = models.BooleanField(default=False)
+    contact_method = models.CharField(max_length=20, choices=ContactMethod.choices, blank=True)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    address = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["case", "role", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "person", "role"], name="cases_party_unique_role"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} ({self.get_role_display()}, {self.case})"

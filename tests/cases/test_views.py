@@ -1,0 +1,86 @@
+import pytest
+
+from tests.factories import CaseFactory, PartyFactory
+
+
+def make_cases(program, mediator, n):
+    for _ in range(n):
+        case = CaseFactory(program=program, stage="screening", lead_mediator=mediator)
+        PartyFactory(case=case, role="offender")
+        PartyFactory(case=case, role="victim")
+        PartyFactory(case=case, role="guardian")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("rows", [1, 30])
+def test_caseload_query_count_does_not_grow_with_rows(
+    client, program, coordinator, mediator, rows, django_assert_num_queries
+):
+    make_cases(program, mediator, rows)
+    client.force_login(coordinator)
+    # 1 session, 2 user, 3 memberships (navigation roles), 4 count, 5 page of cases with joins,
+    # 6 parties with their people
+    with django_assert_num_queries(6):
+        response = client.get("/cases/")
+    assert response.status_code == 200
+    assert len(response.context["page"].object_list) == rows
+
+
+@pytest.mark.django_db
+def test_case_page_query_count_does_not_grow_with_parties(client, case, mediator, django_assert_num_queries):
+    for _ in range(6):
+        PartyFactory(case=case, role="support")
+    client.force_login(mediator)
+    # 1 session, 2 user, 3 case with joins (visibility subqueries inline), 4 parties with people,
+    # 5 memberships (navigation roles)
+    with django_assert_num_queries(5):
+        response = client.get(f"/cases/{case.pk}/")
+    assert response.status_code == 200
+
+
+@pytest.mark.django_db
+def test_caseload_paginates_fifty_a_page(client, program, coordinator, mediator):
+    make_cases(program, mediator, 51)
+    client.force_login(coordinator)
+    first = client.get("/cases/")
+    assert len(first.context["page"].object_list) == 50
+    second = client.get("/cases/?page=2")
+    assert len(second.context["page"].object_list) == 1
+    assert client.get("/cases/?page=999").context["page"].number == 2  # out of range: last page, no 404
+
+
+@pytest.mark.django_db
+def test_caseload_filters_by_stage_and_ignores_unknown_values(client, program, coordinator, mediator):
+    make_cases(program, mediator, 2)
+    CaseFactory(program=program, stage="referred")
+    client.force_login(coordinator)
+    assert client.get("/cases/?stage=referred").context["page"].paginator.count == 1
+    assert client.get("/cases/?stage=screening").context["page"].paginator.count == 2
+    assert client.get("/cases/?stage=<script>").context["page"].paginator.count == 3
+
+
+@pytest.mark.django_db
+def test_mediator_list_is_titled_my_cases_and_shows_only_theirs(
+    client, program, mediator, unassigned_mediator
+):
+    make_cases(program, mediator, 2)
+    make_cases(program, unassigned_mediator, 3)
+    client.force_login(mediator)
+    response = client.get("/cases/")
+    assert b"<h1>My cases</h1>" in response.content
+    assert response.context["page"].paginator.count == 2
+
+
+@pytest.mark.django_db
+def test_case_page_shows_parties_and_victim_contact_to_the_case_team(client, case, coordinator):
+    client.force_login(coordinator)
+    body = client.get(f"/cases/{case.pk}/").content.decode()
+    assert case.number in body
+    assert "victim@example.org" in body
+
+
+@pytest.mark.django_db
+def test_user_without_program_sees_a_plain_explanation(client, no_role_user):
+    client.force_login(no_role_user)
+    response = client.get("/")
+    assert b"not a member of any program" in response.content

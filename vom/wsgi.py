@@ -1,0 +1,9 @@
+"""WSGI entry point (gunicorn vom.wsgi:application)."""
+
+import os
+
+from django.core.wsgi import get_wsgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vom.settings")
+
+application = get_wsgi_application()
