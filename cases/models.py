@@ -152,7 +152,7 @@ class CaseQuerySet(models.QuerySet):
         return self.select_related(
             "program", "referral_source", "lead_mediator", "co_mediator"
         ).prefetch_related(
-            models.Prefetch("parties", queryset=Party.objects.select_related("person").order_by("role", "pk"))
+            models.Prefetch("parties", queryset=Party.objects.select_related("person").in_display_order())
         )
 
     def for_case_page(self) -> "CaseQuerySet":
@@ -281,6 +281,22 @@ class CaseNumberCounter(models.Model):
         return f"{self.program} {self.year}: {self.last_value}"
 
 
+class PartyQuerySet(models.QuerySet):
+    def in_display_order(self) -> "PartyQuerySet":
+        """Offenders first (they are contacted first), then guardians, victims and the rest."""
+        order = [
+            Party.Role.OFFENDER,
+            Party.Role.GUARDIAN,
+            Party.Role.VICTIM,
+            Party.Role.VICTIM_REPRESENTATIVE,
+        ]
+        rank = models.Case(
+            *(models.When(role=role, then=models.Value(i)) for i, role in enumerate(order)),
+            default=models.Value(len(order)),
+        )
+        return self.alias(role_rank=rank).order_by("role_rank", "pk")
+
+
 class Party(models.Model):
     """A person's role in one case.
 
@@ -322,6 +338,8 @@ class Party(models.Model):
     phone = models.CharField(max_length=40, blank=True)
     address = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = PartyQuerySet.as_manager()
 
     class Meta:
         ordering = ["case", "role", "pk"]
