@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Case, Membership, Party, Person, Program, ReferralSource
+from .models import Assignment, Case, Membership, Note, Party, Person, Program, ReferralSource, TimelineEvent
 
 
 class MembershipInline(admin.TabularInline):
@@ -54,14 +54,74 @@ class PartyInline(admin.StackedInline):
     )
 
 
+class AssignmentInline(admin.TabularInline):
+    model = Assignment
+    extra = 0
+    fields = ("mediator", "role", "started_at", "ended_at", "assigned_by")
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """For append-only records: written by services, never edited by hand."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(TimelineEvent)
+class TimelineEventAdmin(ReadOnlyAdmin):
+    list_display = ("at", "case", "kind", "summary", "actor")
+    list_filter = ("kind",)
+    search_fields = ("case__number", "summary")
+    list_select_related = ("case", "actor")
+    date_hierarchy = "at"
+
+
+@admin.register(Note)
+class NoteAdmin(admin.ModelAdmin):
+    list_display = ("case", "author", "created_at", "confidential")
+    list_filter = ("confidential",)
+    search_fields = ("case__number",)
+    list_select_related = ("case", "author")
+    raw_id_fields = ("case", "author")
+
+
+@admin.register(Assignment)
+class AssignmentAdmin(ReadOnlyAdmin):
+    list_display = ("case", "mediator", "role", "started_at", "ended_at")
+    list_filter = ("role",)
+    search_fields = ("case__number", "mediator__username", "mediator__last_name")
+    list_select_related = ("case", "mediator")
+
+
 @admin.register(Case)
 class CaseAdmin(admin.ModelAdmin):
+    """Cases enter through intake and move through services; admin corrects reference fields only."""
+
     list_display = ("number", "program", "stage", "offense_category", "referral_date", "lead_mediator")
     list_filter = ("program", "stage", "offense_category", "referral_type", "court_ordered", "mode")
     search_fields = ("number", "parties__person__last_name", "parties__person__organisation_name")
     date_hierarchy = "referral_date"
     list_select_related = ("program", "lead_mediator")
-    autocomplete_fields = ["lead_mediator", "co_mediator"]
-    readonly_fields = ("version", "stage_changed_at", "created_at", "updated_at")
+    readonly_fields = (
+        "number", "stage", "outcome", "closed_from_stage", "lead_mediator", "co_mediator", "mode", "version",
+        "stage_changed_at", "closed_at", "created_at", "updated_at",
+    )  # fmt: skip
     show_full_result_count = False
-    inlines = [PartyInline]
+    inlines = [PartyInline, AssignmentInline]
+
+    def has_add_permission(self, request):
+        return False  # intake numbers cases and checks their parties
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -13,7 +13,8 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from .models import Case, Membership, Party, Person, Program, ReferralSource
+from .models import Assignment, Case, Membership, Party, Person, Program, ReferralSource, TimelineEvent
+from .registry import DEMO_SEEDERS
 from .services import case_numbers_reserve
 
 DEMO_PROGRAM_SLUG = "riverbend"
@@ -218,9 +219,7 @@ def _build_case(index: int, total: int, seed: int, today: date, program, sources
     category = _weighted(rng, OFFENSE_WEIGHTS)
     source = _weighted(rng, [(sources[name], weight) for name, _kind, weight in SOURCES])
     juvenile = rng.random() < 0.55
-    court_ordered = (
-        source.kind in {ReferralSource.Kind.COURT, ReferralSource.Kind.PROBATION} and rng.random() < 0.6
-    )
+    court_ordered = source.kind in {ReferralSource.Kind.COURT, ReferralSource.Kind.PROBATION} and rng.random() < 0.6
     outcome = _weighted(rng, CLOSED_OUTCOMES) if stage == Case.Stage.CLOSED else ""
     lead = co = None
     if stage != Case.Stage.REFERRED:
@@ -268,9 +267,7 @@ def _build_case(index: int, total: int, seed: int, today: date, program, sources
             "preferred_language": language,
             "interpreter_needed": language != "English" and rng.random() < 0.6,
             "consent_to_contact": consent,
-            "contact_method": rng.choice([Party.ContactMethod.EMAIL, Party.ContactMethod.PHONE])
-            if consent
-            else "",
+            "contact_method": rng.choice([Party.ContactMethod.EMAIL, Party.ContactMethod.PHONE]) if consent else "",
             "email": f"{handle}{rng.randint(1, 99)}@example.org",
             "phone": _phone(rng),
             "address": f"{street}\nRiverbend, MN {rng.randint(55001, 55099)}",
@@ -317,12 +314,12 @@ def seed_cases(*, program: Program, total: int, seed: int = 2026, today: date | 
             _build_case(i, total, seed, today, program, sources, mediators)
             for i in range(start, min(start + batch, total))
         ]
-        _insert_batch(program, built)
+        _insert_batch(program, built, seed)
         created += len(built)
     return created
 
 
-def _insert_batch(program, built) -> None:
+def _insert_batch(program, built, seed: int) -> None:
     with transaction.atomic():
         by_year: dict[int, list[Case]] = {}
         for case, _parties in built:
@@ -336,18 +333,60 @@ def _insert_batch(program, built) -> None:
         cases = Case.objects.bulk_create([case for case, _ in built])
         people = Person.objects.bulk_create([person for _, parties in built for person, *_ in parties])
         people_iter = iter(people)
-        first_pass, related = [], []
+        parties_by_case: dict[int, list[Party]] = {}
+        independent, dependent = [], []
         for case, (_, parties) in zip(cases, built, strict=True):
-            case_parties = []
-            for _person, role, related_index, details in parties:
-                party = Party(case=case, person=next(people_iter), role=role, **details)
-                case_parties.append(party)
-                related.append((party, related_index, case_parties))
-            first_pass.extend(case_parties)
-        Party.objects.bulk_create(first_pass)
-        linked = []
-        for party, related_index, case_parties in related:
-            if related_index is not None:
-                party.related_party = case_parties[related_index]
-                linked.append(party)
-        Party.objects.bulk_update(linked, ["related_party"], batch_size=1000)
+            case_parties = [
+                Party(case=case, person=next(people_iter), role=role, **details) for _p, role, _i, details in parties
+            ]
+            for party, (_p, _role, related_index, _details) in zip(case_parties, parties, strict=True):
+                if related_index is None:
+                    independent.append(party)
+                else:
+                    dependent.append((party, case_parties[related_index]))
+            parties_by_case[case.pk] = case_parties
+        # Guardians and representatives point at parties of the first insert, so two inserts suffice.
+        Party.objects.bulk_create(independent, batch_size=5000)
+        for party, related in dependent:
+            party.related_party = related
+        Party.objects.bulk_create([party for party, _ in dependent], batch_size=5000)
+        _history(cases)
+        for seeder in DEMO_SEEDERS:
+            seeder(cases=cases, parties_by_case=parties_by_case, seed=seed)
+
+
+def _history(cases: list[Case]) -> None:
+    """Timeline events and assignment rows consistent with each case's stage."""
+    events, assignments = [], []
+    for case in cases:
+        received = timezone.make_aware(datetime.combine(case.referral_date, time(9)))
+        events.append(
+            TimelineEvent(
+                case=case, at=received, kind=TimelineEvent.Kind.CREATED, summary=f"Referral from {case.referral_source}"
+            )
+        )
+        if case.lead_mediator_id:
+            assigned = received + timedelta(days=1)
+            team = f"Lead mediator {case.lead_mediator}" + (
+                f", co-mediator {case.co_mediator}" if case.co_mediator_id else ""
+            )
+            events.append(
+                TimelineEvent(case=case, at=assigned, kind=TimelineEvent.Kind.STAGE, summary=f"Assigned. {team}.",
+                              from_stage=Case.Stage.REFERRED, to_stage=Case.Stage.SCREENING)
+            )  # fmt: skip
+            for role, user in ((Assignment.Role.LEAD, case.lead_mediator), (Assignment.Role.CO, case.co_mediator)):
+                if user is not None:
+                    assignments.append(Assignment(case=case, mediator=user, role=role, started_at=assigned))
+        if case.stage == Case.Stage.CLOSED:
+            summary = f"Closed: {case.get_outcome_display()}."
+            events.append(
+                TimelineEvent(case=case, at=case.closed_at, kind=TimelineEvent.Kind.CLOSED, summary=summary,
+                              to_stage=Case.Stage.CLOSED)
+            )  # fmt: skip
+        elif case.stage not in {Case.Stage.REFERRED, Case.Stage.SCREENING}:
+            events.append(
+                TimelineEvent(case=case, at=case.stage_changed_at, kind=TimelineEvent.Kind.STAGE,
+                              summary=f"Moved to {case.get_stage_display().lower()}.", to_stage=case.stage)
+            )  # fmt: skip
+    TimelineEvent.objects.bulk_create(events, batch_size=5000)
+    Assignment.objects.bulk_create(assignments, batch_size=5000)

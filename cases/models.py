@@ -4,6 +4,8 @@ The Case's stage graph and its moves come with the pipeline (issue 3); this modu
 the access choke point, ``Case.objects.visible_to(user)``.
 """
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -14,9 +16,7 @@ class Program(models.Model):
 
     name = models.CharField(max_length=200, unique=True)
     slug = models.SlugField(max_length=60, unique=True)
-    currency = models.CharField(
-        max_length=3, default="USD", help_text="ISO 4217 code for restitution amounts."
-    )
+    currency = models.CharField(max_length=3, default="USD", help_text="ISO 4217 code for restitution amounts.")
     accepts_organisation_victims = models.BooleanField(
         default=True, help_text="Whether shops, schools and other organisations may be the victim of a case."
     )
@@ -124,6 +124,25 @@ class Person(models.Model):
         return f"{self.first_name} {self.last_name}".strip()
 
 
+# How long a case may sit in a stage before the caseload flags it (VOM practice: first contact within a
+# week, the joint session within about four weeks of referral).
+STAGE_OVERDUE_DAYS = {
+    "referred": 3,
+    "screening": 14,
+    "preparation": 21,
+    "joint_session": 21,
+    "agreement": 14,
+}
+
+
+def overdue_q(now) -> Q:
+    """Open cases that have sat in their stage longer than STAGE_OVERDUE_DAYS allows."""
+    condition = Q()
+    for stage, days in STAGE_OVERDUE_DAYS.items():
+        condition |= Q(stage=stage, stage_changed_at__lt=now - timedelta(days=days))
+    return condition
+
+
 class CaseQuerySet(models.QuerySet):
     def visible_to(self, user) -> "CaseQuerySet":
         """The single access choke point for cases.
@@ -135,13 +154,10 @@ class CaseQuerySet(models.QuerySet):
             return self.none()
         if user.is_superuser:
             return self
-        coordinated = Membership.objects.filter(user=user, role=Membership.Role.COORDINATOR).values(
-            "program_id"
-        )
+        coordinated = Membership.objects.filter(user=user, role=Membership.Role.COORDINATOR).values("program_id")
         mediated = Membership.objects.filter(user=user, role=Membership.Role.MEDIATOR).values("program_id")
         return self.filter(
-            Q(program_id__in=coordinated)
-            | (Q(program_id__in=mediated) & (Q(lead_mediator=user) | Q(co_mediator=user)))
+            Q(program_id__in=coordinated) | (Q(program_id__in=mediated) & (Q(lead_mediator=user) | Q(co_mediator=user)))
         )
 
     def open(self) -> "CaseQuerySet":
@@ -149,14 +165,33 @@ class CaseQuerySet(models.QuerySet):
 
     def for_caseload(self) -> "CaseQuerySet":
         """Rows for the caseload list: the joins the list shows, parties in one extra query."""
-        return self.select_related(
-            "program", "referral_source", "lead_mediator", "co_mediator"
-        ).prefetch_related(
+        return self.select_related("program", "referral_source", "lead_mediator", "co_mediator").prefetch_related(
             models.Prefetch("parties", queryset=Party.objects.select_related("person").in_display_order())
         )
 
     def for_case_page(self) -> "CaseQuerySet":
-        return self.for_caseload()
+        return self.select_related("program", "referral_source", "lead_mediator", "co_mediator")
+
+    def overdue(self, now) -> "CaseQuerySet":
+        return self.filter(overdue_q(now))
+
+    def with_overdue(self, now) -> "CaseQuerySet":
+        return self.annotate(is_overdue=models.ExpressionWrapper(overdue_q(now), output_field=models.BooleanField()))
+
+    def search(self, text: str) -> "CaseQuerySet":
+        """By case number, or by any party's name."""
+        text = text.strip()
+        if not text:
+            return self
+        names = Q()
+        for word in text.split()[:4]:
+            names &= (
+                Q(person__first_name__istartswith=word)
+                | Q(person__last_name__istartswith=word)
+                | Q(person__organisation_name__icontains=word)
+            )
+        matching = Party.objects.filter(names, case_id=models.OuterRef("pk"))
+        return self.filter(Q(number__icontains=text) | Q(models.Exists(matching)))
 
 
 class Case(models.Model):
@@ -224,6 +259,9 @@ class Case(models.Model):
     version = models.PositiveIntegerField(default=1, help_text="Optimistic lock: bumped by every change.")
     stage_changed_at = models.DateTimeField()
     closed_at = models.DateTimeField(null=True, blank=True)
+    closed_from_stage = models.CharField(
+        max_length=20, choices=Stage.choices, blank=True, help_text="Where a reopened case goes back to."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -349,3 +387,87 @@ class Party(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person} ({self.get_role_display()}, {self.case})"
+
+
+class Assignment(models.Model):
+    """Who mediated a case, and when: reassignment ends a row and starts another, keeping history."""
+
+    class Role(models.TextChoices):
+        LEAD = "lead", "Lead mediator"
+        CO = "co", "Co-mediator"
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="assignments")
+    mediator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="assignments")
+    role = models.CharField(max_length=4, choices=Role.choices)
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="assignments_made"
+    )
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["case", "-started_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "role"],
+                condition=Q(ended_at__isnull=True),
+                name="cases_assignment_one_current_per_role",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.mediator} as {self.get_role_display()} of {self.case}"
+
+
+class TimelineEvent(models.Model):
+    """One thing that happened to a case. Append-only: written by services, never edited."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", "Referral received"
+        EDITED = "edited", "Details edited"
+        PARTY_ADDED = "party_added", "Party added"
+        ASSIGNED = "assigned", "Mediators assigned"
+        STAGE = "stage", "Stage changed"
+        CLOSED = "closed", "Closed"
+        REOPENED = "reopened", "Reopened"
+        MODE = "mode", "Mode changed"
+        CONTACT = "contact", "Contact attempt"
+        SCREENING = "screening", "Screening recorded"
+        MEETING = "meeting", "Meeting"
+        SHUTTLE = "shuttle", "Indirect exchange"
+        NOTE = "note", "Note added"
+        AGREEMENT = "agreement", "Agreement"
+        FOLLOW_UP = "follow_up", "Follow-up"
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="timeline")
+    at = models.DateTimeField(db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    summary = models.CharField(max_length=300)
+    from_stage = models.CharField(max_length=20, blank=True)
+    to_stage = models.CharField(max_length=20, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["case", "-at"])]
+
+    def __str__(self) -> str:
+        return f"{self.case} {self.at:%Y-%m-%d}: {self.summary}"
+
+
+class Note(models.Model):
+    """A case note. Confidential notes are shown on the case page only, never in any document or export."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField(max_length=10_000)
+    confidential = models.BooleanField(default=False)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Note on {self.case} by {self.author}"

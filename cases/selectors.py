@@ -1,8 +1,10 @@
 """Reads that more than one view needs."""
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.http import Http404
+from django.utils import timezone
 
 from .models import Case, Membership
 
@@ -49,3 +51,50 @@ def get_case_for_user(user, pk: int, queryset=None) -> Case:
         return qs.get(pk=pk)
     except Case.DoesNotExist:
         raise Http404("No such case.") from None
+
+
+# --- Next actions ------------------------------------------------------------------------------------
+
+# Until the apps that own these stages register something better (lower priority number wins).
+STAGE_FALLBACK_ACTIONS = {
+    Case.Stage.AGREEMENT: ("Write up the agreement and collect signatures", 7),
+    Case.Stage.FOLLOW_UP: ("Follow up on the agreement", 30),
+}
+
+
+def _fallback_actions(cases) -> dict:
+    from django.urls import reverse
+
+    from .registry import NextAction
+
+    actions = {}
+    for case in cases:
+        if case.stage in STAGE_FALLBACK_ACTIONS:
+            label, days = STAGE_FALLBACK_ACTIONS[case.stage]
+            start = timezone.localtime(case.stage_changed_at).date()
+            url = reverse("cases:detail", args=[case.pk])
+            actions[case.pk] = [NextAction(label, start + timedelta(days=days), url, priority=90)]
+    return actions
+
+
+def next_actions_for(cases) -> dict:
+    """The one next action per case, from every registered provider (each a fixed number of queries)."""
+    from .registry import NEXT_ACTION_PROVIDERS
+
+    cases = list(cases)
+    collected: dict = {}
+    for provider in [_fallback_actions, *NEXT_ACTION_PROVIDERS]:
+        for case_id, actions in provider(cases).items():
+            collected.setdefault(case_id, []).extend(actions)
+    return {case_id: min(actions, key=lambda a: a.priority) for case_id, actions in collected.items()}
+
+
+def overdue_first(rows, today):
+    """Sort (case, action) rows: overdue first, then by due date; cases without an action last."""
+
+    def key(row):
+        action = row[1]
+        due = action.due_date if action else None
+        return (due is None, due or today, row[0].referral_date)
+
+    return sorted(rows, key=key)

@@ -1,9 +1,46 @@
-"""Writes to cases: plain functions, one transaction each."""
+"""Writes to cases: plain functions with keyword-only arguments, one transaction each.
+
+Stage changes go through ``case_move``: it checks the stage graph, claims the change with a
+conditional UPDATE (stage and version unchanged since the caller read the case; the same on SQLite
+and PostgreSQL) and appends the timeline event in the same transaction.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date
 
 from django.db import transaction
 from django.db.models import F
+from django.utils import timezone
 
-from .models import CaseNumberCounter, Program
+from vom.core.errors import DomainError, StaleObjectError
+
+from .models import Assignment, Case, CaseNumberCounter, Membership, Note, Party, Person, Program, TimelineEvent
+from .rules import is_juvenile
+from .stages import ALLOWED, OPEN_STAGES
+
+S = Case.Stage
+
+# Case fields a coordinator may edit after intake (stage, mediators and outcome move by services only).
+EDITABLE_CASE_FIELDS = [
+    "referral_source",
+    "referral_date",
+    "referral_type",
+    "court_ordered",
+    "court_return_date",
+    "offense_category",
+    "offense_description",
+    "incident_date",
+]
+CONTACT_FIELDS = [
+    "preferred_language",
+    "interpreter_needed",
+    "accessibility_needs",
+    "consent_to_contact",
+    "contact_method",
+    "email",
+    "phone",
+    "address",
+]
 
 
 def case_numbers_reserve(*, program: Program, year: int, count: int = 1) -> list[str]:
@@ -16,8 +53,485 @@ def case_numbers_reserve(*, program: Program, year: int, count: int = 1) -> list
         raise ValueError("count must be at least 1")
     with transaction.atomic():
         CaseNumberCounter.objects.get_or_create(program=program, year=year)
-        CaseNumberCounter.objects.filter(program=program, year=year).update(
-            last_value=F("last_value") + count
-        )
+        CaseNumberCounter.objects.filter(program=program, year=year).update(last_value=F("last_value") + count)
         last = CaseNumberCounter.objects.values_list("last_value", flat=True).get(program=program, year=year)
     return [f"{year}-{n:04d}" for n in range(last - count + 1, last + 1)]
+
+
+def timeline_add(
+    *, case: Case, kind: str, summary: str, actor=None, from_stage: str = "", to_stage: str = ""
+) -> TimelineEvent:
+    return TimelineEvent.objects.create(
+        case=case,
+        kind=kind,
+        summary=summary[:300],
+        actor=actor,
+        at=timezone.now(),
+        from_stage=from_stage,
+        to_stage=to_stage,
+    )
+
+
+# --- Intake and parties -------------------------------------------------------------------------
+
+
+@dataclass
+class PartyInput:
+    """One party as entered on a form, before it is matched to a Person."""
+
+    role: str
+    kind: str = Person.Kind.INDIVIDUAL
+    first_name: str = ""
+    last_name: str = ""
+    organisation_name: str = ""
+    date_of_birth: date | None = None
+    preferred_language: str = "English"
+    interpreter_needed: bool = False
+    accessibility_needs: str = ""
+    consent_to_contact: bool = False
+    contact_method: str = ""
+    email: str = ""
+    phone: str = ""
+    address: str = ""
+    # For a guardian: the index (in the same intake) of the offender; for a representative: of the victim.
+    related_index: int | None = None
+    contact: dict = field(init=False, default_factory=dict)
+
+    def __post_init__(self):
+        self.first_name, self.last_name = self.first_name.strip(), self.last_name.strip()
+        self.organisation_name = self.organisation_name.strip()
+        self.contact = {name: getattr(self, name) for name in CONTACT_FIELDS}
+
+    @property
+    def display_name(self) -> str:
+        if self.kind == Person.Kind.ORGANISATION:
+            return self.organisation_name
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+def _check_referral_dates(values: dict, today: date) -> list[str]:
+    problems = []
+    referral, incident, court = (
+        values.get("referral_date"),
+        values.get("incident_date"),
+        values.get("court_return_date"),
+    )
+    if referral and referral > today:
+        problems.append("The referral date cannot be in the future.")
+    if incident and incident > today:
+        problems.append("The incident date cannot be in the future.")
+    if referral and incident and incident > referral:
+        problems.append("The incident date cannot be after the referral date.")
+    if referral and court and court < referral:
+        problems.append("The court return date cannot be before the referral date.")
+    return problems
+
+
+def _check_party(party: PartyInput, reference_date: date | None, today: date) -> list[str]:
+    problems = []
+    name = party.display_name or "A party"
+    if party.kind == Person.Kind.ORGANISATION:
+        if party.role != Party.Role.VICTIM:
+            problems.append(f"{name}: only a victim can be an organisation.")
+        if not party.organisation_name:
+            problems.append("An organisation victim needs its name.")
+    elif not party.last_name:
+        problems.append(f"Each {Party.Role(party.role).label.lower()} needs a last name.")
+    if party.date_of_birth:
+        if party.date_of_birth > today:
+            problems.append(f"{name}: the date of birth cannot be in the future.")
+        elif reference_date and party.date_of_birth >= reference_date:
+            problems.append(f"{name}: the date of birth must be before the incident date.")
+    if party.role == Party.Role.OFFENDER and party.kind == Person.Kind.INDIVIDUAL and not party.date_of_birth:
+        problems.append(f"{name}: an offender's date of birth is needed to tell whether they are a juvenile.")
+    return problems + _check_contact(name, party.contact)
+
+
+def _check_contact(name: str, contact: dict) -> list[str]:
+    problems = []
+    method = contact.get("contact_method")
+    if contact.get("consent_to_contact") and method == Party.ContactMethod.EMAIL and not contact.get("email"):
+        problems.append(f"{name}: contact by email was chosen but no email address was given.")
+    if contact.get("consent_to_contact") and method == Party.ContactMethod.PHONE and not contact.get("phone"):
+        problems.append(f"{name}: contact by phone was chosen but no phone number was given.")
+    if method == Party.ContactMethod.POST and not contact.get("address"):
+        problems.append(f"{name}: contact by post was chosen but no address was given.")
+    return problems
+
+
+def _check_party_set(parties: list[PartyInput], program: Program, reference_date: date | None) -> list[str]:
+    problems = []
+    roles = [p.role for p in parties]
+    if Party.Role.OFFENDER not in roles:
+        problems.append("A case needs at least one offender.")
+    if Party.Role.VICTIM not in roles:
+        problems.append("A case needs at least one victim.")
+    for index, party in enumerate(parties):
+        if party.related_index is not None and not 0 <= party.related_index < len(parties):
+            problems.append(f"{party.display_name}: the related party does not belong to this case.")
+            continue
+        related = parties[party.related_index] if party.related_index is not None else None
+        if party.role == Party.Role.GUARDIAN and (related is None or related.role != Party.Role.OFFENDER):
+            problems.append(f"{party.display_name}: a guardian must be linked to an offender of this case.")
+        if party.role == Party.Role.VICTIM_REPRESENTATIVE and (
+            related is None or related.role != Party.Role.VICTIM or related.kind != Person.Kind.ORGANISATION
+        ):
+            problems.append(f"{party.display_name}: a representative must be linked to an organisation victim.")
+        if party.role == Party.Role.OFFENDER and is_juvenile(party.date_of_birth, reference_date):
+            has_guardian = any(p.role == Party.Role.GUARDIAN and p.related_index == index for p in parties)
+            if not has_guardian:
+                problems.append(
+                    f"{party.display_name} is a juvenile (under 18 on the incident date): add a parent or guardian."
+                )
+        if party.role == Party.Role.VICTIM and party.kind == Person.Kind.ORGANISATION:
+            if not program.accepts_organisation_victims:
+                problems.append(f"{program.name} does not accept organisations as victims.")
+            if not any(p.role == Party.Role.VICTIM_REPRESENTATIVE and p.related_index == index for p in parties):
+                problems.append(f"{party.display_name}: an organisation victim needs a named representative.")
+    return problems
+
+
+def person_match(party: PartyInput) -> Person | None:
+    """A likely existing person: same name (ignoring case) and date of birth, or same organisation name."""
+    if party.kind == Person.Kind.ORGANISATION:
+        return (
+            Person.objects.filter(kind=Person.Kind.ORGANISATION, organisation_name__iexact=party.organisation_name)
+            .order_by("pk")
+            .first()
+        )
+    if not party.date_of_birth:
+        return None
+    return (
+        Person.objects.filter(
+            kind=Person.Kind.INDIVIDUAL,
+            first_name__iexact=party.first_name,
+            last_name__iexact=party.last_name,
+            date_of_birth=party.date_of_birth,
+        )
+        .order_by("pk")
+        .first()
+    )
+
+
+def _person_for(party: PartyInput) -> Person:
+    existing = person_match(party)
+    if existing is not None:
+        return existing
+    return Person.objects.create(
+        kind=party.kind,
+        first_name=party.first_name,
+        last_name=party.last_name,
+        organisation_name=party.organisation_name,
+        date_of_birth=party.date_of_birth,
+    )
+
+
+def _create_parties(case: Case, parties: list[PartyInput]) -> list[Party]:
+    """Create parties in order, so a guardian's offender (an earlier index) already exists."""
+    created: list[Party] = []
+    for party in parties:
+        related = created[party.related_index] if party.related_index is not None else None
+        created.append(
+            Party.objects.create(
+                case=case, person=_person_for(party), role=party.role, related_party=related, **party.contact
+            )
+        )
+    return created
+
+
+@transaction.atomic
+def case_intake(*, program: Program, actor, referral: dict, parties: list[PartyInput]) -> Case:
+    """Record a referral with its parties; people already known (same name and birth date) are linked."""
+    today = timezone.localdate()
+    reference_date = referral.get("incident_date") or referral.get("referral_date")
+    problems = _check_referral_dates(referral, today)
+    for party in parties:
+        problems += _check_party(party, reference_date, today)
+    problems += _check_party_set(parties, program, reference_date)
+    source = referral.get("referral_source")
+    if source is not None and source.program_id != program.pk:
+        problems.append("The referral source belongs to another program.")
+    if problems:
+        raise DomainError("The referral was not saved.", problems)
+    (number,) = case_numbers_reserve(program=program, year=referral["referral_date"].year)
+    case = Case.objects.create(program=program, number=number, stage_changed_at=timezone.now(), **referral)
+    _create_parties(case, parties)
+    timeline_add(
+        case=case, kind=TimelineEvent.Kind.CREATED, summary=f"Referral from {case.referral_source}", actor=actor
+    )
+    return case
+
+
+@transaction.atomic
+def party_add(*, case: Case, actor, party: PartyInput, guardian: PartyInput | None = None) -> Party:
+    """Add one party (with the guardian a juvenile offender needs) to an open case."""
+    if case.stage == S.CLOSED:
+        raise DomainError("A closed case cannot take new parties; reopen it first.")
+    today = timezone.localdate()
+    reference_date = case.incident_date or case.referral_date
+    batch = [party] + ([guardian] if guardian else [])
+    if guardian is not None:
+        guardian.role, guardian.related_index = Party.Role.GUARDIAN, 0
+    problems = [p for item in batch for p in _check_party(item, reference_date, today)]
+    if party.role in {Party.Role.GUARDIAN, Party.Role.VICTIM_REPRESENTATIVE}:
+        problems.append("Add a guardian or representative from the party they stand for.")
+    if party.role == Party.Role.OFFENDER and is_juvenile(party.date_of_birth, reference_date) and guardian is None:
+        problems.append(
+            f"{party.display_name} is a juvenile (under 18 on the incident date): add a parent or guardian."
+        )
+    if party.kind == Person.Kind.ORGANISATION:
+        problems.append("Add organisation victims at intake, with their representative.")
+    if problems:
+        raise DomainError("The party was not added.", problems)
+    created = _create_parties(case, batch)
+    summary = f"{created[0].person} added as {created[0].get_role_display().lower()}"
+    if guardian is not None:
+        summary += f", with {created[1].person} as parent/guardian"
+    timeline_add(case=case, kind=TimelineEvent.Kind.PARTY_ADDED, summary=summary, actor=actor)
+    return created[0]
+
+
+@transaction.atomic
+def party_add_supporter(*, case: Case, actor, supporter: PartyInput, for_party: Party) -> Party:
+    """Add a guardian to an offender, a representative to an organisation victim, or a support person."""
+    if for_party.case_id != case.pk:
+        raise DomainError("That party does not belong to this case.")
+    needs = {
+        Party.Role.GUARDIAN: (Party.Role.OFFENDER, "A parent or guardian must be linked to an offender."),
+        Party.Role.VICTIM_REPRESENTATIVE: (Party.Role.VICTIM, "A representative must be linked to a victim."),
+        Party.Role.SUPPORT: (None, ""),
+    }
+    if supporter.role not in needs:
+        raise DomainError("Choose guardian, victim representative or support person.")
+    wanted_role, message = needs[supporter.role]
+    if wanted_role and for_party.role != wanted_role:
+        raise DomainError(message)
+    problems = _check_party(supporter, case.incident_date or case.referral_date, timezone.localdate())
+    if problems:
+        raise DomainError("The party was not added.", problems)
+    party = Party.objects.create(
+        case=case, person=_person_for(supporter), role=supporter.role, related_party=for_party, **supporter.contact
+    )
+    timeline_add(
+        case=case,
+        kind=TimelineEvent.Kind.PARTY_ADDED,
+        summary=f"{party.person} added as {party.get_role_display().lower()} for {for_party.person}",
+        actor=actor,
+    )
+    return party
+
+
+@transaction.atomic
+def party_update_contact(*, party: Party, actor, contact: dict) -> Party:
+    """Change a party's language, needs, consent and contact details."""
+    unknown = set(contact) - set(CONTACT_FIELDS)
+    if unknown:
+        raise DomainError(f"Not a contact field: {', '.join(sorted(unknown))}.")
+    merged = {name: contact.get(name, getattr(party, name)) for name in CONTACT_FIELDS}
+    problems = _check_contact(str(party.person), merged)
+    if problems:
+        raise DomainError("The contact details were not saved.", problems)
+    changed = [name for name, value in contact.items() if getattr(party, name) != value]
+    if not changed:
+        return party
+    Party.objects.filter(pk=party.pk).update(**{name: contact[name] for name in changed})
+    for name in changed:
+        setattr(party, name, contact[name])
+    # Field names only: values may be a victim's address and must not sit in the timeline.
+    labels = ", ".join(Party._meta.get_field(name).verbose_name for name in changed)
+    timeline_add(
+        case=party.case,
+        kind=TimelineEvent.Kind.EDITED,
+        summary=f"Contact details of {party.person}: {labels}",
+        actor=actor,
+    )
+    return party
+
+
+# --- Case edits (optimistic locking) ---------------------------------------------------------------
+
+
+@transaction.atomic
+def case_update(*, case: Case, expected_version: int, actor, changes: dict) -> Case:
+    """Save referral details if nobody saved the case since ``expected_version`` was read."""
+    unknown = set(changes) - set(EDITABLE_CASE_FIELDS)
+    if unknown:
+        raise DomainError(f"These fields cannot be edited here: {', '.join(sorted(unknown))}.")
+    source = changes.get("referral_source")
+    if source is not None and source.program_id != case.program_id:
+        raise DomainError("The referral source belongs to another program.")
+    merged = {name: changes.get(name, getattr(case, name)) for name in EDITABLE_CASE_FIELDS}
+    problems = _check_referral_dates(merged, timezone.localdate())
+    if problems:
+        raise DomainError("The case was not saved.", problems)
+    changed = [name for name in EDITABLE_CASE_FIELDS if name in changes and changes[name] != getattr(case, name)]
+    rows = Case.objects.filter(pk=case.pk, version=expected_version).update(
+        **{name: changes[name] for name in changed}, version=F("version") + 1, updated_at=timezone.now()
+    )
+    if rows != 1:
+        raise StaleObjectError(
+            "Someone else saved this case while you were editing it. Nothing of yours was saved: "
+            "compare with the current version below and enter your changes again."
+        )
+    if changed:
+        labels = ", ".join(Case._meta.get_field(name).verbose_name for name in changed)
+        timeline_add(case=case, kind=TimelineEvent.Kind.EDITED, summary=f"Edited: {labels}", actor=actor)
+    case.refresh_from_db()
+    return case
+
+
+# --- Stage moves ----------------------------------------------------------------------------------
+
+
+def case_move(
+    *,
+    case: Case,
+    to_stage: str,
+    expected_version: int,
+    actor,
+    summary: str,
+    outcome: str = "",
+    outcome_reason: str = "",
+    updates: dict | None = None,
+) -> Case:
+    """The one generic stage move. Callers check their guard first, inside their own transaction."""
+    if to_stage not in ALLOWED.get(case.stage, set()):
+        raise DomainError(f"A case in {Case.Stage(case.stage).label} cannot move to {Case.Stage(to_stage).label}.")
+    now = timezone.now()
+    fields = {"stage": to_stage, "version": F("version") + 1, "stage_changed_at": now, "updated_at": now}
+    if to_stage == S.CLOSED:
+        if not outcome:
+            raise DomainError("Closing a case needs an outcome.")
+        fields |= {
+            "outcome": outcome,
+            "outcome_reason": outcome_reason,
+            "closed_at": now,
+            "closed_from_stage": case.stage,
+        }
+    else:
+        fields |= {"outcome": "", "outcome_reason": "", "closed_at": None}
+    fields |= updates or {}
+    with transaction.atomic():
+        rows = Case.objects.filter(pk=case.pk, stage=case.stage, version=expected_version).update(**fields)
+        if rows != 1:
+            raise StaleObjectError(
+                "This case was changed by someone else since you opened it. Nothing was changed: reload the page."
+            )
+        timeline_add(
+            case=case,
+            kind=TimelineEvent.Kind.CLOSED if to_stage == S.CLOSED else TimelineEvent.Kind.STAGE,
+            summary=summary,
+            actor=actor,
+            from_stage=case.stage,
+            to_stage=to_stage,
+        )
+    case.refresh_from_db()
+    return case
+
+
+def eligible_mediators(program: Program):
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.filter(
+        is_active=True, memberships__program=program, memberships__role=Membership.Role.MEDIATOR
+    )
+
+
+@transaction.atomic
+def case_assign(*, case: Case, expected_version: int, actor, lead, co=None) -> Case:
+    """Assign (or reassign) the lead and co-mediator; a referred case moves on to screening."""
+    if case.stage == S.CLOSED:
+        raise DomainError("A closed case cannot be assigned; reopen it first.")
+    problems = []
+    mediators = set(eligible_mediators(case.program).filter(pk__in=[u.pk for u in (lead, co) if u]))
+    if lead is None:
+        problems.append("Choose a lead mediator.")
+    elif lead not in mediators:
+        problems.append(f"{lead} is not an active mediator of {case.program}.")
+    if co is not None and co not in mediators:
+        problems.append(f"{co} is not an active mediator of {case.program}.")
+    if lead is not None and co is not None and lead.pk == co.pk:
+        problems.append("The co-mediator must be someone other than the lead mediator.")
+    if problems:
+        raise DomainError("The mediators were not assigned.", problems)
+
+    now = timezone.now()
+    for role, user in ((Assignment.Role.LEAD, lead), (Assignment.Role.CO, co)):
+        current = Assignment.objects.filter(case=case, role=role, ended_at__isnull=True).first()
+        if current and (user is None or current.mediator_id != user.pk):
+            Assignment.objects.filter(pk=current.pk).update(ended_at=now)
+        if user is not None and (current is None or current.mediator_id != user.pk):
+            Assignment.objects.create(case=case, mediator=user, role=role, assigned_by=actor, started_at=now)
+    summary = f"Lead mediator {lead}" + (f", co-mediator {co}" if co else ", no co-mediator")
+    updates = {"lead_mediator": lead, "co_mediator": co}
+    if case.stage == S.REFERRED:
+        return case_move(
+            case=case, to_stage=S.SCREENING, expected_version=expected_version, actor=actor,
+            summary=f"Assigned. {summary}. Screening begins.", updates=updates,
+        )  # fmt: skip
+    rows = Case.objects.filter(pk=case.pk, version=expected_version).update(
+        **updates, version=F("version") + 1, updated_at=now
+    )
+    if rows != 1:
+        raise StaleObjectError("This case was changed by someone else since you opened it. Nothing was changed.")
+    timeline_add(case=case, kind=TimelineEvent.Kind.ASSIGNED, summary=f"Reassigned. {summary}.", actor=actor)
+    case.refresh_from_db()
+    return case
+
+
+COORDINATOR_OUTCOMES = [
+    Case.Outcome.WITHDRAWN,
+    Case.Outcome.DECLINED,
+    Case.Outcome.UNSUITABLE,
+    Case.Outcome.UNREACHABLE,
+    Case.Outcome.CANCELLED,
+    Case.Outcome.NO_AGREEMENT,
+]
+
+
+@transaction.atomic
+def case_close(*, case: Case, expected_version: int, actor, outcome: str, reason: str) -> Case:
+    """A coordinator closes an open case with an outcome code and a reason."""
+    if case.stage == S.CLOSED:
+        raise DomainError("This case is already closed.")
+    if outcome not in COORDINATOR_OUTCOMES:
+        raise DomainError("Choose how the case ended.")
+    if not reason.strip():
+        raise DomainError("Give the reason for closing the case.")
+    label = Case.Outcome(outcome).label
+    return case_move(
+        case=case, to_stage=S.CLOSED, expected_version=expected_version, actor=actor,
+        summary=f"Closed: {label}. {reason.strip()}", outcome=outcome, outcome_reason=reason.strip(),
+    )  # fmt: skip
+
+
+@transaction.atomic
+def case_reopen(*, case: Case, expected_version: int, actor, reason: str) -> Case:
+    """A coordinator reopens a closed case at the stage it was closed from."""
+    if case.stage != S.CLOSED:
+        raise DomainError("Only a closed case can be reopened.")
+    if not reason.strip():
+        raise DomainError("Give the reason for reopening the case.")
+    target = case.closed_from_stage or (S.SCREENING if case.lead_mediator_id else S.REFERRED)
+    if target not in OPEN_STAGES:
+        target = S.SCREENING if case.lead_mediator_id else S.REFERRED
+    return case_move(
+        case=case, to_stage=target, expected_version=expected_version, actor=actor,
+        summary=f"Reopened at {Case.Stage(target).label}. {reason.strip()}",
+    )  # fmt: skip
+
+
+@transaction.atomic
+def note_add(*, case: Case, actor, body: str, confidential: bool) -> Note:
+    body = body.strip()
+    if not body:
+        raise DomainError("A note cannot be empty.")
+    note = Note.objects.create(case=case, author=actor, body=body, confidential=confidential, created_at=timezone.now())
+    # The timeline shows that a note exists, never its text.
+    timeline_add(
+        case=case,
+        kind=TimelineEvent.Kind.NOTE,
+        summary="Confidential note added" if confidential else "Note added",
+        actor=actor,
+    )
+    return note

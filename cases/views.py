@@ -1,12 +1,49 @@
+from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET
+from django.db.models import Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from .models import Case
-from .selectors import get_case_for_user, user_roles
+from vom.core.errors import DomainError, StaleObjectError
+
+from . import services
+from .forms import (
+    AddPartyForm,
+    CaseloadFilterForm,
+    CloseForm,
+    NoteForm,
+    PartyContactForm,
+    PartyForm,
+    ReferralForm,
+    ReopenForm,
+    VersionForm,
+    VictimForm,
+)
+from .models import Case, Membership, Party, Program, ReferralSource
+from .policies import can, permissions_for
+from .registry import MOVE_HANDLERS, PANELS
+from .selectors import get_case_for_user, next_actions_for, overdue_first, user_roles
+from .stages import move_named, moves_from
 
 CASELOAD_PAGE_SIZE = 50
+
+
+def _case_for(request, pk: int, action: str | None = None, queryset=None) -> Case:
+    """The case if the user may see it (else 404) and may do ``action`` on it (else 403)."""
+    case = get_case_for_user(request.user, pk, queryset if queryset is not None else Case.objects.for_case_page())
+    if action and not can(request.user, action, case):
+        raise PermissionDenied
+    return case
+
+
+def _add_problems(form, error: DomainError) -> None:
+    form.add_error(None, error.message)
+    for problem in error.problems:
+        form.add_error(None, problem)
 
 
 @require_GET
@@ -14,32 +51,307 @@ CASELOAD_PAGE_SIZE = 50
 def home(request):
     """Send each role to its own start page."""
     roles = user_roles(request.user)
-    if roles.is_coordinator or roles.is_mediator or request.user.is_superuser:
+    if roles.is_coordinator or request.user.is_superuser:
         return redirect("cases:list")
+    if roles.is_mediator:
+        return redirect("cases:my")
     return render(request, "cases/home_no_program.html", {"is_admin": roles.is_admin})
 
 
 @require_GET
 @login_required
+def my_cases(request):
+    """The mediator's home: their open cases, each with its next action, overdue first."""
+    user = request.user
+    cases = list(
+        Case.objects.visible_to(user)
+        .open()
+        .filter(Q(lead_mediator=user) | Q(co_mediator=user))
+        .select_related("program")
+        .prefetch_related("parties__person")
+    )
+    actions = next_actions_for(cases)
+    today = timezone.localdate()
+    rows = overdue_first([(case, actions.get(case.pk)) for case in cases], today)
+    return render(request, "cases/my_cases.html", {"rows": rows, "today": today})
+
+
+@require_GET
+@login_required
 def case_list(request):
-    roles = user_roles(request.user)
-    stage = request.GET.get("stage", "")
-    cases = Case.objects.visible_to(request.user).for_caseload()
-    if stage in Case.Stage.values:
-        cases = cases.filter(stage=stage)
-    else:
-        stage = ""
+    user = request.user
+    roles = user_roles(user)
+    visible = Case.objects.visible_to(user)
+    in_scope = {} if user.is_superuser else {"program_id__in": roles.coordinator_of | roles.mediator_of}
+    mediator_memberships = Membership.objects.filter(role=Membership.Role.MEDIATOR, **in_scope).values("user_id")
+    mediators = get_user_model().objects.filter(pk__in=mediator_memberships)
+    sources = ReferralSource.objects.filter(**in_scope).order_by("name")
+    form = CaseloadFilterForm(
+        request.GET or None, mediators=mediators.order_by("last_name", "first_name"), sources=sources
+    )
+    cases = visible
+    filters = form.cleaned_data if form.is_valid() else {}
+    if filters.get("q"):
+        cases = cases.search(filters["q"])
+    if filters.get("stage"):
+        cases = cases.filter(stage=filters["stage"])
+    if filters.get("mediator"):
+        cases = cases.filter(Q(lead_mediator=filters["mediator"]) | Q(co_mediator=filters["mediator"]))
+    if filters.get("offense"):
+        cases = cases.filter(offense_category=filters["offense"])
+    if filters.get("source"):
+        cases = cases.filter(referral_source=filters["source"])
+    if filters.get("overdue"):
+        cases = cases.overdue(timezone.now())
+    sort = filters.get("sort") or "-referral_date"
+    cases = cases.for_caseload().with_overdue(timezone.now()).order_by(sort, "-pk" if sort.startswith("-") else "pk")
     page = Paginator(cases, CASELOAD_PAGE_SIZE).get_page(request.GET.get("page"))
-    title = "Caseload" if roles.is_coordinator or request.user.is_superuser else "My cases"
+    query = request.GET.copy()
+    query.pop("page", None)
+    title = "Caseload" if roles.is_coordinator or user.is_superuser else "All my cases"
+    return render(
+        request, "cases/case_list.html", {"page": page, "title": title, "form": form, "query": query.urlencode()}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def intake(request):
+    roles = user_roles(request.user)
+    programs = Program.objects.filter(pk__in=roles.coordinator_of)
+    if not roles.coordinator_of:
+        raise PermissionDenied
+    post = request.POST or None
+    referral = ReferralForm(post, programs=programs, prefix="case")
+    offender = PartyForm(post, prefix="offender")
+    guardian = PartyForm(post, prefix="guardian", optional=True)
+    victim = VictimForm(post, prefix="victim")
+    representative = PartyForm(post, prefix="rep", optional=True)
+    forms = [referral, offender, guardian, victim, representative]
+    if request.method == "POST" and all(f.is_valid() for f in forms):
+        parties = [offender.to_input(Party.Role.OFFENDER)]
+        if guardian.is_filled():
+            parties.append(guardian.to_input(Party.Role.GUARDIAN, related_index=0))
+        victim_index = len(parties)
+        parties.append(victim.to_input(Party.Role.VICTIM, kind=victim.cleaned_data["kind"]))
+        if representative.is_filled():
+            parties.append(representative.to_input(Party.Role.VICTIM_REPRESENTATIVE, related_index=victim_index))
+        try:
+            case = services.case_intake(
+                program=referral.chosen_program(),
+                actor=request.user,
+                referral=referral.referral_values(),
+                parties=parties,
+            )
+        except DomainError as error:
+            _add_problems(referral, error)
+        else:
+            messages.success(request, f"Case {case.number} created. Assign a mediator next.")
+            return redirect("cases:detail", pk=case.pk)
     return render(
         request,
-        "cases/case_list.html",
-        {"page": page, "title": title, "stage": stage, "stages": Case.Stage.choices},
+        "cases/case_intake.html",
+        {
+            "referral": referral,
+            "offender": offender,
+            "guardian": guardian,
+            "victim": victim,
+            "rep": representative,
+            "party_errors": any(f.errors for f in forms[1:]),
+        },
     )
 
 
 @require_GET
 @login_required
 def case_detail(request, pk: int):
-    case = get_case_for_user(request.user, pk, Case.objects.for_case_page())
-    return render(request, "cases/case_detail.html", {"case": case})
+    case = _case_for(request, pk, "view")
+    user = request.user
+    perms = permissions_for(user, case)
+    parties = list(Party.objects.filter(case=case).select_related("person", "related_party__person").in_display_order())
+    moves = []
+    for move in moves_from(case.stage):
+        handler = MOVE_HANDLERS.get(move.name)
+        if handler is None:
+            continue
+        missing = handler.guard(case)
+        # A closing move is offered only when its condition holds; it is never a to-do list.
+        if move.target == Case.Stage.CLOSED and missing:
+            continue
+        moves.append({"move": move, "missing": missing, "allowed": can(user, handler.permission, case)})
+    panels = [{"template": p.template, **p.load(case, user)} for p in PANELS]
+    earlier = (
+        Party.objects.filter(person__in=[p.person_id for p in parties])
+        .exclude(case=case)
+        .filter(case__in=Case.objects.visible_to(user))
+        .select_related("case")
+        .order_by("-case__referral_date")
+    )
+    earlier_by_person: dict[int, list] = {}
+    for other in earlier:
+        earlier_by_person.setdefault(other.person_id, []).append(other)
+    context = {
+        "case": case,
+        "perms": perms,
+        "parties": parties,
+        "earlier_by_person": earlier_by_person,
+        "moves": moves,
+        "panels": panels,
+        "next_action": next_actions_for([case]).get(case.pk),
+        "notes": case.notes.select_related("author"),
+        "timeline": case.timeline.select_related("actor")[:100],
+        "note_form": NoteForm(),
+        "version_form": VersionForm(initial={"version": case.version}),
+    }
+    return render(request, "cases/case_detail.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def case_edit(request, pk: int):
+    case = _case_for(request, pk, "edit")
+    form = ReferralForm(
+        request.POST or None, instance=case, programs=[case.program], prefix="case", initial={"version": case.version}
+    )
+    current = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            changes = form.referral_values()
+            services.case_update(
+                case=Case.objects.get(pk=case.pk),
+                expected_version=form.cleaned_data.get("version") or 0,
+                actor=request.user,
+                changes=changes,
+            )
+        except StaleObjectError as error:
+            current = Case.objects.for_case_page().get(pk=case.pk)
+            form.add_error(None, error.message)
+        except DomainError as error:
+            _add_problems(form, error)
+        else:
+            messages.success(request, "Case details saved.")
+            return redirect("cases:detail", pk=case.pk)
+    return render(request, "cases/case_edit.html", {"case": case, "form": form, "current": current})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def party_add(request, pk: int):
+    case = _case_for(request, pk, "add_party")
+    post = request.POST or None
+    form = AddPartyForm(post, case=case, prefix="party")
+    guardian = PartyForm(post, prefix="guardian", optional=True)
+    if request.method == "POST" and form.is_valid() and guardian.is_valid():
+        role = form.cleaned_data["role"]
+        try:
+            if role in {Party.Role.OFFENDER, Party.Role.VICTIM}:
+                services.party_add(
+                    case=case,
+                    actor=request.user,
+                    party=form.to_input(role),
+                    guardian=guardian.to_input(Party.Role.GUARDIAN) if guardian.is_filled() else None,
+                )
+            else:
+                services.party_add_supporter(
+                    case=case,
+                    actor=request.user,
+                    supporter=form.to_input(role),
+                    for_party=form.cleaned_data["for_party"],
+                )
+        except DomainError as error:
+            _add_problems(form, error)
+        else:
+            messages.success(request, "Party added.")
+            return redirect("cases:detail", pk=case.pk)
+    return render(request, "cases/party_add.html", {"case": case, "form": form, "guardian": guardian})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def party_edit(request, pk: int, party_pk: int):
+    case = _case_for(request, pk, "edit_party")
+    party = get_object_or_404(Party.objects.select_related("person", "case"), pk=party_pk, case=case)
+    form = PartyContactForm(request.POST or None, instance=Party.objects.get(pk=party.pk))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.party_update_contact(
+                party=party, actor=request.user, contact={name: form.cleaned_data[name] for name in form.Meta.fields}
+            )
+        except DomainError as error:
+            _add_problems(form, error)
+        else:
+            messages.success(request, f"Details of {party.person} saved.")
+            return redirect("cases:detail", pk=case.pk)
+    return render(request, "cases/party_edit.html", {"case": case, "party": party, "form": form})
+
+
+@require_POST
+@login_required
+def note_add(request, pk: int):
+    case = _case_for(request, pk, "note")
+    form = NoteForm(request.POST)
+    if form.is_valid():
+        try:
+            services.note_add(case=case, actor=request.user, **form.cleaned_data)
+        except DomainError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, "Note added.")
+    else:
+        messages.error(request, "The note was not saved: " + " ".join(e for errs in form.errors.values() for e in errs))
+    return redirect("cases:detail", pk=case.pk)
+
+
+@require_POST
+@login_required
+def case_move(request, pk: int, move: str):
+    case = _case_for(request, pk, "view")
+    handler = MOVE_HANDLERS.get(move)
+    if handler is None or move_named(move, case.stage) is None:
+        messages.error(request, "That step is not available for this case now.")
+        return redirect("cases:detail", pk=case.pk)
+    if not can(request.user, handler.permission, case):
+        raise PermissionDenied
+    form = VersionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "The page was out of date. Nothing was changed; try again.")
+        return redirect("cases:detail", pk=case.pk)
+    try:
+        case = handler.perform(case=case, expected_version=form.cleaned_data["version"], actor=request.user)
+    except DomainError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"Case {case.number} is now in {case.get_stage_display().lower()}.")
+    return redirect("cases:detail", pk=case.pk)
+
+
+def _version_action(request, pk, action, form_class, template, perform, success):
+    case = _case_for(request, pk, action)
+    form = form_class(request.POST or None, initial={"version": case.version})
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        version = data.pop("version")
+        try:
+            perform(case=case, expected_version=version, actor=request.user, **data)
+        except DomainError as error:
+            _add_problems(form, error)
+        else:
+            messages.success(request, success)
+            return redirect("cases:detail", pk=case.pk)
+    return render(request, template, {"case": case, "form": form})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def case_close(request, pk: int):
+    return _version_action(
+        request, pk, "withdraw", CloseForm, "cases/case_close.html", services.case_close, "Case closed."
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def case_reopen(request, pk: int):
+    return _version_action(
+        request, pk, "reopen", ReopenForm, "cases/case_reopen.html", services.case_reopen, "Case reopened."
+    )

@@ -63,7 +63,7 @@ class CaseFactory(factory.django.DjangoModelFactory):
         model = Case
 
     program = factory.SubFactory(ProgramFactory)
-    number = factory.Sequence(lambda n: f"2026-{n + 1:04d}")
+    number = factory.Sequence(lambda n: f"T-{n + 1:05d}")  # never collides with counter-issued numbers
     referral_source = factory.SubFactory(ReferralSourceFactory, program=factory.SelfAttribute("..program"))
     referral_date = datetime.date(2026, 10, 1)
     referral_type = Case.ReferralType.DIVERSION
@@ -84,3 +84,14 @@ class PartyFactory(factory.django.DjangoModelFactory):
     consent_to_contact = True
     email = factory.LazyAttribute(lambda p: f"{p.person.first_name.lower()}@example.org")
     phone = "(555) 0100-1234"
+
+
+class MeetingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "mediation.Meeting"
+
+    case = factory.SubFactory(CaseFactory)
+    kind = "prep_offender"
+    scheduled_for = factory.LazyFunction(lambda: timezone.now() - datetime.timedelta(hours=2))
+    location = "Program office"
+    created_by = factory.SubFactory(UserFactory)

@@ -1,48 +1,95 @@
-"""Who reaches which URL. The URLconf walk fails when a new URL has no entry here."""
+"""Who reaches which URL, for every URL of the app and every role.
+
+The URLconf walk fails when a new URL has no entry here. Expected answers:
+"login" = redirect to sign in; 404 = the user may not see the case; 403 = they see it but may not
+do this; 405 = wrong method (POST-only actions are also checked with POST below).
+"""
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from cases.models import Case
 
-ROLES = [
-    "anonymous",
-    "no_role",
-    "mediator",
-    "unassigned_mediator",
-    "coordinator",
-    "other_coordinator",
-    "admin",
-]
+ROLES = ["anonymous", "no_role", "mediator", "unassigned_mediator", "coordinator", "other_coordinator", "admin"]
 
-# URL name -> (path builder, expected status per role). "login" means a redirect to sign in.
-ALL_SIGNED_IN_OK = {role: 200 for role in ROLES if role != "anonymous"} | {"anonymous": "login"}
+
+def expect(**overrides):
+    base = {role: 404 for role in ROLES} | {"anonymous": "login"}
+    return base | overrides
+
+
+EVERYONE = {role: 200 for role in ROLES}
+SIGNED_IN = {role: 200 for role in ROLES} | {"anonymous": "login"}
+VIEW = expect(mediator=200, coordinator=200, admin=200)
+TEAM = expect(mediator=200, coordinator=200, admin=403)
+COORDINATOR = expect(mediator=403, coordinator=200, admin=403)
+POST_ONLY = {role: 405 for role in ROLES}
+
+# URL name -> (path builder, expected GET answer per role, expected POST answer per role or None)
 ACCESS = {
-    "cases:home": (lambda case: "/", {**{r: 302 for r in ROLES}, "no_role": 200, "anonymous": "login"}),
-    "cases:list": (lambda case: "/cases/", ALL_SIGNED_IN_OK),
-    "cases:detail": (
-        lambda case: f"/cases/{case.pk}/",
-        {
-            "anonymous": "login",
-            "no_role": 404,
-            "mediator": 200,
-            "unassigned_mediator": 404,
-            "coordinator": 200,
-            "other_coordinator": 404,
-            "admin": 200,
-        },
+    "cases:home": (lambda o: "/", {**{r: 302 for r in ROLES}, "no_role": 200, "anonymous": "login"}, None),
+    "cases:my": (lambda o: "/my/", SIGNED_IN, None),
+    "cases:list": (lambda o: "/cases/", SIGNED_IN, None),
+    "cases:intake": (
+        lambda o: "/cases/new/",
+        {**{r: 403 for r in ROLES}, "anonymous": "login", "coordinator": 200, "other_coordinator": 200},
+        None,
     ),
-    "healthz": (lambda case: "/healthz", {r: 200 for r in ROLES}),
-    "login": (lambda case: "/accounts/login/", {**{r: 302 for r in ROLES}, "anonymous": 200}),
-    "logout": (lambda case: "/accounts/logout/", {r: 405 for r in ROLES}),  # GET refused; POST signs out
-    "password_change": (lambda case: "/accounts/password_change/", ALL_SIGNED_IN_OK),
-    "password_change_done": (lambda case: "/accounts/password_change/done/", ALL_SIGNED_IN_OK),
-    "password_reset": (lambda case: "/accounts/password_reset/", {r: 200 for r in ROLES}),
-    "password_reset_done": (lambda case: "/accounts/password_reset/done/", {r: 200 for r in ROLES}),
-    "password_reset_confirm": (lambda case: "/accounts/reset/MQ/bad-token/", {r: 200 for r in ROLES}),
-    "password_reset_complete": (lambda case: "/accounts/reset/done/", {r: 200 for r in ROLES}),
+    "cases:detail": (lambda o: f"/cases/{o['case'].pk}/", VIEW, None),
+    "cases:edit": (lambda o: f"/cases/{o['case'].pk}/edit/", COORDINATOR, None),
+    "cases:party_add": (lambda o: f"/cases/{o['case'].pk}/parties/add/", TEAM, None),
+    "cases:party_edit": (lambda o: f"/cases/{o['case'].pk}/parties/{o['offender'].pk}/edit/", TEAM, None),
+    "cases:note_add": (
+        lambda o: f"/cases/{o['case'].pk}/notes/",
+        POST_ONLY,
+        expect(mediator=302, coordinator=302, admin=403),
+    ),
+    "cases:move": (
+        lambda o: f"/cases/{o['case'].pk}/move/begin_preparation/",
+        POST_ONLY,
+        expect(mediator=302, coordinator=302, admin=403),
+    ),
+    "cases:close": (lambda o: f"/cases/{o['case'].pk}/close/", COORDINATOR, None),
+    "cases:reopen": (lambda o: f"/cases/{o['case'].pk}/reopen/", COORDINATOR, None),
+    "mediation:assign": (lambda o: f"/cases/{o['case'].pk}/assign/", COORDINATOR, None),
+    "mediation:screening": (lambda o: f"/cases/{o['case'].pk}/parties/{o['offender'].pk}/screening/", TEAM, None),
+    "mediation:contact_add": (
+        lambda o: f"/cases/{o['case'].pk}/parties/{o['offender'].pk}/contact/",
+        POST_ONLY,
+        expect(mediator=200, coordinator=200, admin=403),  # an empty form is shown again with its errors
+    ),
+    "mediation:meeting_new": (lambda o: f"/cases/{o['case'].pk}/meetings/new/?kind=prep_offender", TEAM, None),
+    "mediation:meeting": (lambda o: f"/cases/{o['case'].pk}/meetings/{o['meeting'].pk}/", VIEW, None),
+    "mediation:meeting_hold": (
+        lambda o: f"/cases/{o['case'].pk}/meetings/{o['meeting'].pk}/hold/",
+        POST_ONLY,
+        expect(mediator=200, coordinator=200, admin=403),
+    ),
+    "mediation:meeting_cancel": (
+        lambda o: f"/cases/{o['case'].pk}/meetings/{o['meeting'].pk}/cancel/",
+        POST_ONLY,
+        expect(mediator=200, coordinator=200, admin=403),
+    ),
+    "mediation:meeting_reschedule": (
+        lambda o: f"/cases/{o['case'].pk}/meetings/{o['meeting'].pk}/reschedule/",
+        POST_ONLY,
+        expect(mediator=200, coordinator=200, admin=403),
+    ),
+    "mediation:prep_waive": (lambda o: f"/cases/{o['case'].pk}/preparation/waive/", TEAM, None),
+    "mediation:shuttle_new": (lambda o: f"/cases/{o['case'].pk}/exchanges/new/", TEAM, None),
+    "mediation:mode": (lambda o: f"/cases/{o['case'].pk}/mode/", TEAM, None),
+    "mediation:time": (lambda o: f"/cases/{o['case'].pk}/time/", VIEW, None),
+    "healthz": (lambda o: "/healthz", EVERYONE, None),
+    "login": (lambda o: "/accounts/login/", {**{r: 302 for r in ROLES}, "anonymous": 200}, None),
+    "logout": (lambda o: "/accounts/logout/", {r: 405 for r in ROLES}, None),  # POST signs out: tests/vom/test_auth
+    "password_change": (lambda o: "/accounts/password_change/", SIGNED_IN, None),
+    "password_change_done": (lambda o: "/accounts/password_change/done/", SIGNED_IN, None),
+    "password_reset": (lambda o: "/accounts/password_reset/", EVERYONE, None),
+    "password_reset_done": (lambda o: "/accounts/password_reset/done/", EVERYONE, None),
+    "password_reset_confirm": (lambda o: "/accounts/reset/MQ/bad-token/", EVERYONE, None),
+    "password_reset_complete": (lambda o: "/accounts/reset/done/", EVERYONE, None),
 }
-# Django admin guards itself (staff only); its own tests cover it.
+# Django admin guards itself (staff only): tests/vom/test_admin.py.
 EXEMPT_NAMESPACES = {"admin"}
 
 
@@ -76,20 +123,81 @@ def users(no_role_user, mediator, unassigned_mediator, coordinator, other_coordi
     }
 
 
-@pytest.mark.django_db
-@pytest.mark.parametrize("name", sorted(ACCESS))
-@pytest.mark.parametrize("role", ROLES)
-def test_access_matrix(client, users, case, name, role):
-    build, expected_by_role = ACCESS[name]
-    expected = expected_by_role[role]
-    if users[role] is not None:
-        client.force_login(users[role])
-    response = client.get(build(case))
+@pytest.fixture
+def objects(case, mediator):
+    from tests.factories import MeetingFactory
+
+    offender = case.parties.get(role="offender")
+    meeting = MeetingFactory(case=case, created_by=mediator)
+    return {"case": case, "offender": offender, "meeting": meeting}
+
+
+def check(response, expected):
     if expected == "login":
         assert response.status_code == 302
         assert response["Location"].startswith("/accounts/login/?next=")
     else:
         assert response.status_code == expected
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", sorted(ACCESS))
+@pytest.mark.parametrize("role", ROLES)
+def test_get_access(client, users, objects, name, role):
+    build, expected, _ = ACCESS[name]
+    if users[role] is not None:
+        client.force_login(users[role])
+    check(client.get(build(objects)), expected[role])
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", sorted(n for n, (_, _, post) in ACCESS.items() if post))
+@pytest.mark.parametrize("role", ROLES)
+def test_post_access(client, users, objects, name, role):
+    build, _, expected = ACCESS[name]
+    if users[role] is not None:
+        client.force_login(users[role])
+    check(client.post(build(objects), {}), expected[role])
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("name", "role"),
+    [
+        ("cases:edit", "unassigned_mediator"),
+        ("cases:close", "other_coordinator"),
+        ("mediation:assign", "other_coordinator"),
+        ("cases:party_add", "unassigned_mediator"),
+        ("mediation:mode", "no_role"),
+    ],
+)
+def test_outsiders_posting_to_forms_get_404_and_change_nothing(client, users, objects, name, role):
+    case = objects["case"]
+    client.force_login(users[role])
+    response = client.post(ACCESS[name][0](objects), {"case-version": case.version, "version": case.version})
+    assert response.status_code == 404
+    after = Case.objects.get(pk=case.pk)
+    assert (after.version, after.stage) == (case.version, case.stage)
+
+
+@pytest.mark.django_db
+def test_a_meeting_of_another_case_is_404_even_for_the_team(client, case, mediator, program):
+    from tests.factories import CaseFactory, MeetingFactory
+
+    other = CaseFactory(program=program, lead_mediator=mediator, stage="preparation")
+    meeting = MeetingFactory(case=other, created_by=mediator)
+    client.force_login(mediator)
+    assert client.get(f"/cases/{case.pk}/meetings/{meeting.pk}/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_party_of_another_case_is_404(client, case, mediator, program):
+    from tests.factories import CaseFactory, PartyFactory
+
+    other_party = PartyFactory(case=CaseFactory(program=program, lead_mediator=mediator), role="offender")
+    client.force_login(mediator)
+    assert client.get(f"/cases/{case.pk}/parties/{other_party.pk}/screening/").status_code == 404
+    assert client.get(f"/cases/{case.pk}/parties/{other_party.pk}/edit/").status_code == 404
 
 
 @pytest.mark.django_db
@@ -123,3 +231,12 @@ def test_co_mediator_sees_the_case(case, unassigned_mediator):
     case.co_mediator = unassigned_mediator
     case.save()
     assert list(Case.objects.visible_to(unassigned_mediator)) == [case]
+
+
+@pytest.mark.django_db
+def test_victim_contact_details_are_shown_to_the_case_team_only(client, case, mediator, coordinator, admin_user):
+    for user, shown in ((mediator, True), (coordinator, True), (admin_user, False)):
+        client.force_login(user)
+        body = client.get(f"/cases/{case.pk}/").content.decode()
+        assert ("victim@example.org" in body) is shown
+        assert ("12 Hidden Lane" in body) is shown

@@ -41,19 +41,24 @@ def test_seed_is_safe_to_run_twice():
 
 @pytest.mark.django_db
 def test_seed_is_deterministic():
-    seed()
-    first = list(Case.objects.order_by("number").values_list("number", "stage", "offense_description"))
-    Party.objects.update(related_party=None)
-    Party.objects.all().delete()
-    Case.objects.all().delete()
-    Person.objects.all().delete()
-    from cases.models import CaseNumberCounter
+    """The same seed and day give the same cases and people (each case comes from its index alone)."""
+    from datetime import date
 
-    CaseNumberCounter.objects.all().delete()
+    from cases.demo import DEMO_PROGRAM_SLUG, _build_case
+    from cases.models import Program, ReferralSource
+
     seed()
-    assert (
-        list(Case.objects.order_by("number").values_list("number", "stage", "offense_description")) == first
-    )
+    program = Program.objects.get(slug=DEMO_PROGRAM_SLUG)
+    sources = {s.name: s for s in ReferralSource.objects.filter(program=program)}
+    mediators = list(User.objects.filter(memberships__role="mediator").order_by("username"))
+
+    def describe(index):
+        case, parties = _build_case(index, 40, 2026, date(2026, 11, 26), program, sources, mediators)
+        people = [(p.first_name, p.last_name, p.organisation_name, p.date_of_birth, role) for p, role, *_ in parties]
+        return (case.stage, case.referral_date, case.offense_description, case.lead_mediator_id, people)
+
+    assert [describe(i) for i in range(40)] == [describe(i) for i in range(40)]
+    assert describe(3) != describe(4)
 
 
 @pytest.mark.django_db

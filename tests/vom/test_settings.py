@@ -67,9 +67,7 @@ def test_embedded_defaults_use_sqlite_eager_celery_and_file_email():
         if k not in {"DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "EMAIL_URL", "DEBUG"}
     }
     environ["DJANGO_SETTINGS_MODULE"] = "vom.settings"
-    result = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env=environ, capture_output=True, text=True
-    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=environ, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [
         "django.db.backends.sqlite3",
@@ -92,9 +90,7 @@ def test_configured_services_are_used():
         REDIS_URL="redis://cache.internal:6379/0",
         EMAIL_URL="smtp+tls://mailer:pw@smtp.internal:587",
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env=environ, capture_output=True, text=True
-    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=environ, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [
         "django.db.backends.postgresql",

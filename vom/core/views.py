@@ -10,9 +10,7 @@ from .health import run_checks
 @never_cache
 def healthz(request):
     healthy, checks = run_checks()
-    return JsonResponse(
-        {"status": "ok" if healthy else "unavailable", **checks}, status=200 if healthy else 503
-    )
+    return JsonResponse({"status": "ok" if healthy else "unavailable", **checks}, status=200 if healthy else 503)
 
 
 def csrf_failure(request, reason=""):

@@ -14,15 +14,9 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument(
-            "--cases", type=int, default=40, help="Make sure the demo program has this many cases."
-        )
-        parser.add_argument(
-            "--seed", type=int, default=2026, help="Random seed; the same seed gives the same cases."
-        )
-        parser.add_argument(
-            "--password", default=DEFAULT_PASSWORD, help="Password for newly created demo accounts."
-        )
+        parser.add_argument("--cases", type=int, default=40, help="Make sure the demo program has this many cases.")
+        parser.add_argument("--seed", type=int, default=2026, help="Random seed; the same seed gives the same cases.")
+        parser.add_argument("--password", default=DEFAULT_PASSWORD, help="Password for newly created demo accounts.")
 
     def handle(self, *args, cases: int, seed: int, password: str, **options):
         if cases < 0:

@@ -1,0 +1,229 @@
+from django import forms
+
+from .models import Case, Party, Person, Program, ReferralSource
+from .services import COORDINATOR_OUTCOMES, PartyInput
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class ReferralForm(forms.ModelForm):
+    """The referral part of intake and of the case edit page."""
+
+    program = forms.ModelChoiceField(queryset=Program.objects.none(), required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Case
+        fields = [
+            "referral_source",
+            "referral_date",
+            "referral_type",
+            "court_ordered",
+            "court_return_date",
+            "offense_category",
+            "incident_date",
+            "offense_description",
+        ]
+        widgets = {
+            "referral_date": DateInput(),
+            "court_return_date": DateInput(),
+            "incident_date": DateInput(),
+            "offense_description": forms.Textarea(attrs={"rows": 3}),
+        }
+        labels = {"court_ordered": "Court-ordered (otherwise voluntary)"}
+
+    def __init__(self, *args, programs, **kwargs):
+        super().__init__(*args, **kwargs)
+        programs = list(programs)
+        self.fields["referral_source"].queryset = ReferralSource.objects.filter(
+            program__in=programs, active=True
+        ).select_related("program")
+        self.fields["referral_source"].empty_label = "Choose a referral source"
+        if len(programs) > 1:
+            self.fields["program"].queryset = Program.objects.filter(pk__in=[p.pk for p in programs])
+            self.fields["program"].required = True
+        else:
+            del self.fields["program"]
+            self.single_program = programs[0] if programs else None
+        self.fields["incident_date"].required = True
+        self.fields["offense_description"].max_length = 4000
+
+    def referral_values(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self._meta.fields}
+
+    def chosen_program(self) -> Program:
+        return self.cleaned_data.get("program") or self.single_program
+
+
+class PartyForm(forms.Form):
+    """One person's details at intake or when adding a party."""
+
+    first_name = forms.CharField(max_length=100, required=False)
+    last_name = forms.CharField(max_length=100, required=False)
+    date_of_birth = forms.DateField(required=False, widget=DateInput())
+    preferred_language = forms.CharField(max_length=50, initial="English")
+    interpreter_needed = forms.BooleanField(required=False)
+    accessibility_needs = forms.CharField(required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    consent_to_contact = forms.BooleanField(required=False, label="Consents to be contacted")
+    contact_method = forms.ChoiceField(
+        choices=[("", "—"), *Party.ContactMethod.choices], required=False, label="Preferred way to contact"
+    )
+    email = forms.EmailField(required=False)
+    phone = forms.CharField(max_length=40, required=False)
+    address = forms.CharField(required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, optional=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.optional = optional
+        if optional:
+            self.fields["preferred_language"].required = False
+
+    def is_filled(self) -> bool:
+        if not self.is_bound:
+            return False
+        return any(self.data.get(self.add_prefix(name), "").strip() for name in ("first_name", "last_name"))
+
+    def clean(self):
+        data = super().clean()
+        if (not self.optional or self.is_filled()) and not data.get("last_name"):
+            self.add_error("last_name", "Enter a last name.")
+        return data
+
+    def to_input(self, role: str, related_index: int | None = None, kind: str = Person.Kind.INDIVIDUAL) -> PartyInput:
+        data = self.cleaned_data
+        return PartyInput(
+            role=role,
+            kind=kind,
+            first_name=data.get("first_name", ""),
+            last_name=data.get("last_name", ""),
+            organisation_name=data.get("organisation_name", ""),
+            date_of_birth=data.get("date_of_birth"),
+            preferred_language=data.get("preferred_language") or "English",
+            interpreter_needed=data.get("interpreter_needed", False),
+            accessibility_needs=data.get("accessibility_needs", ""),
+            consent_to_contact=data.get("consent_to_contact", False),
+            contact_method=data.get("contact_method", ""),
+            email=data.get("email", ""),
+            phone=data.get("phone", ""),
+            address=data.get("address", ""),
+            related_index=related_index,
+        )
+
+
+class VictimForm(PartyForm):
+    kind = forms.ChoiceField(
+        choices=Person.Kind.choices, initial=Person.Kind.INDIVIDUAL, widget=forms.RadioSelect, label="The victim is"
+    )
+    organisation_name = forms.CharField(max_length=200, required=False, label="Organisation name")
+    field_order = ["kind", "organisation_name", "first_name", "last_name", "date_of_birth"]
+
+    def clean(self):
+        data = forms.Form.clean(self)
+        if data.get("kind") == Person.Kind.ORGANISATION:
+            if not data.get("organisation_name"):
+                self.add_error("organisation_name", "Enter the organisation's name.")
+        elif not data.get("last_name"):
+            self.add_error("last_name", "Enter a last name.")
+        return data
+
+
+class AddPartyForm(PartyForm):
+    """Add one more party to a case; guardians and representatives name the party they stand for."""
+
+    ROLE_CHOICES = [
+        (Party.Role.OFFENDER, "Offender"),
+        (Party.Role.VICTIM, "Victim (a person)"),
+        (Party.Role.GUARDIAN, "Parent / guardian of an offender"),
+        (Party.Role.VICTIM_REPRESENTATIVE, "Representative of an organisation victim"),
+        (Party.Role.SUPPORT, "Support person"),
+    ]
+    role = forms.ChoiceField(choices=ROLE_CHOICES)
+    for_party = forms.ModelChoiceField(
+        queryset=Party.objects.none(),
+        required=False,
+        label="Stands for",
+        help_text="For a guardian, representative or support person: the party of this case they accompany.",
+    )
+    field_order = ["role", "for_party"]
+
+    def __init__(self, *args, case: Case, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only this case's parties: a party id from another case is refused as an invalid choice.
+        self.fields["for_party"].queryset = Party.objects.filter(case=case).select_related("person")
+        self.fields["for_party"].label_from_instance = lambda p: f"{p.person} ({p.get_role_display().lower()})"
+
+    def clean(self):
+        data = super().clean()
+        role = data.get("role")
+        if role in {Party.Role.GUARDIAN, Party.Role.VICTIM_REPRESENTATIVE, Party.Role.SUPPORT} and not data.get(
+            "for_party"
+        ):
+            self.add_error("for_party", "Choose the party this person stands for.")
+        return data
+
+
+class PartyContactForm(forms.ModelForm):
+    class Meta:
+        model = Party
+        fields = [
+            "preferred_language",
+            "interpreter_needed",
+            "accessibility_needs",
+            "consent_to_contact",
+            "contact_method",
+            "email",
+            "phone",
+            "address",
+        ]
+        widgets = {
+            "accessibility_needs": forms.Textarea(attrs={"rows": 2}),
+            "address": forms.Textarea(attrs={"rows": 2}),
+        }
+
+
+class NoteForm(forms.Form):
+    body = forms.CharField(label="Note", max_length=10_000, widget=forms.Textarea(attrs={"rows": 3}))
+    confidential = forms.BooleanField(
+        required=False, help_text="Confidential notes stay on this page: never in documents, letters or exports."
+    )
+
+
+class VersionForm(forms.Form):
+    """For POST-only actions on a case: the version the user saw."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+class CloseForm(VersionForm):
+    outcome = forms.ChoiceField(choices=[(o.value, o.label) for o in COORDINATOR_OUTCOMES])
+    reason = forms.CharField(max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ReopenForm(VersionForm):
+    reason = forms.CharField(max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class CaseloadFilterForm(forms.Form):
+    SORTS = {
+        "-referral_date": "Newest referral",
+        "referral_date": "Oldest referral",
+        "number": "Case number",
+        "stage_changed_at": "Longest in stage",
+    }
+    q = forms.CharField(required=False, max_length=100, label="Search")
+    stage = forms.ChoiceField(choices=[("", "All stages"), *Case.Stage.choices], required=False)
+    mediator = forms.ModelChoiceField(queryset=None, required=False, empty_label="All mediators")
+    offense = forms.ChoiceField(choices=[("", "All offenses"), *Case.OffenseCategory.choices], required=False)
+    source = forms.ModelChoiceField(queryset=None, required=False, empty_label="All sources")
+    overdue = forms.BooleanField(required=False, label="Overdue only")
+    sort = forms.ChoiceField(choices=list(SORTS.items()), required=False)
+
+    def __init__(self, *args, mediators, sources, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["mediator"].queryset = mediators
+        self.fields["source"].queryset = sources

@@ -1,0 +1,16 @@
+"""Small pure rules about case facts, shared by forms, services and selectors."""
+
+from datetime import date
+
+ADULT_AGE = 18
+
+
+def age_on(date_of_birth: date, on: date) -> int:
+    return on.year - date_of_birth.year - ((on.month, on.day) < (date_of_birth.month, date_of_birth.day))
+
+
+def is_juvenile(date_of_birth: date | None, incident_date: date | None) -> bool:
+    """Under 18 on the incident date (the date of the offense decides juvenile jurisdiction)."""
+    if date_of_birth is None or incident_date is None:
+        return False
+    return age_on(date_of_birth, incident_date) < ADULT_AGE

@@ -1,0 +1,217 @@
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from cases.forms import DateInput, VersionForm
+from cases.models import Case, Party
+
+from .models import ContactAttempt, Meeting, Screening, ShuttleRound, TimeLog
+
+
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
+
+
+class AssignForm(VersionForm):
+    lead = forms.ModelChoiceField(queryset=None, label="Lead mediator", empty_label="Choose the lead mediator")
+    co = forms.ModelChoiceField(queryset=None, required=False, label="Co-mediator", empty_label="No co-mediator")
+    confirm_conflicts = forms.BooleanField(
+        required=False,
+        label="I have read the warnings and assign anyway",
+        help_text="Needed only when a warning shows.",
+    )
+
+    def __init__(self, *args, mediators, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["lead"].queryset = mediators
+        self.fields["co"].queryset = mediators
+        for name in ("lead", "co"):
+            self.fields[name].label_from_instance = lambda u: u.get_full_name() or u.username
+
+
+class ContactAttemptForm(forms.ModelForm):
+    class Meta:
+        model = ContactAttempt
+        fields = ["at", "method", "result", "note"]
+        widgets = {"at": DateTimeInput(), "note": forms.Textarea(attrs={"rows": 2})}
+        labels = {"at": "When"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["at"].initial = timezone.localtime().replace(second=0, microsecond=0)
+
+
+class ScreeningForm(forms.ModelForm):
+    """The readiness checklist; which questions show depends on the party's role."""
+
+    VICTIM = ["willing_to_meet", "willing_indirect", "safety_concerns", "safety_plan"]
+    OFFENDER = ["acknowledges_responsibility", "willing_to_make_amends"]
+    GUARDIAN = ["guardian_consents"]
+
+    class Meta:
+        model = Screening
+        fields = [
+            "screened_on",
+            "willing_to_meet",
+            "willing_indirect",
+            "safety_concerns",
+            "safety_plan",
+            "acknowledges_responsibility",
+            "willing_to_make_amends",
+            "guardian_consents",
+            "emotionally_ready",
+            "understands_voluntary",
+            "consent_given_on",
+            "outcome",
+            "reason",
+        ]
+        widgets = {
+            "screened_on": DateInput(),
+            "consent_given_on": DateInput(),
+            "safety_concerns": forms.Textarea(attrs={"rows": 2}),
+            "safety_plan": forms.Textarea(attrs={"rows": 2}),
+            "reason": forms.Textarea(attrs={"rows": 2}),
+            "outcome": forms.RadioSelect,
+        }
+        labels = {
+            "acknowledges_responsibility": "Acknowledges responsibility (or does not deny it)",
+            "reason": "Reason (required unless suitable)",
+        }
+
+    def __init__(self, *args, party: Party, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["screened_on"].initial = timezone.localdate()
+        keep = {
+            Party.Role.VICTIM: self.VICTIM,
+            Party.Role.VICTIM_REPRESENTATIVE: self.VICTIM,
+            Party.Role.OFFENDER: self.OFFENDER,
+            Party.Role.GUARDIAN: self.GUARDIAN,
+        }.get(party.role, [])
+        for name in self.VICTIM + self.OFFENDER + self.GUARDIAN:
+            if name not in keep:
+                del self.fields[name]
+
+    def answers(self) -> dict:
+        data = dict(self.cleaned_data)
+        for name in ("screened_on", "outcome", "reason"):
+            data.pop(name)
+        return data
+
+
+class HttpsURLField(forms.URLField):
+    """A typed address without a scheme is taken as https (video links are)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("assume_scheme", "https")
+        super().__init__(**kwargs)
+
+
+class MeetingForm(forms.ModelForm):
+    class Meta:
+        model = Meeting
+        fields = ["scheduled_for", "duration_minutes", "location", "video_link", "attendees", "mediators"]
+        field_classes = {"video_link": HttpsURLField}
+        widgets = {
+            "scheduled_for": DateTimeInput(),
+            "attendees": forms.CheckboxSelectMultiple,
+            "mediators": forms.CheckboxSelectMultiple,
+        }
+        labels = {"scheduled_for": "Date and time", "location": "Place", "mediators": "Facilitated by"}
+
+    def __init__(self, *args, case: Case, kind: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["scheduled_for"].required = True
+        side = {Meeting.Kind.PREP_VICTIM: ["victim", "victim_rep", "support"],
+                Meeting.Kind.PREP_OFFENDER: ["offender", "guardian", "support"]}.get(kind)  # fmt: skip
+        parties = Party.objects.filter(case=case).select_related("person")
+        if side:
+            parties = parties.filter(role__in=side)
+        # Only this case's parties and mediators can be chosen; anything else posted is an invalid choice.
+        self.fields["attendees"].queryset = parties
+        self.fields["attendees"].label_from_instance = lambda p: f"{p.person} ({p.get_role_display().lower()})"
+        team = [u for u in (case.lead_mediator, case.co_mediator) if u]
+        self.fields["mediators"].queryset = get_user_model().objects.filter(pk__in=[u.pk for u in team])
+        self.fields["mediators"].label_from_instance = lambda u: u.get_full_name() or u.username
+        self.fields["mediators"].initial = [u.pk for u in team]
+
+
+class HoldForm(VersionForm):
+    summary = forms.CharField(
+        required=False, max_length=10_000, widget=forms.Textarea(attrs={"rows": 3}), label="What happened"
+    )
+    hopes = forms.CharField(
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="What this side hopes to achieve",
+    )
+    restitution_ideas = forms.CharField(
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Restitution this side would consider",
+    )
+    outcome = forms.ChoiceField(choices=[("", "—"), *Meeting.Outcome.choices], required=False, widget=forms.RadioSelect)
+    continue_on = forms.DateTimeField(required=False, widget=DateTimeInput(), label="Continues on (if continued)")
+    attendees = forms.ModelMultipleChoiceField(
+        queryset=Party.objects.none(), required=False, widget=forms.CheckboxSelectMultiple, label="Who attended"
+    )
+
+    def __init__(self, *args, meeting: Meeting, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["attendees"].queryset = Party.objects.filter(case_id=meeting.case_id).select_related("person")
+        self.fields["attendees"].label_from_instance = lambda p: f"{p.person} ({p.get_role_display().lower()})"
+        if meeting.is_prep:
+            del self.fields["outcome"], self.fields["continue_on"]
+        else:
+            del self.fields["hopes"], self.fields["restitution_ideas"]
+
+
+class CancelForm(VersionForm):
+    reason = forms.CharField(max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    no_show = forms.BooleanField(required=False, label="A party did not come (no-show)")
+    for_good = forms.BooleanField(required=False, label="Cancelled for good: the session will not take place")
+
+
+class RescheduleForm(VersionForm):
+    scheduled_for = forms.DateTimeField(widget=DateTimeInput(), label="New date and time")
+
+
+class WaiveForm(forms.Form):
+    side = forms.ChoiceField(
+        choices=[("offender", "Offender side"), ("victim", "Victim side")], widget=forms.RadioSelect
+    )
+    reason = forms.CharField(max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ShuttleForm(forms.ModelForm):
+    class Meta:
+        model = ShuttleRound
+        fields = ["held_on", "direction", "form", "summary", "concludes"]
+        widgets = {"held_on": DateInput(), "summary": forms.Textarea(attrs={"rows": 3}), "direction": forms.RadioSelect}
+        labels = {"held_on": "Date", "form": "What was carried", "concludes": "Does this conclude the mediation?"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["held_on"].initial = timezone.localdate()
+        self.fields["concludes"].choices = [("", "No, exchanges continue"), *ShuttleRound.Concludes.choices]
+
+
+class ModeForm(VersionForm):
+    mode = forms.ChoiceField(choices=Case.Mode.choices, widget=forms.RadioSelect)
+    reason = forms.CharField(max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class TimeLogForm(forms.ModelForm):
+    class Meta:
+        model = TimeLog
+        fields = ["on", "minutes", "activity", "note"]
+        widgets = {"on": DateInput()}
+        labels = {"on": "Date"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["on"].initial = timezone.localdate()

@@ -1,0 +1,174 @@
+"""The next thing a mediator should do on each case, computed for many cases in a fixed number of queries.
+
+The order follows VOM practice: the offender side is contacted and screened first, so a victim's
+hopes are not raised for a case the offender will refuse; the joint session is aimed at about four
+weeks after referral.
+"""
+
+from collections import defaultdict
+from datetime import timedelta
+
+from django.db.models import Count
+from django.urls import reverse
+from django.utils import timezone
+
+from cases.models import Case, Party
+from cases.registry import NextAction
+
+from .models import ContactAttempt, Meeting, Screening, ShuttleRound
+from .selectors import latest_screenings, prep_status, required_screening_parties, role_name
+
+FIRST_CONTACT_DAYS = 7
+SCREENING_DAYS = 14
+PREP_SCHEDULING_DAYS = 7
+JOINT_SESSION_TARGET_DAYS = 28
+SHUTTLE_ROUND_DAYS = 7
+
+
+def _local(dt):
+    return timezone.localtime(dt)
+
+
+ASSIGNMENT_DAYS = 3
+
+
+def next_actions(cases: list[Case]) -> dict[int, list[NextAction]]:
+    result = {
+        case.pk: [
+            NextAction(
+                "Assign a lead mediator",
+                case.referral_date + timedelta(days=ASSIGNMENT_DAYS),
+                reverse("mediation:assign", args=[case.pk]),
+            )
+        ]
+        for case in cases
+        if case.stage == Case.Stage.REFERRED
+    }
+    working = [c for c in cases if c.stage in {Case.Stage.SCREENING, Case.Stage.PREPARATION, Case.Stage.JOINT_SESSION}]
+    if not working:
+        return result
+    ids = [c.pk for c in working]
+    parties_by_case: dict[int, list[Party]] = defaultdict(list)
+    all_parties = list(Party.objects.filter(case_id__in=ids).select_related("person").in_display_order())
+    for party in all_parties:
+        parties_by_case[party.case_id].append(party)
+    latest = latest_screenings(all_parties)
+    attempts = dict(
+        ContactAttempt.objects.filter(party__case_id__in=ids)
+        .values("party_id")
+        .annotate(n=Count("pk"))
+        .values_list("party_id", "n")
+    )
+    meetings_by_case: dict[int, list[Meeting]] = defaultdict(list)
+    for meeting in Meeting.objects.filter(case_id__in=ids).order_by("scheduled_for", "pk"):
+        meetings_by_case[meeting.case_id].append(meeting)
+    rounds_by_case: dict[int, list[ShuttleRound]] = defaultdict(list)
+    for round_ in ShuttleRound.objects.filter(case_id__in=ids).order_by("held_on", "pk"):
+        rounds_by_case[round_.case_id].append(round_)
+
+    for case in working:
+        parties = parties_by_case[case.pk]
+        if case.stage == Case.Stage.SCREENING:
+            action = _screening_action(case, parties, latest, attempts)
+        elif case.stage == Case.Stage.PREPARATION:
+            action = _preparation_action(case, meetings_by_case[case.pk])
+        else:
+            action = _session_action(case, meetings_by_case[case.pk], rounds_by_case[case.pk])
+        result[case.pk] = [action]
+    return result
+
+
+def _screening_action(case: Case, parties, latest, attempts) -> NextAction:
+    required = required_screening_parties(case, parties)
+    failed = [p for p in required if p.pk in latest and latest[p.pk].outcome != Screening.Outcome.SUITABLE]
+    if failed:
+        party = failed[0]
+        return NextAction(
+            f"{role_name(party)} {latest[party.pk].get_outcome_display().lower()}: re-screen or close the case",
+            timezone.localdate(),
+            reverse("cases:detail", args=[case.pk]),
+        )
+    pending = [p for p in required if p.pk not in latest]
+    offender_side = [p for p in pending if p.role in {Party.Role.OFFENDER, Party.Role.GUARDIAN}]
+    # Offender side first; the victim is approached once the offender side is ready.
+    queue = offender_side or pending
+    if not queue:
+        return NextAction(
+            "Move the case to preparation", timezone.localdate(), reverse("cases:detail", args=[case.pk]), priority=10
+        )
+    party = queue[0]
+    url = reverse("mediation:screening", args=[case.pk, party.pk])
+    if not attempts.get(party.pk):
+        return NextAction(
+            f"Contact the {party.get_role_display().lower()} {party.person}",
+            case.referral_date + timedelta(days=FIRST_CONTACT_DAYS),
+            url,
+        )
+    return NextAction(
+        f"Screen the {party.get_role_display().lower()} {party.person}",
+        case.referral_date + timedelta(days=SCREENING_DAYS),
+        url,
+    )
+
+
+def _preparation_action(case: Case, meetings: list[Meeting]) -> NextAction:
+    prep = prep_status(meetings)
+    started = _local(case.stage_changed_at).date()
+    for side, kind in (("offender", Meeting.Kind.PREP_OFFENDER), ("victim", Meeting.Kind.PREP_VICTIM)):
+        meeting = prep[side]
+        if meeting is None:
+            return NextAction(
+                f"Schedule the prep meeting with the {side} side",
+                started + timedelta(days=PREP_SCHEDULING_DAYS),
+                reverse("mediation:meeting_new", args=[case.pk]) + f"?kind={kind}",
+            )
+        if meeting.status == Meeting.Status.SCHEDULED:
+            return NextAction(
+                f"Hold prep meeting with the {side} side {_local(meeting.scheduled_for):%a %-d %b %H:%M}",
+                meeting.scheduled_for,
+                reverse("mediation:meeting", args=[case.pk, meeting.pk]),
+            )
+    if case.mode == Case.Mode.DIRECT and not any(
+        m.kind == Meeting.Kind.JOINT and m.status == Meeting.Status.SCHEDULED for m in meetings
+    ):
+        return NextAction(
+            "Schedule the joint session",
+            case.referral_date + timedelta(days=JOINT_SESSION_TARGET_DAYS),
+            reverse("mediation:meeting_new", args=[case.pk]) + f"?kind={Meeting.Kind.JOINT}",
+        )
+    label = "Begin indirect mediation" if case.mode == Case.Mode.INDIRECT else "Move the case to the joint session"
+    return NextAction(label, timezone.localdate(), reverse("cases:detail", args=[case.pk]), priority=10)
+
+
+def _session_action(case: Case, meetings: list[Meeting], rounds: list[ShuttleRound]) -> NextAction:
+    page = reverse("cases:detail", args=[case.pk])
+    if case.mode == Case.Mode.INDIRECT:
+        concluded = [r for r in rounds if r.concludes]
+        if concluded:
+            verdict = "Move to the written agreement" if concluded[-1].concludes == "agreement" else "Close the case"
+            return NextAction(verdict, timezone.localdate(), page, priority=10)
+        last = rounds[-1].held_on if rounds else _local(case.stage_changed_at).date()
+        return NextAction(
+            "Carry the next exchange (indirect mediation)",
+            last + timedelta(days=SHUTTLE_ROUND_DAYS),
+            reverse("mediation:shuttle_new", args=[case.pk]),
+        )
+    joints = [m for m in meetings if m.kind == Meeting.Kind.JOINT]
+    scheduled = [m for m in joints if m.status == Meeting.Status.SCHEDULED]
+    if scheduled:
+        meeting = scheduled[0]
+        return NextAction(
+            f"Hold the joint session {_local(meeting.scheduled_for):%a %-d %b %H:%M}",
+            meeting.scheduled_for,
+            reverse("mediation:meeting", args=[case.pk, meeting.pk]),
+        )
+    done = [m for m in joints if m.status != Meeting.Status.SCHEDULED]
+    if done and done[-1].status == Meeting.Status.HELD and done[-1].outcome == Meeting.Outcome.AGREEMENT:
+        return NextAction("Move to the written agreement", timezone.localdate(), page, priority=10)
+    if done and (done[-1].outcome == Meeting.Outcome.NO_AGREEMENT or done[-1].cancelled_for_good):
+        return NextAction("Close the case: no agreement", timezone.localdate(), page, priority=10)
+    return NextAction(
+        "Reschedule the joint session",
+        timezone.localdate(),
+        reverse("mediation:meeting_new", args=[case.pk]) + f"?kind={Meeting.Kind.JOINT}",
+    )

@@ -1,0 +1,31 @@
+"""The parts of the case page that mediation fills in (registered in MediationConfig.ready)."""
+
+from django.db.models import Sum
+
+from cases.models import Case
+
+from .models import Meeting, ShuttleRound, TimeLog
+from .selectors import joint_sessions, prep_status, screening_overview
+
+
+def team_panel(case: Case, user) -> dict:
+    minutes = TimeLog.objects.filter(case=case).aggregate(total=Sum("minutes"))["total"] or 0
+    return {"minutes": minutes}
+
+
+def screening_panel(case: Case, user) -> dict:
+    return {"rows": screening_overview(case), "visible": case.stage != Case.Stage.REFERRED}
+
+
+def meetings_panel(case: Case, user) -> dict:
+    meetings = list(Meeting.objects.filter(case=case).order_by("scheduled_for", "pk"))
+    return {
+        "visible": case.stage in {Case.Stage.PREPARATION, Case.Stage.JOINT_SESSION} or bool(meetings),
+        "prep": prep_status(meetings),
+        "prep_meetings": [m for m in meetings if m.is_prep],
+        "joint": joint_sessions(meetings),
+        "rounds": list(ShuttleRound.objects.filter(case=case).order_by("held_on", "pk"))
+        if case.mode == Case.Mode.INDIRECT
+        else [],
+        "can_schedule": case.stage in {Case.Stage.PREPARATION, Case.Stage.JOINT_SESSION},
+    }

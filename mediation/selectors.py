@@ -1,0 +1,183 @@
+"""Reads for screening, meetings and assignment, shared by guards, pages and next actions."""
+
+from dataclasses import dataclass, field
+
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Q
+
+from cases.models import Assignment, Case, Membership, Party, Person
+from cases.rules import is_juvenile
+
+from .models import MediatorProfile, Meeting, Screening
+
+VICTIM_SIDE = {Party.Role.VICTIM, Party.Role.VICTIM_REPRESENTATIVE}
+OFFENDER_SIDE = {Party.Role.OFFENDER, Party.Role.GUARDIAN}
+
+
+def side_of(party: Party) -> str:
+    if party.role in VICTIM_SIDE:
+        return "victim"
+    if party.role in OFFENDER_SIDE:
+        return "offender"
+    return ""
+
+
+def party_is_juvenile(party: Party, case: Case) -> bool:
+    return party.role == Party.Role.OFFENDER and is_juvenile(
+        party.person.date_of_birth, case.incident_date or case.referral_date
+    )
+
+
+def required_screening_parties(case: Case, parties: list[Party]) -> list[Party]:
+    """Who must be screened suitable before preparation, offender side first.
+
+    Every offender; the parent or guardian of each juvenile offender; every individual victim; for an
+    organisation victim, its representative (the organisation cannot be screened itself).
+    """
+    juvenile_ids = {p.pk for p in parties if party_is_juvenile(p, case)}
+    offenders = [p for p in parties if p.role == Party.Role.OFFENDER]
+    guardians = [p for p in parties if p.role == Party.Role.GUARDIAN and p.related_party_id in juvenile_ids]
+    victims = [p for p in parties if p.role == Party.Role.VICTIM and p.person.kind == Person.Kind.INDIVIDUAL] + [
+        p for p in parties if p.role == Party.Role.VICTIM_REPRESENTATIVE
+    ]
+    return offenders + guardians + victims
+
+
+def latest_screenings(parties) -> dict[int, Screening]:
+    """The latest screening of each party (one query)."""
+    latest: dict[int, Screening] = {}
+    for screening in Screening.objects.filter(party__in=parties).order_by("party_id", "-screened_on", "-pk"):
+        latest.setdefault(screening.party_id, screening)
+    return latest
+
+
+def case_parties(case: Case) -> list[Party]:
+    return list(Party.objects.filter(case=case).select_related("person").in_display_order())
+
+
+def role_name(party: Party) -> str:
+    return f"{party.get_role_display()} {party.person}"
+
+
+@dataclass
+class ScreeningStatus:
+    party: Party
+    latest: Screening | None
+    required: bool
+    juvenile: bool
+
+    @property
+    def suitable(self) -> bool:
+        return self.latest is not None and self.latest.outcome == Screening.Outcome.SUITABLE
+
+
+def screening_overview(case: Case, parties: list[Party] | None = None) -> list[ScreeningStatus]:
+    parties = parties if parties is not None else case_parties(case)
+    required = {p.pk for p in required_screening_parties(case, parties)}
+    latest = latest_screenings(parties)
+    return [
+        ScreeningStatus(p, latest.get(p.pk), p.pk in required, party_is_juvenile(p, case))
+        for p in parties
+        if p.pk in required or p.pk in latest
+    ]
+
+
+def prep_status(meetings: list[Meeting]) -> dict[str, Meeting | None]:
+    """For each side, the prep meeting that counts: held or waived, else the next scheduled one."""
+    result: dict[str, Meeting | None] = {}
+    for side, kind in (("offender", Meeting.Kind.PREP_OFFENDER), ("victim", Meeting.Kind.PREP_VICTIM)):
+        of_kind = [m for m in meetings if m.kind == kind]
+        done = [m for m in of_kind if m.status in {Meeting.Status.HELD, Meeting.Status.WAIVED}]
+        scheduled = [m for m in of_kind if m.status == Meeting.Status.SCHEDULED]
+        result[side] = done[-1] if done else (scheduled[0] if scheduled else None)
+    return result
+
+
+def joint_sessions(meetings: list[Meeting]) -> list[Meeting]:
+    return [m for m in meetings if m.kind == Meeting.Kind.JOINT]
+
+
+# --- Assignment ------------------------------------------------------------------------------------
+
+
+@dataclass
+class MediatorOption:
+    user: object
+    profile: MediatorProfile | None
+    active_cases: int
+    conflicts: list[str] = field(default_factory=list)
+
+    @property
+    def max_active_cases(self) -> int | None:
+        return self.profile.max_active_cases if self.profile else None
+
+    @property
+    def at_capacity(self) -> bool:
+        return self.max_active_cases is not None and self.active_cases >= self.max_active_cases
+
+
+def mediator_options(case: Case) -> list[MediatorOption]:
+    """Every active mediator of the case's program with caseload, profile and conflict warnings (4 queries)."""
+    User = get_user_model()
+    users = list(
+        User.objects.filter(
+            is_active=True,
+            memberships__program_id=case.program_id,
+            memberships__role=Membership.Role.MEDIATOR,
+        )
+        .select_related("mediator_profile")
+        .annotate(
+            led=Count("cases_led", filter=Q(cases_led__stage__in=_open_stages()), distinct=True),
+            co=Count("cases_co_mediated", filter=Q(cases_co_mediated__stage__in=_open_stages()), distinct=True),
+        )
+        .order_by("last_name", "first_name")
+    )
+    parties = case_parties(case)
+    conflicts = _conflicts(case, users, parties)
+    return [
+        MediatorOption(
+            user=u,
+            profile=_profile(u),
+            active_cases=u.led + u.co,
+            conflicts=conflicts.get(u.pk, []),
+        )
+        for u in users
+    ]
+
+
+def _open_stages() -> list[str]:
+    return [s for s in Case.Stage.values if s != Case.Stage.CLOSED]
+
+
+def _profile(user) -> MediatorProfile | None:
+    try:
+        return user.mediator_profile
+    except MediatorProfile.DoesNotExist:
+        return None
+
+
+def _conflicts(case: Case, users, parties: list[Party]) -> dict[int, list[str]]:
+    """Declared conflicts (name or address lines in the profile) and earlier cases with the same person."""
+    found: dict[int, list[str]] = {}
+    for user in users:
+        profile = _profile(user)
+        for line in profile.conflict_lines if profile else []:
+            for party in parties:
+                name = str(party.person).lower()
+                address = party.address.lower()
+                if line == name or (len(line) >= 6 and line in address):
+                    found.setdefault(user.pk, []).append(
+                        f"declared a conflict with {party.get_role_display().lower()} {party.person}"
+                    )
+    person_ids = [p.person_id for p in parties]
+    names = {p.person_id: p for p in parties}
+    earlier = (
+        Assignment.objects.filter(mediator__in=users, case__parties__person_id__in=person_ids)
+        .exclude(case=case)
+        .values_list("mediator_id", "case__number", "case__parties__person_id")
+        .distinct()
+    )
+    for mediator_id, number, person_id in earlier:
+        party = names[person_id]
+        found.setdefault(mediator_id, []).append(f"mediated case {number}, which also involved {party.person}")
+    return found

@@ -1,0 +1,305 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from cases.models import Case, Party
+from cases.policies import can, permissions_for
+from cases.selectors import get_case_for_user
+from cases.services import case_assign, eligible_mediators
+from vom.core.errors import DomainError
+
+from . import services
+from .forms import (
+    AssignForm,
+    CancelForm,
+    ContactAttemptForm,
+    HoldForm,
+    MeetingForm,
+    ModeForm,
+    RescheduleForm,
+    ScreeningForm,
+    ShuttleForm,
+    TimeLogForm,
+    WaiveForm,
+)
+from .models import Meeting, Screening, ShuttleRound, TimeLog
+from .selectors import case_parties, mediator_options, required_screening_parties
+
+
+def _case_for(request, pk: int, action: str) -> Case:
+    case = get_case_for_user(request.user, pk, Case.objects.for_case_page())
+    if not can(request.user, action, case):
+        raise PermissionDenied
+    return case
+
+
+def _add_problems(form, error: DomainError) -> None:
+    form.add_error(None, error.message)
+    for problem in error.problems:
+        form.add_error(None, problem)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def assign(request, pk: int):
+    case = _case_for(request, pk, "assign")
+    options = mediator_options(case)
+    form = AssignForm(
+        request.POST or None,
+        mediators=eligible_mediators(case.program).order_by("last_name", "first_name"),
+        initial={"version": case.version, "lead": case.lead_mediator_id, "co": case.co_mediator_id},
+    )
+    if request.method == "POST" and form.is_valid():
+        chosen = {form.cleaned_data["lead"].pk} | ({form.cleaned_data["co"].pk} if form.cleaned_data["co"] else set())
+        warnings = [f"{o.user}: {c}" for o in options if o.user.pk in chosen for c in o.conflicts]
+        warnings += [
+            f"{o.user} is at or over their maximum of {o.max_active_cases} active cases."
+            for o in options
+            if o.user.pk in chosen and o.at_capacity
+        ]
+        if warnings and not form.cleaned_data["confirm_conflicts"]:
+            form.add_error("confirm_conflicts", "Read the warnings above and confirm to assign anyway.")
+        else:
+            try:
+                case_assign(
+                    case=case,
+                    expected_version=form.cleaned_data["version"],
+                    actor=request.user,
+                    lead=form.cleaned_data["lead"],
+                    co=form.cleaned_data["co"],
+                )
+            except DomainError as error:
+                _add_problems(form, error)
+            else:
+                messages.success(request, "Mediators assigned.")
+                return redirect("cases:detail", pk=case.pk)
+    return render(request, "mediation/assign.html", {"case": case, "form": form, "options": options})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def screening(request, pk: int, party_pk: int):
+    case = _case_for(request, pk, "work")
+    party = get_object_or_404(Party.objects.select_related("person", "case"), pk=party_pk, case=case)
+    if party.pk not in {p.pk for p in required_screening_parties(case, case_parties(case))}:
+        raise Http404("This party does not need a readiness screening.")
+    form = ScreeningForm(request.POST or None, party=party, prefix="screening")
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.screening_record(
+                party=party,
+                actor=request.user,
+                screened_on=form.cleaned_data["screened_on"],
+                outcome=form.cleaned_data["outcome"],
+                reason=form.cleaned_data["reason"],
+                **form.answers(),
+            )
+        except DomainError as error:
+            _add_problems(form, error)
+        else:
+            messages.success(request, f"Screening of {party.person} recorded.")
+            return redirect("cases:detail", pk=case.pk)
+    return _screening_page(request, case, party, form, ContactAttemptForm(prefix="contact"))
+
+
+def _screening_page(request, case, party, form, contact_form):
+    return render(
+        request,
+        "mediation/screening.html",
+        {
+            "case": case,
+            "party": party,
+            "form": form,
+            "contact_form": contact_form,
+            "attempts": party.contact_attempts.select_related("recorded_by"),
+            "history": Screening.objects.filter(party=party).select_related("screened_by"),
+            "show_contact": can(request.user, "view_victim_contact", case),
+        },
+    )
+
+
+@require_POST
+@login_required
+def contact_add(request, pk: int, party_pk: int):
+    case = _case_for(request, pk, "work")
+    party = get_object_or_404(Party.objects.select_related("person", "case"), pk=party_pk, case=case)
+    form = ContactAttemptForm(request.POST, prefix="contact")
+    if form.is_valid():
+        try:
+            services.contact_attempt_record(party=party, actor=request.user, **form.cleaned_data)
+        except DomainError as error:
+            _add_problems(form, error)
+        else:
+            messages.success(request, "Contact attempt recorded.")
+            return redirect("mediation:screening", pk=case.pk, party_pk=party.pk)
+    return _screening_page(request, case, party, ScreeningForm(party=party, prefix="screening"), form)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def meeting_new(request, pk: int):
+    case = _case_for(request, pk, "work")
+    kind = request.GET.get("kind") or request.POST.get("kind")
+    if kind not in Meeting.Kind.values:
+        kind = Meeting.Kind.JOINT
+    form = MeetingForm(request.POST or None, case=case, kind=kind)
+    if request.method == "POST" and form.is_valid():
+        try:
+            meeting = services.meeting_schedule(case=case, actor=request.user, kind=kind, **form.cleaned_data)
+        except DomainError as error:
+            _add_problems(form, error)
+        else:
+            messages.success(request, f"{meeting.get_kind_display()} scheduled.")
+            return redirect("cases:detail", pk=case.pk)
+    return render(
+        request,
+        "mediation/meeting_new.html",
+        {"case": case, "form": form, "kind": kind, "kind_label": Meeting.Kind(kind).label},
+    )
+
+
+def _meeting_for(request, pk, meeting_pk, action="work"):
+    case = _case_for(request, pk, action)
+    meeting = get_object_or_404(Meeting.objects.select_related("case"), pk=meeting_pk, case=case)
+    return case, meeting
+
+
+def _meeting_page(request, case, meeting, **forms):
+    context = {
+        "case": case,
+        "meeting": meeting,
+        "hold_form": HoldForm(meeting=meeting, initial={"version": meeting.version}),
+        "cancel_form": CancelForm(initial={"version": meeting.version}),
+        "reschedule_form": RescheduleForm(initial={"version": meeting.version, "scheduled_for": meeting.scheduled_for}),
+        "attendees": meeting.attendees.select_related("person"),
+        "facilitators": meeting.mediators.all(),
+        "show_contact": can(request.user, "view_victim_contact", case),
+        "perms": permissions_for(request.user, case),
+        **forms,
+    }
+    return render(request, "mediation/meeting_detail.html", context)
+
+
+@require_http_methods(["GET"])
+@login_required
+def meeting_detail(request, pk: int, meeting_pk: int):
+    case, meeting = _meeting_for(request, pk, meeting_pk, "view")
+    return _meeting_page(request, case, meeting)
+
+
+def _meeting_action(request, pk, meeting_pk, form_class, name, perform, success):
+    case, meeting = _meeting_for(request, pk, meeting_pk)
+    kwargs = {"meeting": meeting} if form_class is HoldForm else {}
+    form = form_class(request.POST, **kwargs)
+    if form.is_valid():
+        data = dict(form.cleaned_data)
+        version = data.pop("version")
+        try:
+            perform(meeting=meeting, expected_version=version, actor=request.user, **data)
+        except DomainError as error:
+            _add_problems(form, error)
+        else:
+            messages.success(request, success)
+            return redirect("cases:detail", pk=case.pk)
+    return _meeting_page(request, case, meeting, **{name: form})
+
+
+@require_POST
+@login_required
+def meeting_hold(request, pk: int, meeting_pk: int):
+    return _meeting_action(request, pk, meeting_pk, HoldForm, "hold_form", services.meeting_hold, "Meeting recorded.")
+
+
+@require_POST
+@login_required
+def meeting_cancel(request, pk: int, meeting_pk: int):
+    return _meeting_action(
+        request, pk, meeting_pk, CancelForm, "cancel_form", services.meeting_cancel, "Meeting marked as not held."
+    )
+
+
+@require_POST
+@login_required
+def meeting_reschedule(request, pk: int, meeting_pk: int):
+    return _meeting_action(
+        request, pk, meeting_pk, RescheduleForm, "reschedule_form", services.meeting_reschedule, "Meeting moved."
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def prep_waive(request, pk: int):
+    case = _case_for(request, pk, "work")
+    form = WaiveForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.prep_waive(case=case, actor=request.user, **form.cleaned_data)
+        except DomainError as error:
+            _add_problems(form, error)
+        else:
+            messages.success(request, "Preparation meeting waived.")
+            return redirect("cases:detail", pk=case.pk)
+    return render(request, "mediation/prep_waive.html", {"case": case, "form": form})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def shuttle_new(request, pk: int):
+    case = _case_for(request, pk, "work")
+    form = ShuttleForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.shuttle_record(case=case, actor=request.user, **form.cleaned_data)
+        except DomainError as error:
+            _add_problems(form, error)
+        else:
+            messages.success(request, "Exchange recorded.")
+            return redirect("cases:detail", pk=case.pk)
+    rounds = ShuttleRound.objects.filter(case=case).select_related("recorded_by")
+    return render(request, "mediation/shuttle_new.html", {"case": case, "form": form, "rounds": rounds})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def mode(request, pk: int):
+    case = _case_for(request, pk, "work")
+    form = ModeForm(request.POST or None, initial={"version": case.version, "mode": case.mode})
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            services.case_set_mode(case=case, expected_version=data.pop("version"), actor=request.user, **data)
+        except DomainError as error:
+            _add_problems(form, error)
+        else:
+            messages.success(request, "Mediation mode changed.")
+            return redirect("cases:detail", pk=case.pk)
+    return render(request, "mediation/mode.html", {"case": case, "form": form})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def time_log(request, pk: int):
+    case = _case_for(request, pk, "view")
+    may_log = can(request.user, "log_time", case)
+    form = TimeLogForm(request.POST or None)
+    if request.method == "POST":
+        if not may_log:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                services.timelog_add(case=case, mediator=request.user, **form.cleaned_data)
+            except DomainError as error:
+                _add_problems(form, error)
+            else:
+                messages.success(request, "Time logged.")
+                return redirect("mediation:time", pk=case.pk)
+    logs = TimeLog.objects.filter(case=case).select_related("mediator")
+    total = sum(log.minutes for log in logs)
+    return render(
+        request,
+        "mediation/time_log.html",
+        {"case": case, "form": form, "logs": logs, "total": total, "may_log": may_log},
+    )

@@ -1,0 +1,19 @@
+"""The one error type services raise for a refused action, with a message a person can act on."""
+
+
+class DomainError(Exception):
+    """A refused action. ``problems`` lists what is missing or wrong, each a sentence for the user."""
+
+    def __init__(self, message: str, problems: list[str] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.problems = problems or []
+
+    def __str__(self) -> str:
+        if self.problems:
+            return f"{self.message} " + " ".join(self.problems)
+        return self.message
+
+
+class StaleObjectError(DomainError):
+    """Someone else changed the record since it was read (optimistic locking)."""
