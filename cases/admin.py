@@ -118,6 +118,7 @@ class CaseAdmin(admin.ModelAdmin):
         "stage_changed_at", "closed_at", "created_at", "updated_at",
     )  # fmt: skip
     show_full_result_count = False
+    list_per_page = 50  # the caseload's page size
     inlines = [PartyInline, AssignmentInline]
 
     def has_add_permission(self, request):

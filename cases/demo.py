@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
@@ -126,16 +127,18 @@ SMALL_STAGE_CYCLE = [
     Case.Stage.CLOSED,
     Case.Stage.FOLLOW_UP,
 ]
+# Years of history: cases close within months, so about 5% are open at any time (per mille).
 LARGE_STAGE_WEIGHTS = [
-    (Case.Stage.REFERRED, 3),
-    (Case.Stage.SCREENING, 5),
-    (Case.Stage.PREPARATION, 4),
-    (Case.Stage.JOINT_SESSION, 3),
-    (Case.Stage.AGREEMENT, 2),
-    (Case.Stage.FOLLOW_UP, 8),
-    (Case.Stage.CLOSED, 75),
+    (Case.Stage.REFERRED, 5),
+    (Case.Stage.SCREENING, 10),
+    (Case.Stage.PREPARATION, 8),
+    (Case.Stage.JOINT_SESSION, 5),
+    (Case.Stage.AGREEMENT, 4),
+    (Case.Stage.FOLLOW_UP, 20),
+    (Case.Stage.CLOSED, 948),
 ]
 SMALL_DATA_SET = 200
+CASES_PER_MEDIATOR = 200  # a large data set gets a realistic pool of volunteer mediators
 
 STAFF = [
     # username, first, last, role (None = admin)
@@ -300,6 +303,8 @@ def seed_cases(*, program: Program, total: int, seed: int = 2026, today: date | 
     if existing >= total:
         return 0
     sources = {s.name: s for s in ReferralSource.objects.filter(program=program)}
+    if total > SMALL_DATA_SET:
+        _ensure_mediator_pool(program, total // CASES_PER_MEDIATOR)
     mediators = list(
         get_user_model()
         .objects.filter(memberships__program=program, memberships__role=Membership.Role.MEDIATOR)
@@ -317,6 +322,26 @@ def seed_cases(*, program: Program, total: int, seed: int = 2026, today: date | 
         _insert_batch(program, built, seed)
         created += len(built)
     return created
+
+
+def _ensure_mediator_pool(program: Program, size: int) -> None:
+    """Volunteer mediators mediator4 … mediatorN (one shared, unusable password: they never sign in)."""
+    User = get_user_model()
+    existing = Membership.objects.filter(program=program, role=Membership.Role.MEDIATOR).count()
+    wanted = [f"mediator{n}" for n in range(existing + 1, size + 1)]
+    taken = set(User.objects.filter(username__in=wanted).values_list("username", flat=True))
+    rng = random.Random(f"pool:{size}")
+    unusable = make_password(None)
+    users = User.objects.bulk_create(
+        [
+            User(username=name, first_name=rng.choice(FIRST_NAMES), last_name=rng.choice(LAST_NAMES), password=unusable)
+            for name in wanted
+            if name not in taken
+        ]
+    )
+    Membership.objects.bulk_create(
+        [Membership(user=user, program=program, role=Membership.Role.MEDIATOR) for user in users]
+    )
 
 
 def _insert_batch(program, built, seed: int) -> None:

@@ -59,7 +59,10 @@ def contact_attempt_record(
     timeline_add(
         case=case,
         kind=TimelineEvent.Kind.CONTACT,
-        summary=f"{attempt.get_method_display()} to {role_name(party).lower()}: {attempt.get_result_display().lower()}",
+        summary=(
+            f"{attempt.get_method_display()} to the {party.get_role_display().lower()} {party.person}: "
+            f"{attempt.get_result_display().lower()}"
+        ),
         actor=actor,
     )
     return attempt

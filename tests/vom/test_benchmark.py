@@ -1,0 +1,22 @@
+"""The benchmark command runs end to end on a tiny data set (its figures are not asserted)."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from vom.core.bench import PAGES
+
+
+@pytest.mark.django_db
+def test_benchmark_prints_every_page_with_its_query_count():
+    out = StringIO()
+    call_command("benchmark", "--cases", "40", "--repeat", "1", stdout=out)
+    lines = out.getvalue().splitlines()
+    table = lines[next(i for i, line in enumerate(lines) if line.startswith("page ")) + 1 :]
+    assert len(table) == len(PAGES)
+    for page, line in zip(PAGES, table, strict=True):
+        assert line.startswith(page.label)
+        median, p95, queries = line[len(page.label) :].split()
+        assert 0 < float(median) <= float(p95)
+        assert int(queries) > 0

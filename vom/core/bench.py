@@ -1,0 +1,51 @@
+"""What the benchmark measures, and the bare comparison view (mounted only by vom.core.bench_urls).
+
+Pages are addressed by URL, not by importing the domain apps, so vom stays below them.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db import connection
+from django.http import HttpResponse
+from django.template import engines
+
+
+@dataclass(frozen=True)
+class BenchPage:
+    label: str
+    user: str
+    path: Callable[[dict], str]
+
+
+def _first_case_id(stage: str) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id FROM cases_case WHERE stage = %s ORDER BY referral_date DESC, id DESC LIMIT 1", [stage]
+        )
+        return cursor.fetchone()[0]
+
+
+PAGES = [
+    BenchPage("caseload list (50 rows)", "coordinator", lambda u: "/cases/"),
+    BenchPage("caseload, page 100", "coordinator", lambda u: "/cases/?page=100"),
+    BenchPage("caseload, stage=screening", "coordinator", lambda u: "/cases/?stage=screening"),
+    BenchPage("caseload, overdue only", "coordinator", lambda u: "/cases/?overdue=on"),
+    BenchPage("caseload, search by name", "coordinator", lambda u: "/cases/?q=Okafor"),
+    BenchPage("admin change list (50 rows)", "admin", lambda u: "/admin/cases/case/"),
+    BenchPage("bare view, 50 rows from memory", "coordinator", lambda u: "/bench/bare/"),
+    BenchPage("case page (screening)", "coordinator", lambda u: f"/cases/{_first_case_id('screening')}/"),
+    BenchPage("case page (joint session)", "coordinator", lambda u: f"/cases/{_first_case_id('joint_session')}/"),
+    BenchPage("mediator home", "mediator", lambda u: "/my/"),
+]
+
+BARE_TEMPLATE = engines["django"].from_string(
+    "<!doctype html><title>bare</title><table>{% for r in rows %}<tr><td>{{ r.0 }}</td><td>{{ r.1 }}</td>"
+    "<td>{{ r.2 }}</td><td>{{ r.3 }}</td></tr>{% endfor %}</table>"
+)
+BARE_ROWS = [(f"2026-{n:04d}", "Screening", "Property", f"Party {n}") for n in range(50)]
+
+
+def bare_view(request):
+    """The stack's own ceiling: middleware, session and a template, no database work beyond the session."""
+    return HttpResponse(BARE_TEMPLATE.render({"rows": BARE_ROWS}, request))

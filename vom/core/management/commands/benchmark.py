@@ -1,0 +1,79 @@
+"""Server-side timings of the main pages over a seeded database, beside their comparisons.
+
+    DATABASE_URL=postgres://… manage.py benchmark --cases 100000 --repeat 30
+
+Seeds (or tops up) the demo program to --cases cases, then requests each page in-process through
+Django's full stack (middleware, session, templates) and prints the median and 95th percentile time
+and the number of queries. Comparisons measured in the same run: Django admin's change list of the
+same cases (same page size) and a bare view that renders 50 rows from memory.
+"""
+
+import statistics
+import time
+
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+from django.db import connection
+from django.test import Client, override_settings
+from django.test.utils import CaptureQueriesContext
+
+from vom.core.bench import PAGES
+
+
+class Command(BaseCommand):
+    help = "Measure page times and query counts over a seeded database (see README, Benchmarks)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--cases", type=int, default=100_000, help="Seed the demo program up to this many cases.")
+        parser.add_argument("--repeat", type=int, default=30, help="Requests per page (after two warm-ups).")
+        parser.add_argument("--only", nargs="*", default=None, help="Measure only pages whose label contains these.")
+
+    def handle(self, *args, cases: int, repeat: int, only, **options):
+        started = time.monotonic()
+        call_command("seed_demo", "--cases", str(cases), stdout=self.stdout)
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")  # fresh planner statistics after bulk inserts
+        self.stdout.write(f"seeding/top-up: {time.monotonic() - started:.1f} s; database: {connection.vendor}\n")
+        User = get_user_model()
+        users = {name: User.objects.get(username=name) for name in ("coordinator", "mediator", "admin")}
+        rows = []
+        with override_settings(ROOT_URLCONF="vom.core.bench_urls", ALLOWED_HOSTS=["testserver"], DEBUG=False):
+            clients = {}
+            for name, user in users.items():
+                clients[name] = Client()
+                clients[name].force_login(user)
+            for page in PAGES:
+                if only and not any(word in page.label for word in only):
+                    continue
+                path = page.path(users)
+                client = clients[page.user]
+                rows.append((page.label, *self.measure(client, path, repeat)))
+        self.print_table(rows)
+
+    def measure(self, client, path: str, repeat: int):
+        for _ in range(2):
+            self.check_ok(client.get(path), path)
+        timings = []
+        for _ in range(repeat):
+            begin = time.perf_counter()
+            response = client.get(path)
+            timings.append((time.perf_counter() - begin) * 1000)
+            self.check_ok(response, path)
+        with CaptureQueriesContext(connection) as queries:
+            client.get(path)
+        timings.sort()
+        p95 = timings[min(len(timings) - 1, round(0.95 * (len(timings) - 1)))]
+        return statistics.median(timings), p95, len(queries.captured_queries)
+
+    @staticmethod
+    def check_ok(response, path):
+        if response.status_code != 200:
+            raise RuntimeError(f"{path} answered {response.status_code}")
+
+    def print_table(self, rows):
+        width = max(len(r[0]) for r in rows) + 2
+        self.stdout.write(f"{'page':<{width}}{'median ms':>10}{'p95 ms':>10}{'queries':>9}")
+        for label, median, p95, queries in rows:
+            self.stdout.write(f"{label:<{width}}{median:>10.1f}{p95:>10.1f}{queries:>9}")
