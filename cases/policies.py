@@ -4,8 +4,11 @@ Seeing a case at all is decided by ``Case.objects.visible_to`` (outsiders get 40
 what a user who sees it may do (a refused action is 403).
 """
 
-from .models import Case
-from .selectors import user_roles
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404
+
+from .models import Case, Party
+from .selectors import get_case_for_user, user_roles
 
 # action -> who may do it
 COORDINATOR_ONLY = {"edit", "assign", "withdraw", "reopen"}
@@ -40,3 +43,16 @@ def permissions_for(user, case: Case) -> dict[str, bool]:
     """Every action at once, for templates that show or hide buttons (they never enforce)."""
     actions = {"view"} | COORDINATOR_ONLY | CASE_TEAM | MEDIATORS_ONLY
     return {action: can(user, action, case) for action in actions}
+
+
+def get_case_for_action(user, pk: int, action: str) -> Case:
+    """The case if the user may see it (else 404) and may do ``action`` on it (else 403)."""
+    case = get_case_for_user(user, pk, Case.objects.for_case_page())
+    if not can(user, action, case):
+        raise PermissionDenied
+    return case
+
+
+def get_party_of_case(case: Case, party_pk: int) -> Party:
+    """A party of this very case; another case's party id answers 404."""
+    return get_object_or_404(Party.objects.select_related("person", "case"), pk=party_pk, case=case)

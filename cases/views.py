@@ -4,11 +4,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from vom.core.errors import DomainError, StaleObjectError
+from vom.core.forms import add_domain_error
 
 from . import services
 from .forms import (
@@ -24,26 +25,12 @@ from .forms import (
     VictimForm,
 )
 from .models import Case, Membership, Party, Program, ReferralSource
-from .policies import can, permissions_for
+from .policies import can, get_case_for_action, get_party_of_case, permissions_for
 from .registry import MOVE_HANDLERS, PANELS
-from .selectors import get_case_for_user, next_actions_for, overdue_first, user_roles
+from .selectors import next_actions_for, overdue_first, user_roles
 from .stages import move_named, moves_from
 
 CASELOAD_PAGE_SIZE = 50
-
-
-def _case_for(request, pk: int, action: str | None = None, queryset=None) -> Case:
-    """The case if the user may see it (else 404) and may do ``action`` on it (else 403)."""
-    case = get_case_for_user(request.user, pk, queryset if queryset is not None else Case.objects.for_case_page())
-    if action and not can(request.user, action, case):
-        raise PermissionDenied
-    return case
-
-
-def _add_problems(form, error: DomainError) -> None:
-    form.add_error(None, error.message)
-    for problem in error.problems:
-        form.add_error(None, problem)
 
 
 @require_GET
@@ -144,7 +131,7 @@ def intake(request):
                 parties=parties,
             )
         except DomainError as error:
-            _add_problems(referral, error)
+            add_domain_error(referral, error)
         else:
             messages.success(request, f"Case {case.number} created. Assign a mediator next.")
             return redirect("cases:detail", pk=case.pk)
@@ -165,7 +152,7 @@ def intake(request):
 @require_GET
 @login_required
 def case_detail(request, pk: int):
-    case = _case_for(request, pk, "view")
+    case = get_case_for_action(request.user, pk, "view")
     user = request.user
     perms = permissions_for(user, case)
     parties = list(Party.objects.filter(case=case).select_related("person", "related_party__person").in_display_order())
@@ -209,7 +196,7 @@ def case_detail(request, pk: int):
 @require_http_methods(["GET", "POST"])
 @login_required
 def case_edit(request, pk: int):
-    case = _case_for(request, pk, "edit")
+    case = get_case_for_action(request.user, pk, "edit")
     form = ReferralForm(
         request.POST or None, instance=case, programs=[case.program], prefix="case", initial={"version": case.version}
     )
@@ -227,7 +214,7 @@ def case_edit(request, pk: int):
             current = Case.objects.for_case_page().get(pk=case.pk)
             form.add_error(None, error.message)
         except DomainError as error:
-            _add_problems(form, error)
+            add_domain_error(form, error)
         else:
             messages.success(request, "Case details saved.")
             return redirect("cases:detail", pk=case.pk)
@@ -237,7 +224,7 @@ def case_edit(request, pk: int):
 @require_http_methods(["GET", "POST"])
 @login_required
 def party_add(request, pk: int):
-    case = _case_for(request, pk, "add_party")
+    case = get_case_for_action(request.user, pk, "add_party")
     post = request.POST or None
     form = AddPartyForm(post, case=case, prefix="party")
     guardian = PartyForm(post, prefix="guardian", optional=True)
@@ -259,7 +246,7 @@ def party_add(request, pk: int):
                     for_party=form.cleaned_data["for_party"],
                 )
         except DomainError as error:
-            _add_problems(form, error)
+            add_domain_error(form, error)
         else:
             messages.success(request, "Party added.")
             return redirect("cases:detail", pk=case.pk)
@@ -269,8 +256,8 @@ def party_add(request, pk: int):
 @require_http_methods(["GET", "POST"])
 @login_required
 def party_edit(request, pk: int, party_pk: int):
-    case = _case_for(request, pk, "edit_party")
-    party = get_object_or_404(Party.objects.select_related("person", "case"), pk=party_pk, case=case)
+    case = get_case_for_action(request.user, pk, "edit_party")
+    party = get_party_of_case(case, party_pk)
     form = PartyContactForm(request.POST or None, instance=Party.objects.get(pk=party.pk))
     if request.method == "POST" and form.is_valid():
         try:
@@ -278,7 +265,7 @@ def party_edit(request, pk: int, party_pk: int):
                 party=party, actor=request.user, contact={name: form.cleaned_data[name] for name in form.Meta.fields}
             )
         except DomainError as error:
-            _add_problems(form, error)
+            add_domain_error(form, error)
         else:
             messages.success(request, f"Details of {party.person} saved.")
             return redirect("cases:detail", pk=case.pk)
@@ -288,7 +275,7 @@ def party_edit(request, pk: int, party_pk: int):
 @require_POST
 @login_required
 def note_add(request, pk: int):
-    case = _case_for(request, pk, "note")
+    case = get_case_for_action(request.user, pk, "note")
     form = NoteForm(request.POST)
     if form.is_valid():
         try:
@@ -305,7 +292,7 @@ def note_add(request, pk: int):
 @require_POST
 @login_required
 def case_move(request, pk: int, move: str):
-    case = _case_for(request, pk, "view")
+    case = get_case_for_action(request.user, pk, "view")
     handler = MOVE_HANDLERS.get(move)
     if handler is None or move_named(move, case.stage) is None:
         messages.error(request, "That step is not available for this case now.")
@@ -326,7 +313,7 @@ def case_move(request, pk: int, move: str):
 
 
 def _version_action(request, pk, action, form_class, template, perform, success):
-    case = _case_for(request, pk, action)
+    case = get_case_for_action(request.user, pk, action)
     form = form_class(request.POST or None, initial={"version": case.version})
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
@@ -334,7 +321,7 @@ def _version_action(request, pk, action, form_class, template, perform, success)
         try:
             perform(case=case, expected_version=version, actor=request.user, **data)
         except DomainError as error:
-            _add_problems(form, error)
+            add_domain_error(form, error)
         else:
             messages.success(request, success)
             return redirect("cases:detail", pk=case.pk)

@@ -5,11 +5,10 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from cases.models import Case, Party
-from cases.policies import can, permissions_for
-from cases.selectors import get_case_for_user
+from cases.policies import can, get_case_for_action, get_party_of_case, permissions_for
 from cases.services import case_assign, eligible_mediators
 from vom.core.errors import DomainError
+from vom.core.forms import add_domain_error
 
 from . import services
 from .forms import (
@@ -29,23 +28,10 @@ from .models import Meeting, Screening, ShuttleRound, TimeLog
 from .selectors import case_parties, mediator_options, required_screening_parties
 
 
-def _case_for(request, pk: int, action: str) -> Case:
-    case = get_case_for_user(request.user, pk, Case.objects.for_case_page())
-    if not can(request.user, action, case):
-        raise PermissionDenied
-    return case
-
-
-def _add_problems(form, error: DomainError) -> None:
-    form.add_error(None, error.message)
-    for problem in error.problems:
-        form.add_error(None, problem)
-
-
 @require_http_methods(["GET", "POST"])
 @login_required
 def assign(request, pk: int):
-    case = _case_for(request, pk, "assign")
+    case = get_case_for_action(request.user, pk, "assign")
     options = mediator_options(case)
     form = AssignForm(
         request.POST or None,
@@ -72,7 +58,7 @@ def assign(request, pk: int):
                     co=form.cleaned_data["co"],
                 )
             except DomainError as error:
-                _add_problems(form, error)
+                add_domain_error(form, error)
             else:
                 messages.success(request, "Mediators assigned.")
                 return redirect("cases:detail", pk=case.pk)
@@ -82,8 +68,8 @@ def assign(request, pk: int):
 @require_http_methods(["GET", "POST"])
 @login_required
 def screening(request, pk: int, party_pk: int):
-    case = _case_for(request, pk, "work")
-    party = get_object_or_404(Party.objects.select_related("person", "case"), pk=party_pk, case=case)
+    case = get_case_for_action(request.user, pk, "work")
+    party = get_party_of_case(case, party_pk)
     if party.pk not in {p.pk for p in required_screening_parties(case, case_parties(case))}:
         raise Http404("This party does not need a readiness screening.")
     form = ScreeningForm(request.POST or None, party=party, prefix="screening")
@@ -98,7 +84,7 @@ def screening(request, pk: int, party_pk: int):
                 **form.answers(),
             )
         except DomainError as error:
-            _add_problems(form, error)
+            add_domain_error(form, error)
         else:
             messages.success(request, f"Screening of {party.person} recorded.")
             return redirect("cases:detail", pk=case.pk)
@@ -124,14 +110,14 @@ def _screening_page(request, case, party, form, contact_form):
 @require_POST
 @login_required
 def contact_add(request, pk: int, party_pk: int):
-    case = _case_for(request, pk, "work")
-    party = get_object_or_404(Party.objects.select_related("person", "case"), pk=party_pk, case=case)
+    case = get_case_for_action(request.user, pk, "work")
+    party = get_party_of_case(case, party_pk)
     form = ContactAttemptForm(request.POST, prefix="contact")
     if form.is_valid():
         try:
             services.contact_attempt_record(party=party, actor=request.user, **form.cleaned_data)
         except DomainError as error:
-            _add_problems(form, error)
+            add_domain_error(form, error)
         else:
             messages.success(request, "Contact attempt recorded.")
             return redirect("mediation:screening", pk=case.pk, party_pk=party.pk)
@@ -141,7 +127,7 @@ def contact_add(request, pk: int, party_pk: int):
 @require_http_methods(["GET", "POST"])
 @login_required
 def meeting_new(request, pk: int):
-    case = _case_for(request, pk, "work")
+    case = get_case_for_action(request.user, pk, "work")
     kind = request.GET.get("kind") or request.POST.get("kind")
     if kind not in Meeting.Kind.values:
         kind = Meeting.Kind.JOINT
@@ -150,7 +136,7 @@ def meeting_new(request, pk: int):
         try:
             meeting = services.meeting_schedule(case=case, actor=request.user, kind=kind, **form.cleaned_data)
         except DomainError as error:
-            _add_problems(form, error)
+            add_domain_error(form, error)
         else:
             messages.success(request, f"{meeting.get_kind_display()} scheduled.")
             return redirect("cases:detail", pk=case.pk)
@@ -162,7 +148,7 @@ def meeting_new(request, pk: int):
 
 
 def _meeting_for(request, pk, meeting_pk, action="work"):
-    case = _case_for(request, pk, action)
+    case = get_case_for_action(request.user, pk, action)
     meeting = get_object_or_404(Meeting.objects.select_related("case"), pk=meeting_pk, case=case)
     return case, meeting
 
@@ -200,7 +186,7 @@ def _meeting_action(request, pk, meeting_pk, form_class, name, perform, success)
         try:
             perform(meeting=meeting, expected_version=version, actor=request.user, **data)
         except DomainError as error:
-            _add_problems(form, error)
+            add_domain_error(form, error)
         else:
             messages.success(request, success)
             return redirect("cases:detail", pk=case.pk)
@@ -232,13 +218,13 @@ def meeting_reschedule(request, pk: int, meeting_pk: int):
 @require_http_methods(["GET", "POST"])
 @login_required
 def prep_waive(request, pk: int):
-    case = _case_for(request, pk, "work")
+    case = get_case_for_action(request.user, pk, "work")
     form = WaiveForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             services.prep_waive(case=case, actor=request.user, **form.cleaned_data)
         except DomainError as error:
-            _add_problems(form, error)
+            add_domain_error(form, error)
         else:
             messages.success(request, "Preparation meeting waived.")
             return redirect("cases:detail", pk=case.pk)
@@ -248,13 +234,13 @@ def prep_waive(request, pk: int):
 @require_http_methods(["GET", "POST"])
 @login_required
 def shuttle_new(request, pk: int):
-    case = _case_for(request, pk, "work")
+    case = get_case_for_action(request.user, pk, "work")
     form = ShuttleForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             services.shuttle_record(case=case, actor=request.user, **form.cleaned_data)
         except DomainError as error:
-            _add_problems(form, error)
+            add_domain_error(form, error)
         else:
             messages.success(request, "Exchange recorded.")
             return redirect("cases:detail", pk=case.pk)
@@ -265,14 +251,14 @@ def shuttle_new(request, pk: int):
 @require_http_methods(["GET", "POST"])
 @login_required
 def mode(request, pk: int):
-    case = _case_for(request, pk, "work")
+    case = get_case_for_action(request.user, pk, "work")
     form = ModeForm(request.POST or None, initial={"version": case.version, "mode": case.mode})
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         try:
             services.case_set_mode(case=case, expected_version=data.pop("version"), actor=request.user, **data)
         except DomainError as error:
-            _add_problems(form, error)
+            add_domain_error(form, error)
         else:
             messages.success(request, "Mediation mode changed.")
             return redirect("cases:detail", pk=case.pk)
@@ -282,7 +268,7 @@ def mode(request, pk: int):
 @require_http_methods(["GET", "POST"])
 @login_required
 def time_log(request, pk: int):
-    case = _case_for(request, pk, "view")
+    case = get_case_for_action(request.user, pk, "view")
     may_log = can(request.user, "log_time", case)
     form = TimeLogForm(request.POST or None)
     if request.method == "POST":
@@ -292,7 +278,7 @@ def time_log(request, pk: int):
             try:
                 services.timelog_add(case=case, mediator=request.user, **form.cleaned_data)
             except DomainError as error:
-                _add_problems(form, error)
+                add_domain_error(form, error)
             else:
                 messages.success(request, "Time logged.")
                 return redirect("mediation:time", pk=case.pk)
