@@ -4,3 +4,17 @@ from django.apps import AppConfig
 class AgreementsConfig(AppConfig):
     name = "agreements"
     verbose_name = "Agreements"
+
+    def ready(self):
+        from cases import registry
+
+        from . import demo, next_actions, panels, services
+
+        registry.register_move(
+            "begin_follow_up", guard=services.guard_begin_follow_up, perform=services.case_begin_follow_up
+        )
+        registry.register_panel(
+            "agreement", template="agreements/panel_agreement.html", order=40, load=panels.agreement_panel
+        )
+        registry.register_next_actions(next_actions.next_actions)
+        registry.register_demo_seeder(demo.seed_agreements)

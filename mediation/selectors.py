@@ -181,3 +181,21 @@ def _conflicts(case: Case, users, parties: list[Party]) -> dict[int, list[str]]:
         party = names[person_id]
         found.setdefault(mediator_id, []).append(f"mediated case {number}, which also involved {party.person}")
     return found
+
+
+def session_date(case: Case):
+    """The day the mediation reached its result: the last held joint session, or the concluding exchange."""
+    from django.utils import timezone
+
+    from .models import ShuttleRound
+
+    if case.mode == Case.Mode.INDIRECT:
+        last = ShuttleRound.objects.filter(case=case).exclude(concludes="").order_by("-held_on", "-pk").first()
+        return last.held_on if last else None
+    held = (
+        Meeting.objects.filter(case=case, kind=Meeting.Kind.JOINT, status=Meeting.Status.HELD)
+        .order_by("-scheduled_for")
+        .values_list("scheduled_for", flat=True)
+        .first()
+    )
+    return timezone.localtime(held).date() if held else None

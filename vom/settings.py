@@ -225,5 +225,10 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     # runserver prints its own start-up lines; the root handler would repeat them.
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "django.utils.autoreload": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "django.utils.autoreload": {"level": "WARNING"},
+        "weasyprint": {"level": "WARNING"},  # per-step progress at INFO
+        "fontTools": {"level": "WARNING"},
+    },
 }

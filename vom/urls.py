@@ -14,4 +14,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("cases.urls")),
     path("", include("mediation.urls")),
+    path("", include("agreements.urls")),
 ]

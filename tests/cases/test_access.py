@@ -79,6 +79,46 @@ ACCESS = {
     "mediation:shuttle_new": (lambda o: f"/cases/{o['case'].pk}/exchanges/new/", TEAM, None),
     "mediation:mode": (lambda o: f"/cases/{o['case'].pk}/mode/", TEAM, None),
     "mediation:time": (lambda o: f"/cases/{o['case'].pk}/time/", VIEW, None),
+    "agreements:verify_code": (lambda o: "/agreements/verify/?code=ABCD", SIGNED_IN, None),
+    "agreements:new": (
+        lambda o: f"/cases/{o['case'].pk}/agreements/new/",
+        POST_ONLY,
+        expect(mediator=302, coordinator=302, admin=403),  # refused with a message: the case is not in agreement
+    ),
+    "agreements:detail": (lambda o: f"/cases/{o['case'].pk}/agreements/{o['agreement'].pk}/", VIEW, None),
+    "agreements:term_new": (lambda o: f"/cases/{o['case'].pk}/agreements/{o['agreement'].pk}/terms/new/", TEAM, None),
+    "agreements:term_remove": (
+        lambda o: f"/cases/{o['case'].pk}/agreements/{o['agreement'].pk}/terms/{o['term'].pk}/remove/",
+        POST_ONLY,
+        expect(mediator=302, coordinator=302, admin=403),
+    ),
+    "agreements:send": (
+        lambda o: f"/cases/{o['case'].pk}/agreements/{o['agreement'].pk}/send/",
+        POST_ONLY,
+        expect(mediator=302, coordinator=302, admin=403),
+    ),
+    "agreements:redraft": (
+        lambda o: f"/cases/{o['case'].pk}/agreements/{o['agreement'].pk}/redraft/",
+        POST_ONLY,
+        expect(mediator=302, coordinator=302, admin=403),
+    ),
+    "agreements:preview_pdf": (
+        lambda o: f"/cases/{o['case'].pk}/agreements/{o['agreement'].pk}/preview.pdf",
+        VIEW,
+        None,
+    ),
+    "agreements:pdf": (lambda o: f"/cases/{o['case'].pk}/agreements/{o['signed'].pk}/signed.pdf", VIEW, None),
+    "agreements:sign": (
+        lambda o: f"/cases/{o['case'].pk}/agreements/{o['agreement'].pk}/sign/p{o['offender'].pk}/",
+        TEAM,
+        None,
+    ),
+    "agreements:amend": (lambda o: f"/cases/{o['case'].pk}/agreements/{o['signed'].pk}/amend/", TEAM, None),
+    "agreements:verify_copy": (
+        lambda o: f"/cases/{o['case'].pk}/agreements/{o['signed'].pk}/verify/",
+        POST_ONLY,
+        expect(mediator=200, coordinator=200, admin=200),
+    ),
     "healthz": (lambda o: "/healthz", EVERYONE, None),
     "login": (lambda o: "/accounts/login/", {**{r: 302 for r in ROLES}, "anonymous": 200}, None),
     "logout": (lambda o: "/accounts/logout/", {r: 405 for r in ROLES}, None),  # POST signs out: tests/vom/test_auth
@@ -125,11 +165,24 @@ def users(no_role_user, mediator, unassigned_mediator, coordinator, other_coordi
 
 @pytest.fixture
 def objects(case, mediator):
+    from django.core.files.base import ContentFile
+
+    from agreements.models import Agreement, Term
     from tests.factories import MeetingFactory
 
     offender = case.parties.get(role="offender")
     meeting = MeetingFactory(case=case, created_by=mediator)
-    return {"case": case, "offender": offender, "meeting": meeting}
+    signed = Agreement.objects.create(
+        case=case, number=1, status="signed", verification_code="AAAA", created_by=mediator
+    )
+    signed.pdf.save("signed.pdf", ContentFile(b"%PDF-1.4 stored copy %%EOF"))
+    agreement = Agreement.objects.create(case=case, number=2, created_by=mediator, amends=signed)
+    term = Term.objects.create(
+        agreement=agreement, kind="apology", responsible=offender, description="Letter", due_date=case.referral_date
+    )
+    return {
+        "case": case, "offender": offender, "meeting": meeting, "agreement": agreement, "term": term, "signed": signed,
+    }  # fmt: skip
 
 
 def check(response, expected):
@@ -169,6 +222,9 @@ def test_post_access(client, users, objects, name, role):
         ("mediation:assign", "other_coordinator"),
         ("cases:party_add", "unassigned_mediator"),
         ("mediation:mode", "no_role"),
+        ("agreements:term_new", "other_coordinator"),
+        ("agreements:sign", "unassigned_mediator"),
+        ("agreements:amend", "no_role"),
     ],
 )
 def test_outsiders_posting_to_forms_get_404_and_change_nothing(client, users, objects, name, role):

@@ -10,7 +10,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def demo(db):
-    call_command("seed_demo", "--cases", "40", "--password", "demo-pass-2026", stdout=StringIO())
+    call_command("seed_demo", "--cases", "12", "--password", "demo-pass-2026", stdout=StringIO())
 
 
 def sign_in(page, username):
@@ -40,7 +40,7 @@ def test_role_signs_in_and_sees_its_navigation(page, demo, screenshot, username,
     if username == "mediator":
         assert nav.get_by_role("link", name="Admin").count() == 0
         # a mediator sees only the cases assigned to them
-        assert rows.count() < 40
+        assert rows.count() < 12
 
     rows.first.get_by_role("link").first.click()
     assert page.get_by_role("heading", level=1).inner_text().startswith("Case ")

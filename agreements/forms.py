@@ -1,0 +1,58 @@
+from django import forms
+
+from cases.forms import DateInput, VersionForm
+from cases.models import Party
+
+from .models import Signature, Term
+from .uploads import MAX_SCAN_BYTES
+
+
+class TermForm(VersionForm):
+    kind = forms.ChoiceField(choices=Term.Kind.choices, widget=forms.RadioSelect)
+    responsible = forms.ModelChoiceField(queryset=Party.objects.none(), label="Responsible offender", empty_label=None)
+    description = forms.CharField(max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+    amount = forms.DecimalField(required=False, max_digits=12, decimal_places=2, min_value=0, label="Total amount")
+    installment_count = forms.IntegerField(required=False, min_value=1, max_value=120, label="Number of installments")
+    frequency = forms.ChoiceField(choices=[("", "—"), *Term.Frequency.choices], required=False)
+    first_due_date = forms.DateField(required=False, widget=DateInput(), label="First installment due")
+    hours = forms.DecimalField(required=False, max_digits=6, decimal_places=2, min_value=0, label="Hours")
+    due_date = forms.DateField(
+        required=False,
+        widget=DateInput(),
+        label="Due date",
+        help_text="For money, the last installment's date is used.",
+    )
+
+    def __init__(self, *args, case, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only this case's offenders: another case's party is an invalid choice.
+        self.fields["responsible"].queryset = Party.objects.filter(case=case, role=Party.Role.OFFENDER).select_related(
+            "person"
+        )
+        self.fields["responsible"].label_from_instance = lambda p: str(p.person)
+
+
+class SignatureForm(forms.Form):
+    method = forms.ChoiceField(choices=Signature.Method.choices, widget=forms.RadioSelect, initial="drawn")
+    drawn = forms.CharField(required=False, widget=forms.HiddenInput, max_length=1_500_000)
+    typed_name = forms.CharField(required=False, max_length=200, label="Type the signer's full name")
+    consent = forms.BooleanField(
+        required=False, label="The signer agrees to sign this agreement electronically by typing their name"
+    )
+    scan = forms.FileField(
+        required=False, label="Scan of the wet-signed copy", help_text="PDF, PNG or JPEG, at most 10 MB."
+    )
+
+    def clean_scan(self):
+        upload = self.cleaned_data.get("scan")
+        if upload and upload.size > MAX_SCAN_BYTES:
+            raise forms.ValidationError(f"The scan is {upload.size / 1_048_576:.1f} MB; at most 10 MB is accepted.")
+        return upload
+
+
+class AmendForm(forms.Form):
+    reason = forms.CharField(max_length=2000, widget=forms.Textarea(attrs={"rows": 3}), label="Why is it amended?")
+
+
+class VerifyForm(forms.Form):
+    copy = forms.FileField(label="A copy of the signed PDF to check")

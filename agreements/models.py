@@ -1,0 +1,169 @@
+"""Written restitution agreements: versions, terms, installment schedules and signatures.
+
+A version is drafted, sent for signatures, and locked when the last required signature is in: its PDF
+is rendered once, stored with its SHA-256 and never rendered again. Any later change is a new version
+(an amendment) that needs new signatures; the old one is kept as superseded.
+"""
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+from cases.models import Case, Party
+
+
+class Agreement(models.Model):
+    """One version of a case's written agreement."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        AWAITING = "awaiting", "Awaiting signatures"
+        SIGNED = "signed", "Signed"
+        SUPERSEDED = "superseded", "Superseded"
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="agreements")
+    number = models.PositiveSmallIntegerField(help_text="1 for the original, 2 for the first amendment, …")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
+    language = models.CharField(max_length=50, default="English")
+    amends = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="amendments")
+    amendment_reason = models.TextField(blank=True, max_length=2000)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    version = models.PositiveIntegerField(default=1, help_text="Optimistic lock for edits of the draft.")
+    signed_at = models.DateTimeField(null=True, blank=True)
+    verification_code = models.CharField(max_length=32, blank=True, db_index=True)
+    pdf = models.FileField(upload_to="agreements/%Y/", blank=True)
+    pdf_sha256 = models.CharField(max_length=64, blank=True)
+    weasyprint_version = models.CharField(max_length=20, blank=True)
+
+    class Meta:
+        ordering = ["case", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "number"], name="agreements_agreement_unique_number"),
+            models.UniqueConstraint(
+                fields=["case"], condition=Q(status__in=["draft", "awaiting"]), name="agreements_one_open_version"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="signed") | ~Q(verification_code=""), name="agreements_signed_has_code"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Agreement {self.case.number} v{self.number} ({self.get_status_display()})"
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status == self.Status.DRAFT
+
+
+class Term(models.Model):
+    """One thing the offender (or one of them) undertakes to do."""
+
+    class Kind(models.TextChoices):
+        MONEY = "money", "Money to the victim"
+        SERVICE_TO_VICTIM = "service", "Service to the victim"
+        COMMUNITY_SERVICE = "community", "Community service hours"
+        APOLOGY = "apology", "Apology letter"
+        BEHAVIOUR = "behaviour", "Behavioural commitment"
+        OTHER = "other", "Other"
+
+    class Frequency(models.TextChoices):
+        WEEKLY = "weekly", "Weekly"
+        FORTNIGHTLY = "fortnightly", "Every two weeks"
+        MONTHLY = "monthly", "Monthly"
+
+    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="terms")
+    position = models.PositiveSmallIntegerField(default=0)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    responsible = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="terms")
+    description = models.TextField(max_length=2000)
+    amount = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    installment_count = models.PositiveSmallIntegerField(null=True, blank=True, validators=[MinValueValidator(1)])
+    frequency = models.CharField(max_length=20, choices=Frequency.choices, blank=True)
+    first_due_date = models.DateField(null=True, blank=True)
+    hours = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
+    due_date = models.DateField(help_text="When the whole term must be fulfilled.")
+
+    class Meta:
+        ordering = ["agreement", "position", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(kind="money") | Q(amount__gt=0, installment_count__gte=1),
+                name="agreements_money_term_amount",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="community") | Q(hours__gt=0), name="agreements_community_term_hours"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.description[:60]}"
+
+
+class Installment(models.Model):
+    """One payment of a money term; a term's installments add up to its amount exactly."""
+
+    term = models.ForeignKey(Term, on_delete=models.CASCADE, related_name="installments")
+    number = models.PositiveSmallIntegerField()
+    due_date = models.DateField()
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+
+    class Meta:
+        ordering = ["term", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["term", "number"], name="agreements_installment_unique_number"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="agreements_installment_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.number} {self.amount} due {self.due_date}"
+
+
+class Signature(models.Model):
+    """A required signer's signature on one version: drawn, typed with consent, or a scanned wet copy."""
+
+    class Method(models.TextChoices):
+        DRAWN = "drawn", "Drawn on screen"
+        TYPED = "typed", "Typed name with consent"
+        SCANNED = "scanned", "Scan of a wet-signed copy"
+
+    agreement = models.ForeignKey(Agreement, on_delete=models.PROTECT, related_name="signatures")
+    party = models.ForeignKey(Party, on_delete=models.PROTECT, null=True, blank=True, related_name="signatures")
+    mediator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="agreement_signatures"
+    )
+    role = models.CharField(max_length=30)
+    signer_name = models.CharField(max_length=200)
+    method = models.CharField(max_length=10, choices=Method.choices)
+    typed_name = models.CharField(max_length=200, blank=True)
+    image = models.FileField(upload_to="signatures/%Y/", blank=True)
+    scan = models.FileField(upload_to="signature-scans/%Y/", blank=True)
+    scan_content_type = models.CharField(max_length=50, blank=True)
+    signed_at = models.DateTimeField()
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["agreement", "signed_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(party__isnull=False) & Q(mediator__isnull=True))
+                | (Q(party__isnull=True) & Q(mediator__isnull=False)),
+                name="agreements_signature_one_signer",
+            ),
+            models.UniqueConstraint(
+                fields=["agreement", "party"],
+                condition=Q(party__isnull=False),
+                name="agreements_one_signature_per_party",
+            ),
+            models.UniqueConstraint(
+                fields=["agreement", "mediator"],
+                condition=Q(mediator__isnull=False),
+                name="agreements_one_signature_per_mediator",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.signer_name} ({self.role}) on {self.agreement}"

@@ -1,0 +1,24 @@
+from django.urls import path
+
+from . import views
+
+app_name = "agreements"
+
+urlpatterns = [
+    path("agreements/verify/", views.verify_code, name="verify_code"),
+    path("cases/<int:pk>/agreements/new/", views.agreement_new, name="new"),
+    path("cases/<int:pk>/agreements/<int:agreement_pk>/", views.agreement_detail, name="detail"),
+    path("cases/<int:pk>/agreements/<int:agreement_pk>/terms/new/", views.term_new, name="term_new"),
+    path(
+        "cases/<int:pk>/agreements/<int:agreement_pk>/terms/<int:term_pk>/remove/",
+        views.term_remove,
+        name="term_remove",
+    ),
+    path("cases/<int:pk>/agreements/<int:agreement_pk>/send/", views.agreement_send, name="send"),
+    path("cases/<int:pk>/agreements/<int:agreement_pk>/redraft/", views.agreement_redraft, name="redraft"),
+    path("cases/<int:pk>/agreements/<int:agreement_pk>/preview.pdf", views.agreement_preview_pdf, name="preview_pdf"),
+    path("cases/<int:pk>/agreements/<int:agreement_pk>/signed.pdf", views.agreement_signed_pdf, name="pdf"),
+    path("cases/<int:pk>/agreements/<int:agreement_pk>/sign/<slug:signer_key>/", views.sign, name="sign"),
+    path("cases/<int:pk>/agreements/<int:agreement_pk>/amend/", views.amend, name="amend"),
+    path("cases/<int:pk>/agreements/<int:agreement_pk>/verify/", views.verify_copy, name="verify_copy"),
+]

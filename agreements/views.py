@@ -1,0 +1,232 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from cases.forms import VersionForm
+from cases.models import Case
+from cases.policies import get_case_for_action, permissions_for
+from vom.core.errors import DomainError
+from vom.core.forms import add_domain_error
+
+from . import services
+from .documents import agreement_context, agreement_pdf
+from .forms import AmendForm, SignatureForm, TermForm, VerifyForm
+from .models import Agreement, Term
+from .selectors import signer_statuses
+
+
+def _agreement_for(request, pk: int, agreement_pk: int, action: str):
+    case = get_case_for_action(request.user, pk, action)
+    agreement = get_object_or_404(
+        Agreement.objects.select_related("case__program", "amends"), pk=agreement_pk, case=case
+    )
+    return case, agreement
+
+
+def _client_ip(request) -> str | None:
+    # Behind a proxy, SECURE_PROXY_SSL_HEADER deployments should also set REMOTE_ADDR correctly (e.g. gunicorn
+    # --forwarded-allow-ips); the app does not trust X-Forwarded-For on its own.
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def _page(request, case, agreement, **extra):
+    context = agreement_context(agreement, draft=agreement.status != Agreement.Status.SIGNED)
+    context |= {
+        "case": case,
+        "perms": permissions_for(request.user, case),
+        "version_form": VersionForm(initial={"version": agreement.version}),
+        "amend_form": AmendForm(),
+        "verify_form": VerifyForm(),
+        "versions": Agreement.objects.filter(case=case).order_by("-number"),
+        **extra,
+    }
+    return render(request, "agreements/agreement_detail.html", context)
+
+
+@require_POST
+@login_required
+def agreement_new(request, pk: int):
+    case = get_case_for_action(request.user, pk, "work")
+    try:
+        agreement = services.agreement_create(case=case, actor=request.user)
+    except DomainError as error:
+        messages.error(request, str(error))
+        return redirect("cases:detail", pk=case.pk)
+    messages.success(request, "Agreement drafted. Add its terms.")
+    return redirect("agreements:detail", pk=case.pk, agreement_pk=agreement.pk)
+
+
+@require_GET
+@login_required
+def agreement_detail(request, pk: int, agreement_pk: int):
+    case, agreement = _agreement_for(request, pk, agreement_pk, "view")
+    return _page(request, case, agreement)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def term_new(request, pk: int, agreement_pk: int):
+    case, agreement = _agreement_for(request, pk, agreement_pk, "work")
+    form = TermForm(request.POST or None, case=case, initial={"version": agreement.version})
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            services.term_add(agreement=agreement, expected_version=data.pop("version"), actor=request.user, **data)
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(request, "Term added.")
+            return redirect("agreements:detail", pk=case.pk, agreement_pk=agreement.pk)
+    return render(request, "agreements/term_form.html", {"case": case, "agreement": agreement, "form": form})
+
+
+@require_POST
+@login_required
+def term_remove(request, pk: int, agreement_pk: int, term_pk: int):
+    case, agreement = _agreement_for(request, pk, agreement_pk, "work")
+    term = get_object_or_404(Term, pk=term_pk, agreement=agreement)
+    form = VersionForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise DomainError("The page was out of date; nothing was removed.")
+        services.term_remove(term=term, expected_version=form.cleaned_data["version"], actor=request.user)
+    except DomainError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "Term removed.")
+    return redirect("agreements:detail", pk=case.pk, agreement_pk=agreement.pk)
+
+
+def _version_step(request, pk, agreement_pk, perform, success):
+    case, agreement = _agreement_for(request, pk, agreement_pk, "work")
+    form = VersionForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise DomainError("The page was out of date; nothing was changed.")
+        perform(agreement=agreement, expected_version=form.cleaned_data["version"], actor=request.user)
+    except DomainError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, success)
+    return redirect("agreements:detail", pk=case.pk, agreement_pk=agreement.pk)
+
+
+@require_POST
+@login_required
+def agreement_send(request, pk: int, agreement_pk: int):
+    return _version_step(request, pk, agreement_pk, services.agreement_send_for_signatures, "Ready for signatures.")
+
+
+@require_POST
+@login_required
+def agreement_redraft(request, pk: int, agreement_pk: int):
+    return _version_step(request, pk, agreement_pk, services.agreement_back_to_draft, "Back to draft.")
+
+
+@require_GET
+@login_required
+def agreement_preview_pdf(request, pk: int, agreement_pk: int):
+    _case, agreement = _agreement_for(request, pk, agreement_pk, "view")
+    if agreement.status == Agreement.Status.SIGNED or agreement.status == Agreement.Status.SUPERSEDED:
+        return redirect("agreements:pdf", pk=pk, agreement_pk=agreement_pk)
+    response = HttpResponse(agreement_pdf(agreement, draft=True), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{agreement.case.number}-v{agreement.number}-draft.pdf"'
+    return response
+
+
+@require_GET
+@login_required
+def agreement_signed_pdf(request, pk: int, agreement_pk: int):
+    """The stored signed PDF, exactly as locked; never rendered again."""
+    _case, agreement = _agreement_for(request, pk, agreement_pk, "view")
+    if not agreement.pdf:
+        raise Http404("This version has no signed PDF.")
+    filename = f"{agreement.case.number}-agreement-v{agreement.number}.pdf"
+    return FileResponse(agreement.pdf.open("rb"), as_attachment=True, filename=filename, content_type="application/pdf")
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def sign(request, pk: int, agreement_pk: int, signer_key: str):
+    case, agreement = _agreement_for(request, pk, agreement_pk, "work")
+    status = next((s for s in signer_statuses(agreement) if s.signer.key == signer_key), None)
+    if status is None:
+        raise Http404("Not a signer of this agreement.")
+    form = SignatureForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.signature_add(
+                agreement=agreement,
+                signer_key=signer_key,
+                actor=request.user,
+                method=data["method"],
+                typed_name=data["typed_name"],
+                consent=data["consent"],
+                drawn=data["drawn"],
+                scan=data["scan"].read() if data["scan"] else None,
+                ip_address=_client_ip(request),
+                user_agent=request.META.get("HTTP_USER_AGENT", ""),
+            )
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            agreement.refresh_from_db()
+            if agreement.status == Agreement.Status.SIGNED:
+                messages.success(request, "Everyone has signed. The agreement is locked and its PDF is stored.")
+            else:
+                messages.success(request, f"{status.signer.name} has signed.")
+            return redirect("agreements:detail", pk=case.pk, agreement_pk=agreement.pk)
+    context = agreement_context(agreement, draft=True) | {"status": status, "form": form}
+    return render(request, "agreements/sign.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def amend(request, pk: int, agreement_pk: int):
+    case, agreement = _agreement_for(request, pk, agreement_pk, "work")
+    form = AmendForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            new = services.agreement_amend(agreement=agreement, actor=request.user, reason=form.cleaned_data["reason"])
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(request, f"Version {new.number} drafted from version {agreement.number}.")
+            return redirect("agreements:detail", pk=case.pk, agreement_pk=new.pk)
+    return render(request, "agreements/amend.html", {"case": case, "agreement": agreement, "form": form})
+
+
+@require_POST
+@login_required
+def verify_copy(request, pk: int, agreement_pk: int):
+    case, agreement = _agreement_for(request, pk, agreement_pk, "view")
+    form = VerifyForm(request.POST, request.FILES)
+    result = None
+    if form.is_valid():
+        upload = form.cleaned_data["copy"]
+        if upload.size > 50 * 1024 * 1024:
+            form.add_error("copy", "That file is far larger than any signed agreement.")
+        else:
+            try:
+                result = services.agreement_verify_copy(agreement=agreement, data=upload.read())
+            except DomainError as error:
+                add_domain_error(form, error)
+    return _page(request, case, agreement, verify_form=form, verify_result=result)
+
+
+@require_GET
+@login_required
+def verify_code(request):
+    """Look a verification code up among the signed agreements the user may see."""
+    code = request.GET.get("code", "").strip().upper()
+    found = None
+    if code:
+        found = (
+            Agreement.objects.filter(verification_code=code, case__in=Case.objects.visible_to(request.user))
+            .select_related("case")
+            .first()
+        )
+    return render(request, "agreements/verify_code.html", {"code": code, "found": found})

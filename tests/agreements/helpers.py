@@ -1,0 +1,70 @@
+"""Bring a case to the agreement stage and sign with the real services."""
+
+import base64
+import datetime
+from decimal import Decimal
+
+from agreements import services
+from agreements.demo import drawn_signature_png
+from agreements.models import Agreement
+from agreements.selectors import signer_statuses
+from mediation import services as mediation
+from tests.mediation.helpers import TODAY, ago, assign, new_case, prepare_both_sides, screen_everyone
+
+PNG_URL = "data:image/png;base64," + base64.b64encode(drawn_signature_png("test")).decode()
+
+
+def case_in_agreement(program, coordinator, mediator, *, juvenile=False):
+    case = assign(new_case(program, coordinator, juvenile=juvenile), coordinator, mediator)
+    screen_everyone(case, mediator)
+    case = mediation.case_begin_preparation(case=case, expected_version=case.version, actor=mediator)
+    prepare_both_sides(case, mediator)
+    joint = mediation.meeting_schedule(
+        case=case, actor=mediator, kind="joint", scheduled_for=ago(1), location="Library"
+    )
+    case = mediation.case_begin_session(case=case, expected_version=case.version, actor=mediator)
+    mediation.meeting_hold(meeting=joint, expected_version=joint.version, actor=mediator, outcome="agreement")
+    return mediation.case_record_agreement(case=case, expected_version=case.version, actor=mediator)
+
+
+def draft_with_money(case, mediator, total="300.00", count=3) -> Agreement:
+    agreement = services.agreement_create(case=case, actor=mediator)
+    services.term_add(
+        agreement=agreement,
+        expected_version=agreement.version,
+        actor=mediator,
+        kind="money",
+        responsible=case.parties.get(role="offender"),
+        description="Pay for the broken window.",
+        amount=Decimal(total),
+        installment_count=count,
+        frequency="monthly",
+        first_due_date=TODAY + datetime.timedelta(days=14),
+    )
+    services.term_add(
+        agreement=agreement,
+        expected_version=agreement.version,
+        actor=mediator,
+        kind="apology",
+        responsible=case.parties.get(role="offender"),
+        description="Write a letter of apology.",
+        due_date=TODAY + datetime.timedelta(days=21),
+    )
+    return agreement
+
+
+def send(agreement, mediator):
+    return services.agreement_send_for_signatures(
+        agreement=agreement, expected_version=agreement.version, actor=mediator
+    )
+
+
+def sign_all(agreement, mediator):
+    for status in signer_statuses(agreement):
+        if status.signature is None:
+            services.signature_add(
+                agreement=agreement, signer_key=status.signer.key, actor=mediator, method="drawn", drawn=PNG_URL,
+                ip_address="10.0.0.7", user_agent="tablet",
+            )  # fmt: skip
+    agreement.refresh_from_db()
+    return agreement
