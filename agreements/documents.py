@@ -78,6 +78,10 @@ def agreement_html(agreement: Agreement, *, draft: bool) -> str:
     return render_to_string("agreements/pdf/agreement.html", agreement_context(agreement, draft=draft))
 
 
-def agreement_pdf(agreement: Agreement, *, draft: bool) -> bytes:
+def agreement_layout(agreement: Agreement, *, draft: bool) -> weasyprint.document.Document:
     html = agreement_html(agreement, draft=draft)
-    return weasyprint.HTML(string=html, url_fetcher=StaticOnlyFetcher(), base_url=STATIC_PREFIX).write_pdf()
+    return weasyprint.HTML(string=html, url_fetcher=StaticOnlyFetcher(), base_url=STATIC_PREFIX).render()
+
+
+def agreement_pdf(agreement: Agreement, *, draft: bool) -> bytes:
+    return agreement_layout(agreement, draft=draft).write_pdf()

@@ -5,7 +5,10 @@
 Seeds (or tops up) the demo program to --cases cases, then requests each page in-process through
 Django's full stack (middleware, session, templates) and prints the median and 95th percentile time
 and the number of queries. Comparisons measured in the same run: Django admin's change list of the
-same cases (same page size) and a bare view that renders 50 rows from memory.
+same cases (same page size) and a bare view that renders 50 rows from memory. Last, the render time
+of a signed two-page agreement PDF with drawn signatures (WeasyPrint), over --renders renders.
+
+It lives in the top app (agreements) because it drives every app; the pages it requests are URLs.
 """
 
 import statistics
@@ -15,9 +18,12 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import connection
+from django.db.models import Count
 from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 
+from agreements.documents import agreement_layout, agreement_pdf
+from agreements.models import Agreement, Signature
 from vom.core.bench import PAGES
 
 
@@ -28,8 +34,9 @@ class Command(BaseCommand):
         parser.add_argument("--cases", type=int, default=100_000, help="Seed the demo program up to this many cases.")
         parser.add_argument("--repeat", type=int, default=30, help="Requests per page (after two warm-ups).")
         parser.add_argument("--only", nargs="*", default=None, help="Measure only pages whose label contains these.")
+        parser.add_argument("--renders", type=int, default=20, help="PDF renders to time (0 to skip).")
 
-    def handle(self, *args, cases: int, repeat: int, only, **options):
+    def handle(self, *args, cases: int, repeat: int, only, renders: int, **options):
         started = time.monotonic()
         call_command("seed_demo", "--cases", str(cases), stdout=self.stdout)
         if connection.vendor == "postgresql":
@@ -50,7 +57,32 @@ class Command(BaseCommand):
                 path = page.path(users)
                 client = clients[page.user]
                 rows.append((page.label, *self.measure(client, path, repeat)))
+        if renders:
+            rows.append(("signed agreement PDF render", *self.measure_pdf(renders)))
         self.print_table(rows)
+
+    def measure_pdf(self, renders: int):
+        """Render the demo's richest signed agreement (drawn signatures, a schedule) as the lock does."""
+        agreement = (
+            Agreement.objects.filter(status=Agreement.Status.SIGNED, signatures__method=Signature.Method.DRAWN)
+            .annotate(signers=Count("signatures"))
+            .order_by("-signers", "-pk")
+            .first()
+        )
+        if agreement is None:
+            raise RuntimeError("no signed agreement with drawn signatures to render; seed a small demo first")
+        agreement_pdf(agreement, draft=False)  # warm-up: fonts and templates
+        timings = []
+        with CaptureQueriesContext(connection) as queries:
+            for _ in range(renders):
+                begin = time.perf_counter()
+                data = agreement_pdf(agreement, draft=False)
+                timings.append((time.perf_counter() - begin) * 1000)
+        pages = len(agreement_layout(agreement, draft=False).pages)
+        self.stdout.write(f"PDF: case {agreement.case.number} v{agreement.number}, {len(data)} bytes, {pages} page(s)")
+        timings.sort()
+        p95 = timings[min(len(timings) - 1, round(0.95 * (len(timings) - 1)))]
+        return statistics.median(timings), p95, len(queries.captured_queries) // renders
 
     def measure(self, client, path: str, repeat: int):
         for _ in range(2):

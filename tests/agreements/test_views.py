@@ -1,0 +1,116 @@
+"""Agreement pages through HTTP: forms, uploads, downloads."""
+
+import datetime
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from agreements.models import Agreement, Signature, Term
+from tests.agreements.helpers import PNG_URL, case_in_agreement, draft_with_money, send, sign_all
+from tests.mediation.helpers import TODAY
+
+
+@pytest.fixture
+def agreement_case(program, coordinator, mediator):
+    return case_in_agreement(program, coordinator, mediator)
+
+
+@pytest.mark.django_db
+def test_drafting_from_the_case_page(client, agreement_case, mediator):
+    client.force_login(mediator)
+    page = client.get(f"/cases/{agreement_case.pk}/").content.decode()
+    assert "Draft the agreement" in page
+    response = client.post(f"/cases/{agreement_case.pk}/agreements/new/")
+    agreement = Agreement.objects.get()
+    assert response["Location"] == f"/cases/{agreement_case.pk}/agreements/{agreement.pk}/"
+    again = client.post(f"/cases/{agreement_case.pk}/agreements/new/", follow=True)
+    assert "already has an agreement" in again.content.decode()
+
+
+@pytest.mark.django_db
+def test_term_form_adds_a_schedule_and_refuses_a_zero_amount(client, agreement_case, mediator):
+    agreement = Agreement.objects.create(case=agreement_case, number=1, created_by=mediator)
+    offender = agreement_case.parties.get(role="offender")
+    client.force_login(mediator)
+    url = f"/cases/{agreement_case.pk}/agreements/{agreement.pk}/terms/new/"
+    first_due = (TODAY + datetime.timedelta(days=7)).isoformat()
+    base = {"version": agreement.version, "kind": "money", "responsible": offender.pk, "description": "Repay",
+            "installment_count": 4, "frequency": "weekly", "first_due_date": first_due}  # fmt: skip
+    refused = client.post(url, base | {"amount": "0"})
+    assert "The amount must be more than zero." in refused.content.decode()
+    assert not Term.objects.exists()
+    assert client.post(url, base | {"amount": "250.01"}).status_code == 302
+    amounts = [str(a) for a in Term.objects.get().installments.values_list("amount", flat=True)]
+    assert amounts == ["62.51", "62.50", "62.50", "62.50"]
+    page = client.get(f"/cases/{agreement_case.pk}/agreements/{agreement.pk}/").content.decode()
+    assert "$250.01" in page and "$62.51" in page
+
+
+@pytest.mark.django_db
+def test_preview_pdf_is_a_marked_draft(client, agreement_case, mediator):
+    agreement = draft_with_money(agreement_case, mediator)
+    client.force_login(mediator)
+    response = client.get(f"/cases/{agreement_case.pk}/agreements/{agreement.pk}/preview.pdf")
+    assert response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF-")
+    assert "no-store" in response["Cache-Control"]
+
+
+@pytest.mark.django_db
+def test_signing_by_drawing_through_the_form(client, agreement_case, mediator):
+    agreement = send(draft_with_money(agreement_case, mediator), mediator)
+    offender = agreement_case.parties.get(role="offender")
+    client.force_login(mediator)
+    url = f"/cases/{agreement_case.pk}/agreements/{agreement.pk}/sign/p{offender.pk}/"
+    page = client.get(url).content.decode()
+    assert "data-signature-pad" in page and "js/signature-pad.js" in page
+    response = client.post(url, {"method": "drawn", "drawn": PNG_URL}, REMOTE_ADDR="203.0.113.9")
+    assert response.status_code == 302
+    signature = Signature.objects.get()
+    assert (signature.method, signature.ip_address, signature.party) == ("drawn", "203.0.113.9", offender)
+    assert signature.image.read().startswith(b"\x89PNG")
+
+
+@pytest.mark.django_db
+def test_an_oversized_or_disguised_scan_is_refused_with_a_message(client, agreement_case, mediator):
+    agreement = send(draft_with_money(agreement_case, mediator), mediator)
+    offender = agreement_case.parties.get(role="offender")
+    client.force_login(mediator)
+    url = f"/cases/{agreement_case.pk}/agreements/{agreement.pk}/sign/p{offender.pk}/"
+    big = SimpleUploadedFile("copy.pdf", b"%PDF-" + b"0" * (10 * 1024 * 1024 + 1), content_type="application/pdf")
+    response = client.post(url, {"method": "scanned", "scan": big})
+    assert "at most 10 MB is accepted" in response.content.decode()
+    disguised = SimpleUploadedFile("../../etc/copy.pdf", b"MZ not a pdf at all", content_type="application/pdf")
+    response = client.post(url, {"method": "scanned", "scan": disguised})
+    assert "must be a PDF, PNG or JPEG file" in response.content.decode()
+    assert not Signature.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_signed_pdf_is_downloaded_as_stored_and_copies_are_verified(client, agreement_case, mediator):
+    agreement = sign_all(send(draft_with_money(agreement_case, mediator), mediator), mediator)
+    client.force_login(mediator)
+    base = f"/cases/{agreement_case.pk}/agreements/{agreement.pk}"
+    response = client.get(f"{base}/signed.pdf")
+    stored = b"".join(response.streaming_content)
+    with agreement.pdf.open("rb") as handle:
+        assert stored == handle.read()
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert "no-store" in response["Cache-Control"]
+    ok = client.post(f"{base}/verify/", {"copy": SimpleUploadedFile("mine.pdf", stored)})
+    assert "This file is identical to the signed agreement." in ok.content.decode()
+    bad = client.post(f"{base}/verify/", {"copy": SimpleUploadedFile("mine.pdf", stored[:-10] + b"tampered!!")})
+    assert "does not match the signed agreement" in bad.content.decode()
+
+
+@pytest.mark.django_db
+def test_verification_codes_are_looked_up_among_visible_cases_only(client, agreement_case, mediator, other_coordinator):
+    agreement = sign_all(send(draft_with_money(agreement_case, mediator), mediator), mediator)
+    client.force_login(mediator)
+    found = client.get("/agreements/verify/", {"code": agreement.verification_code.lower()}).content.decode()
+    link = f'<a href="/cases/{agreement_case.pk}/agreements/{agreement.pk}/">{agreement_case.number}</a>'
+    assert f"agreement in case {link}" in found
+    client.force_login(other_coordinator)
+    hidden = client.get("/agreements/verify/", {"code": agreement.verification_code}).content.decode()
+    assert "No signed agreement you can see has this code." in hidden
+    assert agreement_case.number not in hidden
