@@ -133,7 +133,7 @@ class Signature(models.Model):
     mediator = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="agreement_signatures"
     )
-    role = models.CharField(max_length=30)
+    role = models.CharField(max_length=200)
     signer_name = models.CharField(max_length=200)
     method = models.CharField(max_length=10, choices=Method.choices)
     typed_name = models.CharField(max_length=200, blank=True)

@@ -38,6 +38,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, cases: int, repeat: int, only, renders: int, **options):
         started = time.monotonic()
+        # The small demo first (rendered PDFs, drawn signatures), then the bulk up to --cases.
+        call_command("seed_demo", "--cases", str(min(cases, 40)), stdout=self.stdout)
         call_command("seed_demo", "--cases", str(cases), stdout=self.stdout)
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
