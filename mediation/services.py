@@ -21,6 +21,7 @@ from .guards import (
     session_result,
 )
 from .models import ContactAttempt, Meeting, Screening, ShuttleRound, TimeLog
+from .reminders import cancel_meeting_reminders, plan_meeting_reminders
 from .selectors import VICTIM_SIDE, case_parties, required_screening_parties, role_name
 
 S = Case.Stage
@@ -205,6 +206,7 @@ def meeting_schedule(
     )
     meeting.attendees.set(attendees)
     meeting.mediators.set(mediators)
+    plan_meeting_reminders(meeting_ids=[meeting.pk])
     when = timezone.localtime(scheduled_for)
     timeline_add(
         case=case,
@@ -221,6 +223,8 @@ def _claim_meeting(meeting: Meeting, expected_version: int, **fields) -> None:
     )
     if rows != 1:
         raise StaleObjectError("This meeting was changed by someone else since you opened it. Nothing was saved.")
+    # Moved, held or called off: reminders planned for the old time must not go out.
+    cancel_meeting_reminders(meeting)
 
 
 @transaction.atomic
@@ -230,6 +234,7 @@ def meeting_reschedule(*, meeting: Meeting, expected_version: int, actor, schedu
     if problems:
         raise DomainError("The meeting was not moved.", problems)
     _claim_meeting(meeting, expected_version, scheduled_for=scheduled_for)
+    plan_meeting_reminders(meeting_ids=[meeting.pk])
     timeline_add(
         case=case,
         kind=TimelineEvent.Kind.MEETING,

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "vom.users",
     "vom.core",
+    "vom.notifications",
     "cases",
     "mediation",
     "agreements",
@@ -132,6 +133,8 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "vom.core.tasks.record_heartbeat", "schedule": 60.0},
+    "plan-meeting-reminders": {"task": "mediation.tasks.plan_meeting_reminders_task", "schedule": 15 * 60.0},
+    "dispatch-notifications": {"task": "vom.notifications.tasks.dispatch_notifications", "schedule": 60.0},
 }
 
 if REDIS_URL:
@@ -152,6 +155,7 @@ if EMAIL_URL:
 else:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = VAR_DIR / "mail"
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")  # links in emails
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="VOM Case Manager <no-reply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

@@ -12,6 +12,7 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
+    path("", include("vom.notifications.urls")),
     path("", include("cases.urls")),
     path("", include("mediation.urls")),
     path("", include("agreements.urls")),

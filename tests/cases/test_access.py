@@ -119,6 +119,7 @@ ACCESS = {
         POST_ONLY,
         expect(mediator=200, coordinator=200, admin=200),
     ),
+    "notifications:inbox": (lambda o: "/notifications/", SIGNED_IN, None),
     "healthz": (lambda o: "/healthz", EVERYONE, None),
     "login": (lambda o: "/accounts/login/", {**{r: 302 for r in ROLES}, "anonymous": 200}, None),
     "logout": (lambda o: "/accounts/logout/", {r: 405 for r in ROLES}, None),  # POST signs out: tests/vom/test_auth

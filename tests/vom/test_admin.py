@@ -13,7 +13,7 @@ REGISTERED = sorted(
 
 
 # Written only by services: the admin shows them but offers no "add".
-READ_ONLY = {"workerheartbeat", "timelineevent", "assignment", "case", "signature"}
+READ_ONLY = {"workerheartbeat", "timelineevent", "assignment", "case", "signature", "notification"}
 
 
 @pytest.fixture

@@ -1,0 +1,79 @@
+"""Meeting reminders 48 hours and 2 hours ahead, to the mediators and to attendees who consented to email."""
+
+from datetime import UTC, timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+from cases.models import Party
+from vom.notifications.services import Outgoing, notifications_cancel, notifications_queue, register_template
+
+from .models import Meeting
+
+OFFSETS = {"48h": timedelta(hours=48), "2h": timedelta(hours=2)}
+HORIZON = timedelta(hours=49)
+TEMPLATE = "meeting_reminder"
+register_template(TEMPLATE, {"case_number", "kind", "when", "place", "ics"})
+
+
+def meeting_key_prefix(meeting: Meeting) -> str:
+    return f"meeting:{meeting.pk}:"
+
+
+def plan_meeting_reminders(*, now=None, meeting_ids=None) -> int:
+    """Queue the reminders of every scheduled meeting in the next 49 hours; returns how many were new.
+
+    Scheduling a meeting calls this for that meeting in the same transaction, so its reminders exist
+    even if Redis is down; the beat run every 15 minutes catches everything else and adds nothing twice.
+    """
+    now = now or timezone.now()
+    meetings = Meeting.objects.filter(status=Meeting.Status.SCHEDULED, scheduled_for__gt=now)
+    if meeting_ids is None:
+        meetings = meetings.filter(scheduled_for__lte=now + HORIZON)
+    else:
+        meetings = meetings.filter(pk__in=meeting_ids)
+    meetings = meetings.select_related("case__lead_mediator", "case__co_mediator").prefetch_related("attendees__person")
+    items = []
+    for meeting in meetings:
+        when = timezone.localtime(meeting.scheduled_for)
+        context = {
+            "case_number": meeting.case.number,
+            "kind": meeting.get_kind_display(),
+            "when": f"{when:%A %B %-d, %Y at %H:%M}",
+            "place": meeting.location or "Video call",
+            "video_link": meeting.video_link,
+            "ics": {
+                "start": meeting.scheduled_for.astimezone(UTC).isoformat(),
+                "minutes": meeting.duration_minutes,
+                "summary": f"{meeting.get_kind_display()} (case {meeting.case.number})",
+                "location": meeting.location or meeting.video_link,
+            },
+            "site": settings.SITE_URL,
+        }
+        recipients = [(f"u{u.pk}", {"user": u}) for u in (meeting.case.lead_mediator, meeting.case.co_mediator) if u]
+        for party in meeting.attendees.all():
+            # Parties only by email they consented to; their address never goes to anyone else.
+            if party.consent_to_contact and party.contact_method == Party.ContactMethod.EMAIL and party.email:
+                recipients.append((f"p{party.pk}", {"email": party.email, "name": str(party.person)}))
+        ahead = meeting.scheduled_for - now
+        for label, offset in OFFSETS.items():
+            due = meeting.scheduled_for - offset
+            nearer = [o for o in OFFSETS.values() if o < offset]
+            if nearer and ahead <= max(nearer):
+                continue  # too late for this one: the nearer reminder covers it
+            for who, recipient in recipients:
+                items.append(
+                    Outgoing(
+                        dedupe_key=f"{meeting_key_prefix(meeting)}{meeting.scheduled_for:%Y%m%d%H%M}:{label}:{who}",
+                        template=TEMPLATE,
+                        due_at=max(due, now),
+                        context=context,
+                        case_id=meeting.case_id,
+                        **recipient,
+                    )
+                )
+    return notifications_queue(items)
+
+
+def cancel_meeting_reminders(meeting: Meeting) -> int:
+    return notifications_cancel(key_prefix=meeting_key_prefix(meeting))

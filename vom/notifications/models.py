@@ -1,0 +1,62 @@
+"""The notification outbox: every email and in-app notice is a row first, sent later by the worker.
+
+Rows are written in the same transaction as the change that causes them, so nothing is lost when
+Redis or the mail server is down; a unique dedupe key makes a second planning run (a retry, two
+overlapping beats) insert nothing, so the same reminder is never sent twice.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class Notification(models.Model):
+    """One message to one recipient: a user (in the app and by email) or a party's email address."""
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", "Email"
+        IN_APP = "in_app", "In the app only"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    dedupe_key = models.CharField(max_length=200, unique=True)
+    template = models.CharField(max_length=100)
+    context = models.JSONField(default=dict)
+    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.EMAIL)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
+    )
+    email = models.EmailField(blank=True, help_text="For parties, who have no account.")
+    name = models.CharField(max_length=200, blank=True)
+    case_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    subject = models.CharField(max_length=300, blank=True)
+    due_at = models.DateTimeField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-due_at", "-pk"]
+        indexes = [
+            models.Index(fields=["status", "due_at"]),
+            models.Index(fields=["user", "-due_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(user__isnull=False) | ~Q(email=""), name="notifications_has_recipient"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.template} to {self.user or self.email} ({self.get_status_display()})"
+
+    @property
+    def recipient_email(self) -> str:
+        return self.user.email if self.user_id else self.email
