@@ -6,6 +6,12 @@ into a failure, so CI cannot pass by skipping.
 """
 
 import os
+import signal
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
@@ -135,3 +141,65 @@ def case(program, mediator):
     PartyFactory(case=case, role="offender")
     PartyFactory(case=case, role="victim", email="victim@example.org", address="12 Hidden Lane")
     return case
+
+
+# --- A real Celery worker process -------------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def redis_reachable() -> bool:
+    import redis
+    from django.conf import settings
+
+    url = settings.CELERY_BROKER_URL
+    if not url:
+        return False
+    try:
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=1).ping())
+    except redis.RedisError:
+        return False
+
+
+def database_url_for_test_db() -> str:
+    from django.db import connection
+
+    s = connection.settings_dict
+    auth = quote(s["USER"] or "", safe="")
+    if s["PASSWORD"]:
+        auth += ":" + quote(s["PASSWORD"], safe="")
+    return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+
+
+@pytest.fixture
+def worker(tmp_path):
+    """Start `celery worker` on a queue of its own (no other worker on this Redis can take our tasks),
+    against the test database. ``worker["env"]`` can be extended before ``worker["start"]()``."""
+    from django.db import connection
+
+    require(connection.vendor == "postgresql", "a real worker needs PostgreSQL (DATABASE_URL)")
+    require(redis_reachable(), "a real worker needs Redis (REDIS_URL)")
+    queue = f"test-{uuid.uuid4().hex}"
+    node = f"testworker-{uuid.uuid4().hex[:8]}@localhost"
+    log = tmp_path / "worker.log"
+    env = dict(os.environ, DATABASE_URL=database_url_for_test_db(), DJANGO_SETTINGS_MODULE="vom.settings")
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    procs = []
+
+    def start():
+        command = [sys.executable, "-m", "celery", "-A", "vom", "worker", "-Q", queue, "-n", node, "--pool", "solo",
+                   "-l", "info", "--without-gossip", "--without-mingle", "--without-heartbeat"]  # fmt: skip
+        with log.open("w") as out:
+            procs.append(subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT))
+        return procs[-1]
+
+    try:
+        yield {"queue": queue, "node": node, "log": log, "env": env, "start": start, "procs": procs}
+    finally:
+        for proc in procs:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()

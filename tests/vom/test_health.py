@@ -1,22 +1,9 @@
 import time
 
 import pytest
-from django.conf import settings as django_settings
 
-from tests.conftest import require
+from tests.conftest import redis_reachable, require
 from vom.core.tasks import record_heartbeat
-
-
-def redis_reachable() -> bool:
-    import redis
-
-    url = django_settings.CELERY_BROKER_URL
-    if not url:
-        return False
-    try:
-        return bool(redis.Redis.from_url(url, socket_connect_timeout=1).ping())
-    except redis.RedisError:
-        return False
 
 
 @pytest.mark.django_db
