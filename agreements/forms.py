@@ -3,7 +3,7 @@ from django import forms
 from cases.forms import DateInput, VersionForm
 from cases.models import Party
 
-from .models import Signature, Term
+from .models import Payment, Signature, Term
 from .uploads import MAX_SCAN_BYTES
 
 
@@ -56,3 +56,53 @@ class AmendForm(forms.Form):
 
 class VerifyForm(forms.Form):
     copy = forms.FileField(label="A copy of the signed PDF to check")
+
+
+class _TermForm(forms.Form):
+    term = forms.ModelChoiceField(queryset=Term.objects.none(), empty_label=None)
+    KINDS: set[str] = set()
+
+    def __init__(self, *args, agreement, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only this agreement's terms of the right kind: anything else posted is an invalid choice.
+        self.fields["term"].queryset = agreement.terms.filter(kind__in=self.KINDS)
+        self.fields["term"].label_from_instance = lambda t: f"{t.get_kind_display()}: {t.description[:50]}"
+
+
+class PaymentForm(_TermForm):
+    KINDS = {Term.Kind.MONEY}
+    amount = forms.DecimalField(max_digits=12, decimal_places=2)
+    received_on = forms.DateField(widget=DateInput(), label="Received on")
+    method = forms.ChoiceField(choices=Payment.Method.choices)
+    reference = forms.CharField(max_length=100, required=False)
+
+
+class DisbursementForm(_TermForm):
+    KINDS = {Term.Kind.MONEY}
+    amount = forms.DecimalField(max_digits=12, decimal_places=2)
+    paid_on = forms.DateField(widget=DateInput(), label="Forwarded on")
+    method = forms.ChoiceField(choices=Payment.Method.choices)
+    reference = forms.CharField(max_length=100, required=False)
+
+
+class ServiceLogForm(_TermForm):
+    KINDS = {Term.Kind.COMMUNITY_SERVICE, Term.Kind.SERVICE_TO_VICTIM}
+    on = forms.DateField(widget=DateInput(), label="Date")
+    hours = forms.DecimalField(max_digits=5, decimal_places=2)
+    place = forms.CharField(max_length=200)
+    verified_by = forms.CharField(max_length=200, label="Verified by")
+
+
+class TermCheckForm(_TermForm):
+    KINDS = {Term.Kind.APOLOGY, Term.Kind.BEHAVIOUR, Term.Kind.OTHER, Term.Kind.SERVICE_TO_VICTIM}
+    on = forms.DateField(widget=DateInput(), label="Date")
+    fulfilled = forms.BooleanField(required=False, label="The term is now fulfilled")
+    note = forms.CharField(max_length=500, required=False)
+
+
+class ConsentForm(forms.Form):
+    on = forms.DateField(widget=DateInput(), label="Written consent of every party recorded on")
+
+
+class ReturnForm(VersionForm):
+    reason = forms.CharField(max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))

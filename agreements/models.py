@@ -36,6 +36,11 @@ class Agreement(models.Model):
     pdf = models.FileField(upload_to="agreements/%Y/", blank=True)
     pdf_sha256 = models.CharField(max_length=64, blank=True)
     weasyprint_version = models.CharField(max_length=20, blank=True)
+    terms_shared_consent_on = models.DateField(
+        null=True,
+        blank=True,
+        help_text="The day every party's written consent to share the terms with the referral source was recorded.",
+    )
 
     class Meta:
         ordering = ["case", "-number"]
@@ -167,3 +172,114 @@ class Signature(models.Model):
 
     def __str__(self) -> str:
         return f"{self.signer_name} ({self.role}) on {self.agreement}"
+
+
+class Payment(models.Model):
+    """Money the program received from the offender toward a money term."""
+
+    class Method(models.TextChoices):
+        CASH = "cash", "Cash"
+        CHECK = "check", "Check"
+        MONEY_ORDER = "money_order", "Money order"
+        CARD = "card", "Card"
+        TRANSFER = "transfer", "Bank transfer"
+        OTHER = "other", "Other"
+
+    term = models.ForeignKey(Term, on_delete=models.PROTECT, related_name="payments")
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    received_on = models.DateField()
+    method = models.CharField(max_length=20, choices=Method.choices)
+    reference = models.CharField(max_length=100, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["received_on", "pk"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="agreements_payment_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.amount} received {self.received_on}"
+
+
+class Disbursement(models.Model):
+    """Money the program forwarded to the victim, so the offender never needs the victim's address."""
+
+    term = models.ForeignKey(Term, on_delete=models.PROTECT, related_name="disbursements")
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    paid_on = models.DateField()
+    method = models.CharField(max_length=20, choices=Payment.Method.choices)
+    reference = models.CharField(max_length=100, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["paid_on", "pk"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="agreements_disbursement_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.amount} forwarded {self.paid_on}"
+
+
+class ServiceLog(models.Model):
+    """Hours of community service or service to the victim, as verified by whoever supervised them."""
+
+    term = models.ForeignKey(Term, on_delete=models.PROTECT, related_name="service_logs")
+    on = models.DateField()
+    hours = models.DecimalField(max_digits=5, decimal_places=2)
+    place = models.CharField(max_length=200)
+    verified_by = models.CharField(max_length=200, help_text="Name of the supervisor who confirmed the hours.")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["on", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(hours__gt=0, hours__lte=24), name="agreements_servicelog_hours_in_a_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.hours} h on {self.on}"
+
+
+class TermCheck(models.Model):
+    """A check of a term without amounts: the apology letter received, a commitment kept, service done."""
+
+    term = models.ForeignKey(Term, on_delete=models.PROTECT, related_name="checks")
+    on = models.DateField()
+    fulfilled = models.BooleanField(help_text="Whether the term is now fulfilled.")
+    note = models.CharField(max_length=500, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["on", "pk"]
+
+    def __str__(self) -> str:
+        return f"Check on {self.on}: {'fulfilled' if self.fulfilled else 'not yet'}"
+
+
+class Letter(models.Model):
+    """A letter to the referral source at closure, rendered once and kept with its hash.
+
+    Mediation confidentiality limits it: whether an agreement was reached and fulfilled, what remains
+    outstanding, and the terms only with every party's written consent; never notes or contact details.
+    """
+
+    class Kind(models.TextChoices):
+        COMPLETION = "completion", "Completion letter"
+        NON_COMPLIANCE = "non_compliance", "Non-compliance letter"
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="letters")
+    agreement = models.ForeignKey(Agreement, on_delete=models.PROTECT, related_name="letters")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    pdf = models.FileField(upload_to="letters/%Y/")
+    pdf_sha256 = models.CharField(max_length=64)
+    shares_terms = models.BooleanField(default=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} for {self.case}"

@@ -21,4 +21,13 @@ urlpatterns = [
     path("cases/<int:pk>/agreements/<int:agreement_pk>/sign/<slug:signer_key>/", views.sign, name="sign"),
     path("cases/<int:pk>/agreements/<int:agreement_pk>/amend/", views.amend, name="amend"),
     path("cases/<int:pk>/agreements/<int:agreement_pk>/verify/", views.verify_copy, name="verify_copy"),
+    path("cases/<int:pk>/agreements/<int:agreement_pk>/follow-up/", views.follow_up_page, name="follow_up"),
+    path(
+        "cases/<int:pk>/agreements/<int:agreement_pk>/follow-up/<slug:record>/",
+        views.follow_up_record,
+        name="follow_up_record",
+    ),
+    path("cases/<int:pk>/agreements/<int:agreement_pk>/consent/", views.sharing_consent, name="sharing_consent"),
+    path("cases/<int:pk>/return/", views.return_to_source, name="return"),
+    path("cases/<int:pk>/letters/<int:letter_pk>.pdf", views.letter_pdf, name="letter"),
 ]

@@ -10,10 +10,22 @@ from cases.policies import get_case_for_action, permissions_for
 from vom.core.errors import DomainError
 from vom.core.forms import add_domain_error
 
-from . import services
+from . import follow_up, services
+from .compliance import LABELS
 from .documents import agreement_context, agreement_pdf
-from .forms import AmendForm, SignatureForm, TermForm, VerifyForm
-from .models import Agreement, Term
+from .forms import (
+    AmendForm,
+    ConsentForm,
+    DisbursementForm,
+    PaymentForm,
+    ReturnForm,
+    ServiceLogForm,
+    SignatureForm,
+    TermCheckForm,
+    TermForm,
+    VerifyForm,
+)
+from .models import Agreement, Letter, Term
 from .selectors import signer_statuses
 
 
@@ -230,3 +242,109 @@ def verify_code(request):
             .first()
         )
     return render(request, "agreements/verify_code.html", {"code": code, "found": found})
+
+
+FOLLOW_UP_FORMS = {
+    "payment": (PaymentForm, follow_up.payment_record, "Payment recorded."),
+    "disbursement": (DisbursementForm, follow_up.disbursement_record, "Disbursement to the victim recorded."),
+    "hours": (ServiceLogForm, follow_up.service_log_record, "Service hours logged."),
+    "check": (TermCheckForm, follow_up.term_check_record, "Check recorded."),
+}
+
+
+def _follow_up_page(request, case, agreement, bound=None):
+    status, states = follow_up.compliance(agreement)
+    forms = {name: form_class(agreement=agreement, prefix=name) for name, (form_class, _, _) in FOLLOW_UP_FORMS.items()}
+    forms |= bound or {}
+    return render(
+        request,
+        "agreements/follow_up.html",
+        {
+            "case": case,
+            "agreement": agreement,
+            "status": status,
+            "status_label": LABELS[status],
+            "states": states,
+            "forms": forms,
+            "consent_form": ConsentForm(prefix="consent"),
+            "letters": Letter.objects.filter(case=case),
+            "perms": permissions_for(request.user, case),
+            "currency": case.program.currency,
+        },
+    )
+
+
+@require_GET
+@login_required
+def follow_up_page(request, pk: int, agreement_pk: int):
+    case, agreement = _agreement_for(request, pk, agreement_pk, "view")
+    return _follow_up_page(request, case, agreement)
+
+
+@require_POST
+@login_required
+def follow_up_record(request, pk: int, agreement_pk: int, record: str):
+    case, agreement = _agreement_for(request, pk, agreement_pk, "work")
+    if record not in FOLLOW_UP_FORMS:
+        raise Http404("No such record.")
+    form_class, perform, success = FOLLOW_UP_FORMS[record]
+    form = form_class(request.POST, agreement=agreement, prefix=record)
+    if form.is_valid():
+        try:
+            perform(actor=request.user, **form.cleaned_data)
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(request, success)
+            case.refresh_from_db()
+            if case.stage == Case.Stage.CLOSED:
+                messages.success(
+                    request, "Every term is fulfilled: the case is closed as completed and the letter written."
+                )
+                return redirect("cases:detail", pk=case.pk)
+            return redirect("agreements:follow_up", pk=case.pk, agreement_pk=agreement.pk)
+    return _follow_up_page(request, case, agreement, {record: form})
+
+
+@require_POST
+@login_required
+def sharing_consent(request, pk: int, agreement_pk: int):
+    case, agreement = _agreement_for(request, pk, agreement_pk, "work")
+    form = ConsentForm(request.POST, prefix="consent")
+    try:
+        if not form.is_valid():
+            raise DomainError("Give the date the consent was recorded.")
+        follow_up.agreement_record_sharing_consent(agreement=agreement, actor=request.user, on=form.cleaned_data["on"])
+    except DomainError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "Consent to share the terms recorded.")
+    return redirect("agreements:follow_up", pk=case.pk, agreement_pk=agreement.pk)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def return_to_source(request, pk: int):
+    case = get_case_for_action(request.user, pk, "withdraw")
+    form = ReturnForm(request.POST or None, initial={"version": case.version})
+    if request.method == "POST" and form.is_valid():
+        try:
+            follow_up.case_return_to_source(
+                case=case, expected_version=form.cleaned_data["version"], actor=request.user,
+                reason=form.cleaned_data["reason"],
+            )  # fmt: skip
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(request, "Returned to the referral source; the non-compliance letter is written.")
+            return redirect("cases:detail", pk=case.pk)
+    return render(request, "agreements/return.html", {"case": case, "form": form})
+
+
+@require_GET
+@login_required
+def letter_pdf(request, pk: int, letter_pk: int):
+    case = get_case_for_action(request.user, pk, "view")
+    letter = get_object_or_404(Letter, pk=letter_pk, case=case)
+    filename = f"{case.number}-{letter.kind}.pdf"
+    return FileResponse(letter.pdf.open("rb"), as_attachment=True, filename=filename, content_type="application/pdf")

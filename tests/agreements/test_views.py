@@ -114,3 +114,24 @@ def test_verification_codes_are_looked_up_among_visible_cases_only(client, agree
     hidden = client.get("/agreements/verify/", {"code": agreement.verification_code}).content.decode()
     assert "No signed agreement you can see has this code." in hidden
     assert agreement_case.number not in hidden
+
+
+@pytest.mark.django_db
+def test_follow_up_page_records_payments_and_refuses_an_overpayment(client, agreement_case, mediator):
+    agreement = sign_all(send(draft_with_money(agreement_case, mediator, total="300.00"), mediator), mediator)
+    term = agreement.terms.get(kind="money")
+    client.force_login(mediator)
+    base = f"/cases/{agreement_case.pk}/agreements/{agreement.pk}/follow-up"
+    page = client.get(f"{base}/").content.decode()
+    assert "Restitution ledger" in page and "On track" in page
+    form = {"payment-term": term.pk, "payment-received_on": TODAY.isoformat(), "payment-method": "cash"}
+    too_much = client.post(f"{base}/payment/", form | {"payment-amount": "300.01"})
+    assert "That is more than the balance of $300.00" in too_much.content.decode()
+    assert client.post(f"{base}/payment/", form | {"payment-amount": "120.00"}).status_code == 302
+    page = client.get(f"{base}/").content.decode()
+    assert "$180.00" in page  # outstanding
+    other_case_term = {"payment-term": 999999, "payment-received_on": TODAY.isoformat(), "payment-method": "cash"}
+    assert (
+        "Select a valid choice"
+        in client.post(f"{base}/payment/", other_case_term | {"payment-amount": "1"}).content.decode()
+    )

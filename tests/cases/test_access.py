@@ -120,6 +120,19 @@ ACCESS = {
         expect(mediator=200, coordinator=200, admin=200),
     ),
     "notifications:inbox": (lambda o: "/notifications/", SIGNED_IN, None),
+    "agreements:follow_up": (lambda o: f"/cases/{o['case'].pk}/agreements/{o['signed'].pk}/follow-up/", VIEW, None),
+    "agreements:follow_up_record": (
+        lambda o: f"/cases/{o['case'].pk}/agreements/{o['signed'].pk}/follow-up/payment/",
+        POST_ONLY,
+        expect(mediator=200, coordinator=200, admin=403),  # the empty form comes back with its errors
+    ),
+    "agreements:sharing_consent": (
+        lambda o: f"/cases/{o['case'].pk}/agreements/{o['signed'].pk}/consent/",
+        POST_ONLY,
+        expect(mediator=302, coordinator=302, admin=403),
+    ),
+    "agreements:return": (lambda o: f"/cases/{o['case'].pk}/return/", COORDINATOR, None),
+    "agreements:letter": (lambda o: f"/cases/{o['case'].pk}/letters/{o['letter'].pk}.pdf", VIEW, None),
     "healthz": (lambda o: "/healthz", EVERYONE, None),
     "login": (lambda o: "/accounts/login/", {**{r: 302 for r in ROLES}, "anonymous": 200}, None),
     "logout": (lambda o: "/accounts/logout/", {r: 405 for r in ROLES}, None),  # POST signs out: tests/vom/test_auth
@@ -168,7 +181,7 @@ def users(no_role_user, mediator, unassigned_mediator, coordinator, other_coordi
 def objects(case, mediator):
     from django.core.files.base import ContentFile
 
-    from agreements.models import Agreement, Term
+    from agreements.models import Agreement, Letter, Term
     from tests.factories import MeetingFactory
 
     offender = case.parties.get(role="offender")
@@ -181,8 +194,11 @@ def objects(case, mediator):
     term = Term.objects.create(
         agreement=agreement, kind="apology", responsible=offender, description="Letter", due_date=case.referral_date
     )
+    letter = Letter(case=case, agreement=signed, kind="completion", pdf_sha256="x", created_by=mediator)
+    letter.pdf.save("letter.pdf", ContentFile(b"%PDF-1.4 letter %%EOF"))
     return {
         "case": case, "offender": offender, "meeting": meeting, "agreement": agreement, "term": term, "signed": signed,
+        "letter": letter,
     }  # fmt: skip
 
 

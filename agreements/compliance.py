@@ -1,0 +1,113 @@
+"""Compliance derived from the follow-up records: never stored, always computed from the facts.
+
+Payments are applied to the oldest open installment first, so partial and early payments count
+where a program would count them. A term is defaulted once it has been overdue for longer than
+DEFAULT_AFTER_DAYS; an agreement takes the state of its worst term.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+from .models import Term
+
+DUE_SOON_DAYS = 7
+DEFAULT_AFTER_DAYS = 30
+ZERO = Decimal("0.00")
+
+ON_TRACK, DUE_SOON, OVERDUE, DEFAULTED, FULFILLED = "on_track", "due_soon", "overdue", "defaulted", "fulfilled"
+LABELS = {
+    ON_TRACK: "On track",
+    DUE_SOON: "Due soon",
+    OVERDUE: "Overdue",
+    DEFAULTED: "Defaulted",
+    FULFILLED: "Fulfilled",
+}
+SEVERITY = [FULFILLED, ON_TRACK, DUE_SOON, OVERDUE, DEFAULTED]
+
+
+@dataclass
+class InstallmentState:
+    number: int
+    due_date: date
+    amount: Decimal
+    paid: Decimal
+
+    @property
+    def open(self) -> Decimal:
+        return self.amount - self.paid
+
+
+@dataclass
+class TermState:
+    term: Term
+    status: str
+    owed: Decimal = ZERO
+    received: Decimal = ZERO
+    forwarded: Decimal = ZERO
+    hours_done: Decimal = ZERO
+    installments: list[InstallmentState] = field(default_factory=list)
+    next_due: date | None = None
+
+    @property
+    def outstanding(self) -> Decimal:
+        return self.owed - self.received
+
+    @property
+    def held(self) -> Decimal:
+        return self.received - self.forwarded
+
+    @property
+    def label(self) -> str:
+        return LABELS[self.status]
+
+
+def _by_date(due: date | None, today: date) -> str:
+    if due is None:
+        return ON_TRACK
+    if due < today - timedelta(days=DEFAULT_AFTER_DAYS):
+        return DEFAULTED
+    if due < today:
+        return OVERDUE
+    if due <= today + timedelta(days=DUE_SOON_DAYS):
+        return DUE_SOON
+    return ON_TRACK
+
+
+def allocate(installments, received: Decimal) -> list[InstallmentState]:
+    """Apply ``received`` to the installments oldest first."""
+    states, left = [], received
+    for installment in sorted(installments, key=lambda i: (i.due_date, i.number)):
+        paid = min(installment.amount, left)
+        left -= paid
+        states.append(InstallmentState(installment.number, installment.due_date, installment.amount, paid))
+    return states
+
+
+def term_state(term: Term, today: date) -> TermState:
+    """Uses the term's prefetched installments, payments, disbursements, service logs and checks."""
+    if term.kind == Term.Kind.MONEY:
+        received = sum((p.amount for p in term.payments.all()), ZERO)
+        forwarded = sum((d.amount for d in term.disbursements.all()), ZERO)
+        states = allocate(term.installments.all(), received)
+        first_open = next((s for s in states if s.open > 0), None)
+        status = FULFILLED if first_open is None else _by_date(first_open.due_date, today)
+        return TermState(
+            term, status, owed=term.amount, received=received, forwarded=forwarded, installments=states,
+            next_due=first_open.due_date if first_open else None,
+        )  # fmt: skip
+    if term.kind in {Term.Kind.COMMUNITY_SERVICE, Term.Kind.SERVICE_TO_VICTIM} and term.hours:
+        done = sum((log.hours for log in term.service_logs.all()), ZERO)
+        status = FULFILLED if done >= term.hours else _by_date(term.due_date, today)
+        return TermState(term, status, hours_done=done, next_due=None if status == FULFILLED else term.due_date)
+    checks = list(term.checks.all())
+    done = bool(checks) and checks[-1].fulfilled
+    hours = sum((log.hours for log in term.service_logs.all()), ZERO)
+    status = FULFILLED if done else _by_date(term.due_date, today)
+    return TermState(term, status, hours_done=hours, next_due=None if done else term.due_date)
+
+
+def agreement_status(states: list[TermState]) -> str:
+    if not states:
+        return ON_TRACK
+    return max((s.status for s in states), key=SEVERITY.index)

@@ -1,0 +1,257 @@
+"""Follow-up: payments, disbursements, service hours and checks; completion and non-compliance letters."""
+
+import hashlib
+import uuid
+from datetime import date
+from decimal import Decimal
+
+import weasyprint
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import Prefetch
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from cases.models import Case, Party, TimelineEvent
+from cases.services import case_move, timeline_add
+from mediation.selectors import session_date
+from vom.core.errors import DomainError
+
+from .compliance import DEFAULTED, FULFILLED, OVERDUE, TermState, agreement_status, term_state
+from .documents import STATIC_PREFIX, StaticOnlyFetcher, money
+from .models import Agreement, Disbursement, Letter, Payment, ServiceLog, Term, TermCheck
+from .selectors import current_agreement
+
+S = Case.Stage
+HOURS_TERMS = {Term.Kind.COMMUNITY_SERVICE, Term.Kind.SERVICE_TO_VICTIM}
+
+
+def terms_with_records(agreement: Agreement) -> list[Term]:
+    return list(
+        agreement.terms.select_related("responsible__person")
+        .prefetch_related(
+            "installments",
+            Prefetch("payments", queryset=Payment.objects.order_by("received_on", "pk")),
+            Prefetch("disbursements", queryset=Disbursement.objects.order_by("paid_on", "pk")),
+            Prefetch("service_logs", queryset=ServiceLog.objects.order_by("on", "pk")),
+            Prefetch("checks", queryset=TermCheck.objects.order_by("on", "pk")),
+        )
+        .order_by("position", "pk")
+    )
+
+
+def compliance(agreement: Agreement, today: date | None = None) -> tuple[str, list[TermState]]:
+    today = today or timezone.localdate()
+    states = [term_state(term, today) for term in terms_with_records(agreement)]
+    return agreement_status(states), states
+
+
+def _followed_term(term: Term) -> Term:
+    agreement = term.agreement
+    if agreement.status != Agreement.Status.SIGNED:
+        raise DomainError("Follow-up is recorded against the signed, current version of the agreement.")
+    if agreement.case.stage != S.FOLLOW_UP:
+        raise DomainError("The case is not in follow-up.")
+    return term
+
+
+def _check_day(day: date, agreement: Agreement, what: str) -> list[str]:
+    problems = []
+    if day > timezone.localdate():
+        problems.append(f"{what} cannot be dated in the future.")
+    start = session_date(agreement.case) or (agreement.signed_at and timezone.localtime(agreement.signed_at).date())
+    if start and day < start:
+        problems.append(f"{what} cannot be before the agreement ({start:%b %-d, %Y}).")
+    return problems
+
+
+def _state(term: Term) -> TermState:
+    fresh = next(t for t in terms_with_records(term.agreement) if t.pk == term.pk)
+    return term_state(fresh, timezone.localdate())
+
+
+@transaction.atomic
+def payment_record(
+    *, term: Term, actor, amount: Decimal, received_on: date, method: str, reference: str = ""
+) -> Payment:
+    _followed_term(term)
+    if term.kind != Term.Kind.MONEY:
+        raise DomainError("Payments are recorded against a money term.")
+    problems = _check_day(received_on, term.agreement, "A payment")
+    state = _state(term)
+    currency = term.agreement.case.program.currency
+    if amount is None or amount <= 0:
+        problems.append("The amount must be more than zero.")
+    elif amount > state.outstanding:
+        problems.append(
+            f"That is more than the balance of {money(state.outstanding, currency)}; record at most the balance."
+        )
+    if problems:
+        raise DomainError("The payment was not recorded.", problems)
+    payment = Payment.objects.create(
+        term=term, amount=amount, received_on=received_on, method=method, reference=reference, recorded_by=actor
+    )
+    timeline_add(
+        case=term.agreement.case, kind=TimelineEvent.Kind.FOLLOW_UP,
+        summary=f"Payment of {money(amount, currency)} received", actor=actor,
+    )  # fmt: skip
+    complete_if_fulfilled(case=term.agreement.case, actor=actor)
+    return payment
+
+
+@transaction.atomic
+def disbursement_record(
+    *, term: Term, actor, amount: Decimal, paid_on: date, method: str, reference: str = ""
+) -> Disbursement:
+    _followed_term(term)
+    if term.kind != Term.Kind.MONEY:
+        raise DomainError("Disbursements are recorded against a money term.")
+    problems = _check_day(paid_on, term.agreement, "A disbursement")
+    state = _state(term)
+    currency = term.agreement.case.program.currency
+    if amount is None or amount <= 0:
+        problems.append("The amount must be more than zero.")
+    elif amount > state.held:
+        problems.append(f"Only {money(state.held, currency)} has been received and not yet forwarded.")
+    if problems:
+        raise DomainError("The disbursement was not recorded.", problems)
+    disbursement = Disbursement.objects.create(
+        term=term, amount=amount, paid_on=paid_on, method=method, reference=reference, recorded_by=actor
+    )
+    timeline_add(
+        case=term.agreement.case, kind=TimelineEvent.Kind.FOLLOW_UP,
+        summary=f"{money(amount, currency)} forwarded to the victim", actor=actor,
+    )  # fmt: skip
+    return disbursement
+
+
+@transaction.atomic
+def service_log_record(*, term: Term, actor, on: date, hours: Decimal, place: str, verified_by: str) -> ServiceLog:
+    _followed_term(term)
+    if term.kind not in HOURS_TERMS:
+        raise DomainError("Hours are logged against community service or service to the victim.")
+    problems = _check_day(on, term.agreement, "Service")
+    if hours is None or not Decimal("0") < hours <= Decimal("24"):
+        problems.append("Hours must be more than zero and at most 24 in a day.")
+    if not place.strip() or not verified_by.strip():
+        problems.append("Say where the service was done and who verified it.")
+    if problems:
+        raise DomainError("The hours were not logged.", problems)
+    log = ServiceLog.objects.create(
+        term=term, on=on, hours=hours, place=place.strip(), verified_by=verified_by.strip(), recorded_by=actor
+    )
+    timeline_add(
+        case=term.agreement.case,
+        kind=TimelineEvent.Kind.FOLLOW_UP,
+        summary=f"{hours} service hours logged",
+        actor=actor,
+    )
+    complete_if_fulfilled(case=term.agreement.case, actor=actor)
+    return log
+
+
+@transaction.atomic
+def term_check_record(*, term: Term, actor, on: date, fulfilled: bool, note: str = "") -> TermCheck:
+    _followed_term(term)
+    if term.kind == Term.Kind.MONEY or (term.kind in HOURS_TERMS and term.hours):
+        raise DomainError("This term is followed by its payments or hours.")
+    problems = _check_day(on, term.agreement, "A check")
+    if problems:
+        raise DomainError("The check was not recorded.", problems)
+    check = TermCheck.objects.create(term=term, on=on, fulfilled=fulfilled, note=note.strip(), recorded_by=actor)
+    label = f"{term.get_kind_display()}: {'fulfilled' if fulfilled else 'checked, not yet fulfilled'}"
+    timeline_add(case=term.agreement.case, kind=TimelineEvent.Kind.FOLLOW_UP, summary=label, actor=actor)
+    complete_if_fulfilled(case=term.agreement.case, actor=actor)
+    return check
+
+
+@transaction.atomic
+def agreement_record_sharing_consent(*, agreement: Agreement, actor, on: date) -> Agreement:
+    if on > timezone.localdate():
+        raise DomainError("Consent cannot be dated in the future.")
+    Agreement.objects.filter(pk=agreement.pk).update(terms_shared_consent_on=on)
+    timeline_add(
+        case=agreement.case, kind=TimelineEvent.Kind.AGREEMENT,
+        summary="Written consent of every party to share the terms with the referral source recorded", actor=actor,
+    )  # fmt: skip
+    agreement.refresh_from_db()
+    return agreement
+
+
+def complete_if_fulfilled(*, case: Case, actor) -> Case:
+    """Close the case as completed, with its letter, once every term of the signed agreement is fulfilled."""
+    case = Case.objects.get(pk=case.pk)
+    agreement = current_agreement(case)
+    if case.stage != S.FOLLOW_UP or agreement is None or agreement.status != Agreement.Status.SIGNED:
+        return case
+    status, states = compliance(agreement)
+    if status != FULFILLED:
+        return case
+    _letter(case, agreement, states, Letter.Kind.COMPLETION, actor)
+    return case_move(
+        case=case, to_stage=S.CLOSED, expected_version=case.version, actor=actor,
+        summary="Every term fulfilled. Closed as completed; completion letter written.",
+        outcome=Case.Outcome.COMPLETED, outcome_reason="Agreement fulfilled.",
+    )  # fmt: skip
+
+
+@transaction.atomic
+def case_return_to_source(*, case: Case, expected_version: int, actor, reason: str) -> Case:
+    """A coordinator closes a case whose agreement is not being kept, with a non-compliance letter."""
+    if case.stage != S.FOLLOW_UP:
+        raise DomainError("Only a case in follow-up can be returned for non-compliance.")
+    if not reason.strip():
+        raise DomainError("Give the reason for returning the case to the referral source.")
+    agreement = current_agreement(case)
+    status, states = compliance(agreement)
+    if status not in {OVERDUE, DEFAULTED}:
+        raise DomainError("Nothing in the agreement is overdue: the case cannot be returned for non-compliance.")
+    _letter(case, agreement, states, Letter.Kind.NON_COMPLIANCE, actor, reason=reason.strip())
+    return case_move(
+        case=case, to_stage=S.CLOSED, expected_version=expected_version, actor=actor,
+        summary=f"Returned to the referral source for non-compliance: {reason.strip()}",
+        outcome=Case.Outcome.RETURNED, outcome_reason=reason.strip(),
+    )  # fmt: skip
+
+
+def letter_html(case: Case, agreement: Agreement, states: list[TermState], kind: str, reason: str = "") -> str:
+    shares = agreement.terms_shared_consent_on is not None
+    currency = case.program.currency
+    offenders = [
+        str(p.person) for p in Party.objects.filter(case=case, role=Party.Role.OFFENDER).select_related("person")
+    ]
+    outstanding = sum((s.outstanding for s in states if s.term.kind == Term.Kind.MONEY), Decimal("0"))
+    hours_left = sum(
+        (max(s.term.hours - s.hours_done, Decimal("0")) for s in states if s.term.kind in HOURS_TERMS and s.term.hours),
+        Decimal("0"),
+    )
+    context = {
+        "case": case,
+        "program": case.program,
+        "source": case.referral_source,
+        "kind": kind,
+        "offenders": offenders,
+        "agreement": agreement,
+        "session_date": session_date(case),
+        "states": states if shares else [],
+        "shares": shares,
+        "outstanding": money(outstanding, currency),
+        "hours_left": hours_left,
+        "reason": reason,
+        "today": timezone.localdate(),
+        "static_prefix": STATIC_PREFIX,
+        "currency": currency,
+    }
+    return render_to_string("agreements/pdf/letter.html", context)
+
+
+def _letter(case: Case, agreement: Agreement, states, kind: str, actor, reason: str = "") -> Letter:
+    html = letter_html(case, agreement, states, kind, reason)
+    pdf = weasyprint.HTML(string=html, url_fetcher=StaticOnlyFetcher(), base_url=STATIC_PREFIX).write_pdf()
+    letter = Letter(
+        case=case, agreement=agreement, kind=kind, pdf_sha256=hashlib.sha256(pdf).hexdigest(),
+        shares_terms=agreement.terms_shared_consent_on is not None, created_by=actor,
+    )  # fmt: skip
+    letter.pdf.save(f"{case.number}-{kind}-{uuid.uuid4().hex[:8]}.pdf", ContentFile(pdf), save=False)
+    letter.save()
+    return letter

@@ -1,0 +1,160 @@
+"""Payments, hours and checks; compliance on fixed dates; completion and non-compliance letters."""
+
+import datetime
+import io
+from decimal import Decimal
+
+import pytest
+from pypdf import PdfReader
+
+from agreements import follow_up
+from agreements.compliance import allocate, term_state
+from agreements.models import Installment, Letter
+from cases.models import Case
+from tests.agreements.helpers import case_in_agreement, draft_with_money, send, sign_all
+from tests.mediation.helpers import TODAY
+from vom.core.errors import DomainError
+
+D = Decimal
+
+
+@pytest.fixture
+def signed(program, coordinator, mediator):
+    case = case_in_agreement(program, coordinator, mediator)
+    victim = case.parties.get(role="victim")
+    victim.address, victim.phone = "17 Hidden Orchard Road", "(555) 0199-4242"
+    victim.save()
+    return sign_all(send(draft_with_money(case, mediator, total="300.00", count=3), mediator), mediator)
+
+
+def money_term(agreement):
+    return agreement.terms.get(kind="money")
+
+
+def text_of(letter):
+    with letter.pdf.open("rb") as handle:
+        return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(handle.read())).pages)
+
+
+def test_payments_go_to_the_oldest_open_installment_first():
+    from types import SimpleNamespace
+
+    plan = [
+        SimpleNamespace(number=n, due_date=datetime.date(2027, n, 1), amount=D("100.00")) for n in (3, 1, 2)
+    ]  # given out of order: the allocator sorts by due date
+    states = allocate(plan, D("150.00"))
+    assert [(s.paid, s.open) for s in states] == [
+        (D("100.00"), D("0.00")),
+        (D("50.00"), D("50.00")),
+        (D("0"), D("100.00")),
+    ]
+
+
+@pytest.mark.django_db
+def test_compliance_on_fixed_dates(signed, mediator):
+    term = follow_up.terms_with_records(signed)[0]
+    first_due = term.installments.all()[0].due_date
+    assert term_state(term, first_due - datetime.timedelta(days=30)).status == "on_track"
+    assert term_state(term, first_due - datetime.timedelta(days=3)).status == "due_soon"
+    assert term_state(term, first_due + datetime.timedelta(days=1)).status == "overdue"
+    assert term_state(term, first_due + datetime.timedelta(days=31)).status == "defaulted"
+    follow_up.payment_record(
+        term=money_term(signed), actor=mediator, amount=D("100.00"), received_on=TODAY, method="cash"
+    )
+    term = follow_up.terms_with_records(signed)[0]
+    # The first installment is paid early: the next one decides.
+    assert term_state(term, first_due + datetime.timedelta(days=1)).next_due > first_due
+
+
+@pytest.mark.parametrize(
+    ("amount", "received_on", "message"),
+    [
+        (D("0"), TODAY, "The amount must be more than zero."),
+        (D("300.01"), TODAY, "That is more than the balance of $300.00"),
+        (D("10"), TODAY + datetime.timedelta(days=1), "A payment cannot be dated in the future."),
+    ],
+)
+@pytest.mark.django_db
+def test_bad_payments_are_refused(signed, mediator, amount, received_on, message):
+    with pytest.raises(DomainError) as error:
+        follow_up.payment_record(
+            term=money_term(signed), actor=mediator, amount=amount, received_on=received_on, method="cash"
+        )
+    assert any(p.startswith(message) for p in error.value.problems)
+    assert not money_term(signed).payments.exists()
+
+
+@pytest.mark.django_db
+def test_the_ledger_tracks_owed_received_forwarded_outstanding(signed, mediator):
+    term = money_term(signed)
+    follow_up.payment_record(
+        term=term, actor=mediator, amount=D("120.00"), received_on=TODAY, method="check", reference="#104"
+    )
+    with pytest.raises(DomainError, match=r"Only \$120.00 has been received and not yet forwarded."):
+        follow_up.disbursement_record(term=term, actor=mediator, amount=D("150.00"), paid_on=TODAY, method="transfer")
+    follow_up.disbursement_record(term=term, actor=mediator, amount=D("100.00"), paid_on=TODAY, method="transfer")
+    _status, states = follow_up.compliance(signed)
+    money = next(s for s in states if s.term.kind == "money")
+    assert (money.owed, money.received, money.forwarded, money.outstanding, money.held) == (
+        D("300.00"), D("120.00"), D("100.00"), D("180.00"), D("20.00"),
+    )  # fmt: skip
+
+
+@pytest.mark.django_db
+def test_fulfilling_every_term_closes_the_case_with_a_completion_letter(signed, mediator):
+    term = money_term(signed)
+    for _ in range(3):
+        follow_up.payment_record(term=term, actor=mediator, amount=D("100.00"), received_on=TODAY, method="cash")
+    assert Case.objects.get(pk=signed.case_id).stage == "follow_up"  # the apology is still owed
+    apology = signed.terms.get(kind="apology")
+    follow_up.term_check_record(term=apology, actor=mediator, on=TODAY, fulfilled=True, note="Letter received")
+    case = Case.objects.get(pk=signed.case_id)
+    assert (case.stage, case.outcome) == ("closed", "completed")
+    letter = Letter.objects.get()
+    text = text_of(letter)
+    assert "Restitution agreement fulfilled" in text and case.number in text and "Kai Lopez" in text
+    assert "Pay for the broken window." not in text  # no consent to share the terms
+    for secret in ("Hidden Orchard", "0199-4242", "ana@example.org"):
+        assert secret not in text
+
+
+@pytest.mark.django_db
+def test_terms_are_shared_only_with_recorded_consent(signed, mediator, coordinator):
+    follow_up.agreement_record_sharing_consent(agreement=signed, actor=coordinator, on=TODAY)
+    Installment.objects.filter(term=money_term(signed)).update(due_date=TODAY - datetime.timedelta(days=40))
+    case = Case.objects.get(pk=signed.case_id)
+    case = follow_up.case_return_to_source(
+        case=case, expected_version=case.version, actor=coordinator, reason="No payment in six weeks despite reminders."
+    )
+    assert (case.stage, case.outcome) == ("closed", "returned")
+    text = text_of(Letter.objects.get(kind="non_compliance"))
+    assert "Restitution agreement not fulfilled" in text and "$300.00" in text
+    assert "Pay for the broken window." in text  # shared, with consent
+
+
+@pytest.mark.django_db
+def test_return_is_refused_when_nothing_is_overdue(signed, coordinator):
+    case = Case.objects.get(pk=signed.case_id)
+    with pytest.raises(DomainError, match="Nothing in the agreement is overdue"):
+        follow_up.case_return_to_source(case=case, expected_version=case.version, actor=coordinator, reason="x")
+    assert not Letter.objects.exists()
+
+
+@pytest.mark.django_db
+def test_service_hours_are_bounded_by_a_day(program, coordinator, mediator):
+    from agreements import services
+
+    case = case_in_agreement(program, coordinator, mediator)
+    agreement = services.agreement_create(case=case, actor=mediator)
+    services.term_add(
+        agreement=agreement, expected_version=agreement.version, actor=mediator, kind="community",
+        responsible=case.parties.get(role="offender"), description="Parks", hours=D("10"), due_date=TODAY,
+    )  # fmt: skip
+    agreement = sign_all(send(agreement, mediator), mediator)
+    term = agreement.terms.get()
+    with pytest.raises(DomainError, match="at most 24 in a day"):
+        follow_up.service_log_record(
+            term=term, actor=mediator, on=TODAY, hours=D("25"), place="Park", verified_by="Sam"
+        )
+    follow_up.service_log_record(term=term, actor=mediator, on=TODAY, hours=D("10"), place="Park", verified_by="Sam")
+    assert Case.objects.get(pk=case.pk).outcome == "completed"
