@@ -9,12 +9,13 @@ import random
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from dateutil.relativedelta import relativedelta
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
-from .models import Assignment, Case, Membership, Party, Person, Program, ReferralSource, TimelineEvent
+from .models import Assignment, Case, Membership, OutcomeCheck, Party, Person, Program, ReferralSource, TimelineEvent
 from .registry import DEMO_SEEDERS
 from .services import case_numbers_reserve
 
@@ -415,3 +416,32 @@ def _history(cases: list[Case]) -> None:
             )  # fmt: skip
     TimelineEvent.objects.bulk_create(events, batch_size=5000)
     Assignment.objects.bulk_create(assignments, batch_size=5000)
+    OutcomeCheck.objects.bulk_create(_outcome_checks(cases), batch_size=5000)
+
+
+MEDIATED_OUTCOMES = {Case.Outcome.COMPLETED, Case.Outcome.RETURNED, Case.Outcome.NO_AGREEMENT}
+
+
+def _outcome_checks(cases: list[Case]) -> list:
+    """Reoffending checks for closed cases; past-due ones answered, participants reoffending less often."""
+    today = timezone.localdate()
+    checks = []
+    for case in cases:
+        if case.stage != Case.Stage.CLOSED:
+            continue
+        rng = random.Random(f"outcome:{case.number}")
+        closed_on = timezone.localtime(case.closed_at).date()
+        rate = 0.04 if case.outcome in MEDIATED_OUTCOMES else 0.06  # per window, cumulative below
+        reoffended_on = None
+        for months in case.program.check_windows:
+            due = closed_on + relativedelta(months=months)
+            check = OutcomeCheck(case=case, months=months, due_on=due)
+            if due <= today and rng.random() < 0.85:  # some checks are never recorded
+                if reoffended_on is None and rng.random() < rate * months / 6:
+                    reoffended_on = closed_on + timedelta(days=rng.randint(10, months * 30 - 5))
+                yes = reoffended_on is not None and reoffended_on <= due
+                check.result = OutcomeCheck.Result.YES if yes else OutcomeCheck.Result.NO
+                check.offense_date = reoffended_on if yes else None
+                check.checked_on, check.source = due, "County court records"
+            checks.append(check)
+    return checks

@@ -1,6 +1,6 @@
 from django import forms
 
-from .models import Case, Party, Person, Program, ReferralSource
+from .models import Case, OutcomeCheck, Party, Person, Program, ReferralSource
 from .services import COORDINATOR_OUTCOMES, PartyInput
 
 
@@ -227,3 +227,10 @@ class CaseloadFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["mediator"].queryset = mediators
         self.fields["source"].queryset = sources
+
+
+class OutcomeCheckForm(forms.Form):
+    result = forms.ChoiceField(choices=OutcomeCheck.Result.choices, widget=forms.RadioSelect)
+    offense_date = forms.DateField(required=False, widget=DateInput(), label="Date of the new offense (if any)")
+    source = forms.CharField(max_length=200, help_text="For example: county court records, probation.")
+    checked_on = forms.DateField(widget=DateInput(), label="Checked on")

@@ -7,6 +7,7 @@ the access choke point, ``Case.objects.visible_to(user)``.
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 
@@ -21,6 +22,18 @@ class Program(models.Model):
         default=True, help_text="Whether shops, schools and other organisations may be the victim of a case."
     )
     address = models.TextField(blank=True, help_text="Printed on the letterhead of agreements and letters.")
+    outcome_check_months = models.CharField(
+        max_length=50,
+        default="6,12,30",
+        validators=[RegexValidator(r"^\d{1,3}(,\d{1,3})*$", "Whole months separated by commas, e.g. 6,12,30.")],
+        help_text="When to check for reoffending after a case closes, in months.",
+    )
+    inactivity_days = models.PositiveSmallIntegerField(
+        default=21, help_text="Warn the lead mediator and coordinators when an open case has had no activity this long."
+    )
+    court_warning_days = models.PositiveSmallIntegerField(
+        default=14, help_text="Warn coordinators this many days before a court return date of an open case."
+    )
     phone = models.CharField(max_length=40, blank=True)
     email = models.EmailField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -30,6 +43,10 @@ class Program(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def check_windows(self) -> list[int]:
+        return sorted({int(part) for part in self.outcome_check_months.split(",") if part.strip()})
 
 
 class Membership(models.Model):
@@ -473,3 +490,31 @@ class Note(models.Model):
 
     def __str__(self) -> str:
         return f"Note on {self.case} by {self.author}"
+
+
+class OutcomeCheck(models.Model):
+    """A reoffending check some months after closure, for mediated and not-mediated cases alike,
+    so the program can compare the two groups."""
+
+    class Result(models.TextChoices):
+        NO = "no", "No new offense found"
+        YES = "yes", "Reoffended"
+        UNKNOWN = "unknown", "Could not be determined"
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="outcome_checks")
+    months = models.PositiveSmallIntegerField()
+    due_on = models.DateField(db_index=True)
+    result = models.CharField(max_length=10, choices=Result.choices, blank=True)
+    offense_date = models.DateField(null=True, blank=True)
+    source = models.CharField(max_length=200, blank=True, help_text="Where the answer came from, e.g. court records.")
+    checked_on = models.DateField(null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["due_on", "pk"]
+        constraints = [models.UniqueConstraint(fields=["case", "months"], name="cases_outcomecheck_unique_window")]
+
+    def __str__(self) -> str:
+        return f"{self.case} at {self.months} months"

@@ -8,13 +8,25 @@ and PostgreSQL) and appends the timeline event in the same transaction.
 from dataclasses import dataclass, field
 from datetime import date
 
+from dateutil.relativedelta import relativedelta
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
 from vom.core.errors import DomainError, StaleObjectError
 
-from .models import Assignment, Case, CaseNumberCounter, Membership, Note, Party, Person, Program, TimelineEvent
+from .models import (
+    Assignment,
+    Case,
+    CaseNumberCounter,
+    Membership,
+    Note,
+    OutcomeCheck,
+    Party,
+    Person,
+    Program,
+    TimelineEvent,
+)
 from .rules import is_juvenile
 from .stages import ALLOWED, OPEN_STAGES
 
@@ -425,8 +437,59 @@ def case_move(
             from_stage=case.stage,
             to_stage=to_stage,
         )
+        if to_stage == S.CLOSED:
+            _schedule_outcome_checks(case, timezone.localtime(now).date())
+        elif case.stage == S.CLOSED:
+            OutcomeCheck.objects.filter(case=case, result="").delete()  # reopened: checks restart at the next closure
     case.refresh_from_db()
     return case
+
+
+def _schedule_outcome_checks(case: Case, closed_on: date) -> None:
+    """Reoffending checks at the program's windows after closure (6, 12 and 30 months by default)."""
+    program = Program.objects.get(pk=case.program_id)
+    recorded = set(OutcomeCheck.objects.filter(case=case).exclude(result="").values_list("months", flat=True))
+    OutcomeCheck.objects.filter(case=case, result="").delete()
+    OutcomeCheck.objects.bulk_create(
+        OutcomeCheck(case=case, months=months, due_on=closed_on + relativedelta(months=months))
+        for months in program.check_windows
+        if months not in recorded
+    )
+
+
+@transaction.atomic
+def outcome_check_record(
+    *, check: OutcomeCheck, actor, result: str, checked_on: date, source: str, offense_date: date | None = None
+) -> OutcomeCheck:
+    problems = []
+    today = timezone.localdate()
+    if result not in OutcomeCheck.Result.values:
+        problems.append("Choose what the check found.")
+    if checked_on > today:
+        problems.append("The check cannot be dated in the future.")
+    if not source.strip():
+        problems.append("Say where the answer came from (for example, court records).")
+    if result == OutcomeCheck.Result.YES:
+        closed_on = timezone.localtime(check.case.closed_at).date() if check.case.closed_at else None
+        if offense_date is None:
+            problems.append("Give the date of the new offense.")
+        elif offense_date > today or (closed_on and offense_date < closed_on):
+            problems.append("The new offense must fall between the closure and today.")
+    elif offense_date is not None:
+        problems.append("A date of a new offense goes only with 'Reoffended'.")
+    if problems:
+        raise DomainError("The check was not recorded.", problems)
+    OutcomeCheck.objects.filter(pk=check.pk).update(
+        result=result, checked_on=checked_on, source=source.strip(), offense_date=offense_date, recorded_by=actor
+    )
+    timeline_add(
+        case=check.case,
+        kind=TimelineEvent.Kind.FOLLOW_UP,
+        summary=f"{check.months}-month reoffending check: {OutcomeCheck.Result(result).label.lower()}",
+        actor=actor,
+    )
+    check.refresh_from_db()
+    return check
 
 
 def eligible_mediators(program: Program):

@@ -17,4 +17,6 @@ urlpatterns = [
     path("cases/<int:pk>/move/<slug:move>/", views.case_move, name="move"),
     path("cases/<int:pk>/close/", views.case_close, name="close"),
     path("cases/<int:pk>/reopen/", views.case_reopen, name="reopen"),
+    path("outcome-checks/", views.outcome_checks, name="outcome_checks"),
+    path("cases/<int:pk>/outcome-checks/<int:check_pk>/", views.outcome_check_record, name="outcome_check"),
 ]

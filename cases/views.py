@@ -1,10 +1,12 @@
+from datetime import timedelta
+
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -17,6 +19,7 @@ from .forms import (
     CaseloadFilterForm,
     CloseForm,
     NoteForm,
+    OutcomeCheckForm,
     PartyContactForm,
     PartyForm,
     ReferralForm,
@@ -24,7 +27,7 @@ from .forms import (
     VersionForm,
     VictimForm,
 )
-from .models import Case, Membership, Party, Program, ReferralSource
+from .models import Case, Membership, OutcomeCheck, Party, Program, ReferralSource
 from .policies import can, get_case_for_action, get_party_of_case, permissions_for
 from .registry import MOVE_HANDLERS, PANELS
 from .selectors import next_actions_for, overdue_first, user_roles
@@ -186,6 +189,7 @@ def case_detail(request, pk: int):
         "panels": panels,
         "next_action": next_actions_for([case]).get(case.pk),
         "notes": case.notes.select_related("author"),
+        "outcome_checks": case.outcome_checks.all() if case.stage == Case.Stage.CLOSED else [],
         "timeline": case.timeline.select_related("actor")[:100],
         "note_form": NoteForm(),
         "version_form": VersionForm(initial={"version": case.version}),
@@ -342,3 +346,37 @@ def case_reopen(request, pk: int):
     return _version_action(
         request, pk, "reopen", ReopenForm, "cases/case_reopen.html", services.case_reopen, "Case reopened."
     )
+
+
+@require_GET
+@login_required
+def outcome_checks(request):
+    """Reoffending checks due in the coordinator's programs: overdue first, then the next 30 days."""
+    roles = user_roles(request.user)
+    if not roles.is_coordinator:
+        raise PermissionDenied
+    horizon = timezone.localdate() + timedelta(days=30)
+    checks = (
+        OutcomeCheck.objects.filter(case__program_id__in=roles.coordinator_of, result="", due_on__lte=horizon)
+        .select_related("case")
+        .order_by("due_on", "pk")
+    )
+    page = Paginator(checks, CASELOAD_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "cases/outcome_checks.html", {"page": page, "today": timezone.localdate()})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def outcome_check_record(request, pk: int, check_pk: int):
+    case = get_case_for_action(request.user, pk, "withdraw")  # coordinators of the case's program
+    check = get_object_or_404(OutcomeCheck, pk=check_pk, case=case)
+    form = OutcomeCheckForm(request.POST or None, initial={"checked_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.outcome_check_record(check=check, actor=request.user, **form.cleaned_data)
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(request, f"{check.months}-month check recorded.")
+            return redirect("cases:outcome_checks")
+    return render(request, "cases/outcome_check_form.html", {"case": case, "check": check, "form": form})

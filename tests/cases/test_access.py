@@ -51,6 +51,12 @@ ACCESS = {
     ),
     "cases:close": (lambda o: f"/cases/{o['case'].pk}/close/", COORDINATOR, None),
     "cases:reopen": (lambda o: f"/cases/{o['case'].pk}/reopen/", COORDINATOR, None),
+    "cases:outcome_checks": (
+        lambda o: "/outcome-checks/",
+        {**{r: 403 for r in ROLES}, "anonymous": "login", "coordinator": 200, "other_coordinator": 200},
+        None,
+    ),
+    "cases:outcome_check": (lambda o: f"/cases/{o['case'].pk}/outcome-checks/{o['check'].pk}/", COORDINATOR, None),
     "mediation:assign": (lambda o: f"/cases/{o['case'].pk}/assign/", COORDINATOR, None),
     "mediation:screening": (lambda o: f"/cases/{o['case'].pk}/parties/{o['offender'].pk}/screening/", TEAM, None),
     "mediation:contact_add": (
@@ -194,11 +200,14 @@ def objects(case, mediator):
     term = Term.objects.create(
         agreement=agreement, kind="apology", responsible=offender, description="Letter", due_date=case.referral_date
     )
+    from cases.models import OutcomeCheck
+
+    check = OutcomeCheck.objects.create(case=case, months=6, due_on=case.referral_date)
     letter = Letter(case=case, agreement=signed, kind="completion", pdf_sha256="x", created_by=mediator)
     letter.pdf.save("letter.pdf", ContentFile(b"%PDF-1.4 letter %%EOF"))
     return {
         "case": case, "offender": offender, "meeting": meeting, "agreement": agreement, "term": term, "signed": signed,
-        "letter": letter,
+        "letter": letter, "check": check,
     }  # fmt: skip
 
 
