@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Agreement, Installment, Signature, Term
+from .models import Agreement, Disbursement, Installment, Letter, Payment, ServiceLog, Signature, Term, TermCheck
 
 
 class InstallmentInline(admin.TabularInline):
@@ -81,3 +81,49 @@ class SignatureAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return obj is not None and not _locked(obj) and super().has_delete_permission(request, obj)
+
+
+class FollowUpRecordAdmin(admin.ModelAdmin):
+    """Payments, disbursements, hours and checks: corrected here only by admins, listed for review."""
+
+    list_select_related = ("term__agreement__case",)
+    raw_id_fields = ("term", "recorded_by")
+    search_fields = ("term__agreement__case__number",)
+
+
+@admin.register(Payment)
+class PaymentAdmin(FollowUpRecordAdmin):
+    list_display = ("term", "amount", "received_on", "method", "reference", "recorded_by")
+    list_filter = ("method",)
+    date_hierarchy = "received_on"
+
+
+@admin.register(Disbursement)
+class DisbursementAdmin(FollowUpRecordAdmin):
+    list_display = ("term", "amount", "paid_on", "method", "reference", "recorded_by")
+    date_hierarchy = "paid_on"
+
+
+@admin.register(ServiceLog)
+class ServiceLogAdmin(FollowUpRecordAdmin):
+    list_display = ("term", "on", "hours", "place", "verified_by")
+
+
+@admin.register(TermCheck)
+class TermCheckAdmin(FollowUpRecordAdmin):
+    list_display = ("term", "on", "fulfilled", "note")
+    list_filter = ("fulfilled",)
+
+
+@admin.register(Letter)
+class LetterAdmin(admin.ModelAdmin):
+    list_display = ("case", "kind", "created_at", "shares_terms")
+    list_filter = ("kind",)
+    search_fields = ("case__number",)
+    readonly_fields = ("case", "agreement", "kind", "pdf", "pdf_sha256", "shares_terms", "created_by", "created_at")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

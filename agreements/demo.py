@@ -21,7 +21,7 @@ from PIL import Image, ImageDraw
 from cases.models import Case, Party
 from mediation.selectors import OFFENDER_SIDE
 
-from .models import Agreement, Installment, Signature, Term
+from .models import Agreement, Disbursement, Installment, Payment, ServiceLog, Signature, Term, TermCheck
 from .schedule import due_dates, split_amount
 from .selectors import required_signers
 from .services import seal
@@ -91,6 +91,60 @@ def seed_agreements(*, cases: list[Case], parties_by_case: dict[int, list[Party]
     for plan in plans:
         if plan["seal"]:
             seal(plan["agreement"], plan["signed_at"])
+    _seed_follow_up(plans, installments, seed)
+
+
+def _seed_follow_up(plans: list[dict], installments: list[Installment], seed: int) -> None:
+    """Payments, forwarding, hours and checks: completed cases in full, most follow-up cases on time, some behind."""
+    today = timezone.localdate()
+    by_term: dict[int, list[Installment]] = {}
+    for installment in installments:
+        by_term.setdefault(installment.term_id, []).append(installment)
+    payments, disbursements, checks, logs = [], [], [], []
+    for plan in plans:
+        case = plan["agreement"].case
+        if case.stage == Case.Stage.AGREEMENT:
+            continue
+        rng = random.Random(f"{seed}:{case.number}:follow-up")
+        completed = case.outcome == Case.Outcome.COMPLETED
+        behind = case.outcome == Case.Outcome.RETURNED or (not completed and rng.random() < 0.3)
+        lead = case.lead_mediator
+        for term in plan["terms"]:
+            if term.kind == Term.Kind.MONEY:
+                planned = by_term[term.pk]
+                due = [i for i in planned if completed or i.due_date < today]
+                if not completed and (behind or len(due) == len(planned)):
+                    due = due[: max(0, len(due) - (2 if behind else 1))]  # still open: not everything is paid
+                for installment in due:
+                    received = min(today, installment.due_date - timedelta(days=rng.randint(0, 3)))
+                    payments.append(
+                        Payment(term=term, amount=installment.amount, received_on=received, method="money_order",
+                                recorded_by=lead)
+                    )  # fmt: skip
+                    disbursements.append(
+                        Disbursement(term=term, amount=installment.amount, method="check",
+                                     paid_on=received + timedelta(days=7), recorded_by=lead)
+                    )  # fmt: skip
+                if due and not completed:
+                    disbursements.pop()  # the latest payment is still held by the program
+            elif term.hours:
+                if completed or (term.due_date < today and not behind):
+                    hours, day = term.hours, min(today, term.due_date)
+                    while hours > 0:
+                        chunk = min(hours, Decimal(4))
+                        logs.append(
+                            ServiceLog(term=term, on=day, hours=chunk, place="Riverbend Parks Department",
+                                       verified_by="Parks supervisor", recorded_by=lead)
+                        )  # fmt: skip
+                        hours -= chunk
+                        day -= timedelta(days=7)
+            elif completed or (term.due_date < today and not behind):
+                checks.append(TermCheck(term=term, on=min(today, term.due_date), fulfilled=True, note="Confirmed",
+                                        recorded_by=lead))  # fmt: skip
+    Payment.objects.bulk_create(payments, batch_size=5000)
+    Disbursement.objects.bulk_create([d for d in disbursements if d.paid_on <= today], batch_size=5000)
+    TermCheck.objects.bulk_create(checks, batch_size=5000)
+    ServiceLog.objects.bulk_create(logs, batch_size=5000)
 
 
 def _plan(case: Case, parties: list[Party], rng: random.Random, small: bool) -> dict:

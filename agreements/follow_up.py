@@ -2,6 +2,7 @@
 
 import hashlib
 import uuid
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
@@ -17,7 +18,7 @@ from cases.services import case_move, timeline_add
 from mediation.selectors import session_date
 from vom.core.errors import DomainError
 
-from .compliance import DEFAULTED, FULFILLED, OVERDUE, TermState, agreement_status, term_state
+from .compliance import DEFAULTED, FULFILLED, LABELS, OVERDUE, SEVERITY, TermState, agreement_status, term_state
 from .documents import STATIC_PREFIX, StaticOnlyFetcher, money
 from .models import Agreement, Disbursement, Letter, Payment, ServiceLog, Term, TermCheck
 from .selectors import current_agreement
@@ -255,3 +256,38 @@ def _letter(case: Case, agreement: Agreement, states, kind: str, actor, reason: 
     letter.pdf.save(f"{case.number}-{kind}-{uuid.uuid4().hex[:8]}.pdf", ContentFile(pdf), save=False)
     letter.save()
     return letter
+
+
+@dataclass
+class FollowUpRow:
+    case: Case
+    agreement: Agreement
+    status: str
+    label: str
+    next_due: date | None
+    outstanding: Decimal
+
+
+def follow_up_overview(cases, today: date | None = None) -> list[FollowUpRow]:
+    """Every followed agreement of ``cases`` with its compliance, worst first (a fixed number of queries)."""
+    today = today or timezone.localdate()
+    terms = Term.objects.select_related("responsible__person").prefetch_related(
+        "installments", "payments", "disbursements", "service_logs",
+        Prefetch("checks", queryset=TermCheck.objects.order_by("on", "pk")),
+    )  # fmt: skip
+    agreements = (
+        Agreement.objects.filter(case__in=cases.filter(stage=S.FOLLOW_UP), status=Agreement.Status.SIGNED)
+        .select_related("case__program", "case__lead_mediator")
+        .prefetch_related(Prefetch("terms", queryset=terms))
+    )
+    rows = []
+    for agreement in agreements:
+        states = [term_state(term, today) for term in agreement.terms.all()]
+        status = agreement_status(states)
+        dues = [s.next_due for s in states if s.next_due]
+        outstanding = sum((s.outstanding for s in states if s.term.kind == Term.Kind.MONEY), Decimal("0"))
+        rows.append(
+            FollowUpRow(agreement.case, agreement, status, LABELS[status], min(dues, default=None), outstanding)
+        )
+    rows.sort(key=lambda r: (-SEVERITY.index(r.status), r.next_due or date.max))
+    return rows

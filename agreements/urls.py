@@ -6,6 +6,7 @@ app_name = "agreements"
 
 urlpatterns = [
     path("agreements/verify/", views.verify_code, name="verify_code"),
+    path("follow-up/", views.follow_up_list, name="follow_up_list"),
     path("cases/<int:pk>/agreements/new/", views.agreement_new, name="new"),
     path("cases/<int:pk>/agreements/<int:agreement_pk>/", views.agreement_detail, name="detail"),
     path("cases/<int:pk>/agreements/<int:agreement_pk>/terms/new/", views.term_new, name="term_new"),

@@ -348,3 +348,11 @@ def letter_pdf(request, pk: int, letter_pk: int):
     letter = get_object_or_404(Letter, pk=letter_pk, case=case)
     filename = f"{case.number}-{letter.kind}.pdf"
     return FileResponse(letter.pdf.open("rb"), as_attachment=True, filename=filename, content_type="application/pdf")
+
+
+@require_GET
+@login_required
+def follow_up_list(request):
+    """Every case in follow-up the user may see, with how its agreement is being kept, worst first."""
+    rows = follow_up.follow_up_overview(Case.objects.visible_to(request.user))
+    return render(request, "agreements/follow_up_list.html", {"rows": rows})

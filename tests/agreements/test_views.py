@@ -135,3 +135,27 @@ def test_follow_up_page_records_payments_and_refuses_an_overpayment(client, agre
         "Select a valid choice"
         in client.post(f"{base}/payment/", other_case_term | {"payment-amount": "1"}).content.decode()
     )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("cases", [1, 3])
+def test_follow_up_list_puts_who_is_behind_first_in_a_fixed_number_of_queries(
+    client, program, coordinator, mediator, cases, django_assert_num_queries
+):
+    from agreements.models import Installment
+
+    signed = []
+    for _ in range(cases):
+        case = case_in_agreement(program, coordinator, mediator)
+        signed.append(sign_all(send(draft_with_money(case, mediator), mediator), mediator))
+    late = signed[-1]
+    first = Installment.objects.filter(term__agreement=late).order_by("number").first()
+    Installment.objects.filter(pk=first.pk).update(due_date=TODAY - datetime.timedelta(days=3))
+    client.force_login(coordinator)
+    # session, user, memberships (navigation), agreements with cases, terms, installments, payments,
+    # disbursements, service logs, checks
+    with django_assert_num_queries(10):
+        response = client.get("/follow-up/")
+    rows = response.context["rows"]
+    assert len(rows) == cases
+    assert (rows[0].case.pk, rows[0].label) == (late.case_id, "Overdue")

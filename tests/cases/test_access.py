@@ -126,6 +126,7 @@ ACCESS = {
         expect(mediator=200, coordinator=200, admin=200),
     ),
     "notifications:inbox": (lambda o: "/notifications/", SIGNED_IN, None),
+    "agreements:follow_up_list": (lambda o: "/follow-up/", SIGNED_IN, None),
     "agreements:follow_up": (lambda o: f"/cases/{o['case'].pk}/agreements/{o['signed'].pk}/follow-up/", VIEW, None),
     "agreements:follow_up_record": (
         lambda o: f"/cases/{o['case'].pk}/agreements/{o['signed'].pk}/follow-up/payment/",

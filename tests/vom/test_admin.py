@@ -13,7 +13,7 @@ REGISTERED = sorted(
 
 
 # Written only by services: the admin shows them but offers no "add".
-READ_ONLY = {"workerheartbeat", "timelineevent", "assignment", "case", "signature", "notification"}
+READ_ONLY = {"workerheartbeat", "timelineevent", "assignment", "case", "signature", "notification", "letter"}
 
 
 @pytest.fixture
