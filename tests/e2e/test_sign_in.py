@@ -50,7 +50,8 @@ def test_role_signs_in_and_sees_its_navigation(page, demo, screenshot, username,
 
 def test_sign_in_works_from_the_keyboard_and_explains_a_wrong_password(page, demo):
     page.goto("/accounts/login/")
-    assert page.evaluate("document.activeElement.name") == "username"  # focus starts in the form
+    # Focus starts in the form (autofocus applies once the page has loaded).
+    page.wait_for_function("document.activeElement && document.activeElement.name === 'username'")
     page.keyboard.type("coordinator")
     page.keyboard.press("Tab")
     page.keyboard.type("not-the-password")
