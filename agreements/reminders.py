@@ -1,9 +1,17 @@
-"""Reminders while an agreement is followed: installments coming due, and anything overdue."""
+"""Reminders while an agreement is followed: installments coming due, and anything overdue.
+
+The open installments are found in SQL: a running total per term (a window function) compared with
+what was paid tells which installments are still open once payments go to the oldest first, so only
+the terms that need a reminder are loaded at all.
+"""
 
 from collections import defaultdict
+from datetime import timedelta
+from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Prefetch
+from django.db.models import DecimalField, F, OuterRef, Subquery, Sum, Value, Window
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from cases.models import Case, Party
@@ -11,28 +19,36 @@ from cases.reminders import coordinators_by_program
 from cases.rules import is_juvenile
 from vom.notifications.services import Outgoing, notifications_queue, register_template
 
-from .compliance import DEFAULTED, OVERDUE, term_state
 from .documents import money
-from .models import Agreement, Disbursement, Payment, ServiceLog, Term, TermCheck
+from .models import Agreement, Installment, Payment, Term, TermCheck
 
 REMIND_DAYS_AHEAD = 3
+CHUNK = 5000
 register_template("installment_due", {"case_number", "amount", "due_on", "program"})
 register_template("overdue_item", {"case_number", "item", "due_on", "url"})
+register_template("term_due", {"case_number", "item", "due_on", "program"})
+FOLLOWED = {"agreement__status": Agreement.Status.SIGNED, "agreement__case__stage": Case.Stage.FOLLOW_UP}
 
 
-def _followed_terms(case_ids=None):
-    terms = Term.objects.filter(
-        agreement__status=Agreement.Status.SIGNED, agreement__case__stage=Case.Stage.FOLLOW_UP
-    ).select_related("agreement__case__program", "agreement__case__lead_mediator", "responsible__person")
-    if case_ids is not None:
-        terms = terms.filter(agreement__case_id__in=case_ids)
-    return terms.prefetch_related(
-        "installments",
-        Prefetch("payments", queryset=Payment.objects.only("term_id", "amount")),
-        Prefetch("disbursements", queryset=Disbursement.objects.only("term_id", "amount")),
-        Prefetch("service_logs", queryset=ServiceLog.objects.only("term_id", "hours")),
-        Prefetch("checks", queryset=TermCheck.objects.order_by("on", "pk")),
+def open_installments(horizon):
+    """(term id, number, due date, open amount) of every unpaid installment due by ``horizon``."""
+    money_value = DecimalField(max_digits=14, decimal_places=2)
+    paid = (
+        Payment.objects.filter(term=OuterRef("term_id")).values("term_id").annotate(total=Sum("amount")).values("total")
     )
+    rows = (
+        Installment.objects.filter(**{f"term__{k}": v for k, v in FOLLOWED.items()}, term__kind=Term.Kind.MONEY)
+        .annotate(
+            running=Window(
+                Sum("amount"), partition_by=[F("term_id")], order_by=[F("due_date").asc(), F("number").asc()]
+            ),
+            paid=Coalesce(Subquery(paid, output_field=money_value), Value(Decimal("0")), output_field=money_value),
+        )
+        .filter(running__gt=F("paid"), due_date__lte=horizon)
+        .values_list("term_id", "number", "due_date", "amount", "running", "paid")
+    )
+    for term_id, number, due, amount, running, paid_total in rows.iterator(chunk_size=CHUNK):
+        yield term_id, number, due, min(amount, running - paid_total)
 
 
 def _email_recipients(offender: Party, guardians: list[Party], case: Case) -> list[dict]:
@@ -47,46 +63,78 @@ def _email_recipients(offender: Party, guardians: list[Party], case: Case) -> li
     ]
 
 
-def plan_follow_up_reminders(*, now=None, batch: int = 2000) -> int:
-    """Installment reminders a few days ahead, and overdue items to the lead mediator and coordinators.
+def _terms(ids):
+    for start in range(0, len(ids), CHUNK):
+        yield from Term.objects.filter(pk__in=ids[start : start + CHUNK]).select_related(
+            "agreement__case__program", "agreement__case__lead_mediator", "responsible__person"
+        )
 
-    Reads in batches of ``batch`` terms (a fixed number of queries per batch), queues through the outbox.
-    """
+
+def plan_follow_up_reminders(*, now=None) -> int:
+    """Installment reminders a few days ahead, and overdue items to the lead mediator and coordinators."""
     now = now or timezone.now()
     today = timezone.localdate(now)
+    upcoming, first_overdue = defaultdict(list), {}
+    for term_id, number, due, open_amount in open_installments(today + timedelta(days=REMIND_DAYS_AHEAD)):
+        if due >= today:
+            upcoming[term_id].append((number, due, open_amount))
+        elif term_id not in first_overdue or due < first_overdue[term_id][1]:
+            first_overdue[term_id] = (number, due, open_amount)
+    # Terms without money are overdue when their date passed and no check or enough hours fulfil them.
+    unfulfilled = (
+        Term.objects.filter(**FOLLOWED, due_date__lte=today + timedelta(days=REMIND_DAYS_AHEAD))
+        .exclude(kind=Term.Kind.MONEY)
+        .exclude(pk__in=TermCheck.objects.filter(fulfilled=True).values("term_id"))
+        .annotate(done=Coalesce(Sum("service_logs__hours"), Value(Decimal("0")), output_field=DecimalField()))
+        .exclude(hours__isnull=False, done__gte=F("hours"))
+    )
+    late_ids, soon_ids = [], set()
+    for pk, due in unfulfilled.values_list("pk", "due_date"):
+        if due < today:
+            late_ids.append(pk)
+        else:
+            soon_ids.add(pk)
+
+    ids = sorted(set(upcoming) | set(first_overdue) | set(late_ids) | soon_ids)
     coordinators = coordinators_by_program()
-    queued = 0
-    ids = list(_followed_terms().values_list("pk", flat=True).order_by("pk"))
-    for start in range(0, len(ids), batch):
-        terms = list(_followed_terms().filter(pk__in=ids[start : start + batch]))
-        guardians = defaultdict(list)
-        for guardian in Party.objects.filter(
-            role=Party.Role.GUARDIAN, related_party__in=[t.responsible_id for t in terms]
-        ).select_related("person"):
+    guardians = defaultdict(list)
+    items = []
+    terms = list(_terms(ids))
+    responsible = [t.responsible_id for t in terms]
+    for start in range(0, len(responsible), CHUNK):
+        chunk = responsible[start : start + CHUNK]
+        for guardian in Party.objects.filter(role=Party.Role.GUARDIAN, related_party__in=chunk).select_related(
+            "person"
+        ):
             guardians[guardian.related_party_id].append(guardian)
-        items = []
-        for term in terms:
-            case = term.agreement.case
-            state = term_state(term, today)
-            currency = case.program.currency
-            for installment in state.installments:
-                days = (installment.due_date - today).days
-                if installment.open > 0 and 0 <= days <= REMIND_DAYS_AHEAD:
-                    context = {"case_number": case.number, "amount": money(installment.open, currency),
-                               "due_on": f"{installment.due_date:%A %B %-d}", "program": case.program.name}  # fmt: skip
-                    for r in _email_recipients(term.responsible, guardians[term.responsible_id], case):
-                        key = f"installment:{term.pk}:{installment.number}:{r['who']}"
-                        items.append(Outgoing(key, "installment_due", now, context, email=r["email"], name=r["name"],
-                                              case_id=case.pk))  # fmt: skip
-            if state.status in {OVERDUE, DEFAULTED} and state.next_due:
-                item = term.get_kind_display()
-                if term.kind == Term.Kind.MONEY:
-                    item += f" ({money(state.outstanding, currency)} outstanding)"
-                context = {"case_number": case.number, "item": item, "due_on": f"{state.next_due:%B %-d, %Y}",
-                           "url": f"{settings.SITE_URL}/cases/{case.pk}/"}  # fmt: skip
-                for user in [case.lead_mediator, *coordinators.get(case.program_id, [])]:
-                    if user is not None:
-                        key = f"overdue:{term.pk}:{state.next_due:%Y%m%d}:u{user.pk}"
-                        items.append(Outgoing(key, "overdue_item", now, context, user=user, case_id=case.pk))
-        queued += notifications_queue(items)
-    return queued
+    late_set = set(late_ids)
+    for term in terms:
+        case = term.agreement.case
+        currency = case.program.currency
+        for number, due, open_amount in upcoming.get(term.pk, []):
+            context = {"case_number": case.number, "amount": money(open_amount, currency),
+                       "due_on": f"{due:%A %B %-d}", "program": case.program.name}  # fmt: skip
+            for r in _email_recipients(term.responsible, guardians[term.responsible_id], case):
+                items.append(Outgoing(f"installment:{term.pk}:{number}:{r['who']}", "installment_due", now, context,
+                                      email=r["email"], name=r["name"], case_id=case.pk))  # fmt: skip
+        if term.pk in soon_ids:
+            context = {"case_number": case.number, "item": term.get_kind_display(),
+                       "due_on": f"{term.due_date:%A %B %-d}", "program": case.program.name}  # fmt: skip
+            for r in _email_recipients(term.responsible, guardians[term.responsible_id], case):
+                items.append(Outgoing(f"term-due:{term.pk}:{term.due_date:%Y%m%d}:{r['who']}", "term_due", now, context,
+                                      email=r["email"], name=r["name"], case_id=case.pk))  # fmt: skip
+            continue
+        if term.pk in first_overdue:
+            _number, due, _open = first_overdue[term.pk]
+            item = f"{term.get_kind_display()} (installment of {money(_open, currency)})"
+        elif term.pk in late_set:
+            due, item = term.due_date, term.get_kind_display()
+        else:
+            continue
+        context = {"case_number": case.number, "item": item, "due_on": f"{due:%B %-d, %Y}",
+                   "url": f"{settings.SITE_URL}/cases/{case.pk}/"}  # fmt: skip
+        for user in [case.lead_mediator, *coordinators.get(case.program_id, [])]:
+            if user is not None:
+                items.append(Outgoing(f"overdue:{term.pk}:{due:%Y%m%d}:u{user.pk}", "overdue_item", now, context,
+                                      user=user, case_id=case.pk))  # fmt: skip
+    return notifications_queue(items)

@@ -97,3 +97,27 @@ def test_quiet_cases_court_dates_and_due_checks_are_flagged(program, coordinator
     in_app = Notification.objects.get(template="outcome_check_due")
     assert in_app.status == "sent" and in_app.subject.startswith("6-month reoffending check due")
     assert all("reoffending" not in m.subject for m in mail.outbox)  # in-app only
+
+
+@pytest.mark.django_db
+def test_a_late_apology_is_overdue_until_its_check_fulfils_it(followed, mediator):
+    apology = followed.terms.get(kind="apology")
+    type(apology).objects.filter(pk=apology.pk).update(due_date=TODAY - timedelta(days=2))
+    plan_follow_up_reminders()
+    assert Notification.objects.filter(
+        template="overdue_item", dedupe_key__startswith=f"overdue:{apology.pk}:"
+    ).exists()
+    Notification.objects.all().delete()
+    follow_up.term_check_record(term=apology, actor=mediator, on=TODAY, fulfilled=True)
+    plan_follow_up_reminders()
+    assert not Notification.objects.filter(dedupe_key__startswith=f"overdue:{apology.pk}:").exists()
+
+
+@pytest.mark.django_db
+def test_a_service_deadline_coming_up_reminds_the_offender(followed):
+    apology = followed.terms.get(kind="apology")
+    type(apology).objects.filter(pk=apology.pk).update(due_date=TODAY + timedelta(days=2))
+    plan_follow_up_reminders()
+    due = Notification.objects.filter(template="term_due")
+    assert set(due.values_list("email", flat=True)) == {"kai@example.org", "rita@example.org"}
+    assert plan_follow_up_reminders() == 0

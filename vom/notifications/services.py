@@ -58,31 +58,35 @@ def notifications_queue(items: list[Outgoing]) -> int:
     """Insert the rows whose dedupe key is new; existing keys are left alone. Returns how many were new.
 
     The unique constraint, not an in-memory check, is what makes a second run (a retry, a second beat)
-    harmless; ``ignore_conflicts`` turns a duplicate into a no-op on PostgreSQL and SQLite alike.
+    harmless: keys already present are skipped before inserting, and a row another process inserted
+    meanwhile is ignored by ``ignore_conflicts`` on PostgreSQL and SQLite alike.
     """
     for item in items:
         _check(item)
-    keys = [item.dedupe_key for item in items]
-    before = Notification.objects.filter(dedupe_key__in=keys).count()
+    by_key = {item.dedupe_key[:200]: item for item in items}
+    present = _existing(list(by_key))
+    new = [(key, item) for key, item in by_key.items() if key not in present]
     Notification.objects.bulk_create(
         [
             Notification(
-                dedupe_key=item.dedupe_key[:200],
-                template=item.template,
-                context=item.context,
-                channel=item.channel,
-                user=item.user,
-                email=item.email,
-                name=item.name,
-                case_id=item.case_id,
-                due_at=item.due_at,
+                dedupe_key=key, template=item.template, context=item.context, channel=item.channel, user=item.user,
+                email=item.email, name=item.name, case_id=item.case_id, due_at=item.due_at,
             )
-            for item in items
+            for key, item in new
         ],
         ignore_conflicts=True,
         batch_size=1000,
-    )
-    return Notification.objects.filter(dedupe_key__in=keys).count() - before
+    )  # fmt: skip
+    return len(new)
+
+
+def _existing(keys: list[str], chunk: int = 5000) -> set[str]:
+    found: set[str] = set()
+    for start in range(0, len(keys), chunk):
+        found.update(
+            Notification.objects.filter(dedupe_key__in=keys[start : start + chunk]).values_list("dedupe_key", flat=True)
+        )
+    return found
 
 
 def notifications_cancel(*, key_prefix: str) -> int:
