@@ -1,4 +1,5 @@
 from django import forms
+from django.utils import timezone
 
 from cases.forms import DateInput, VersionForm
 from cases.models import Party
@@ -67,6 +68,9 @@ class _TermForm(forms.Form):
         # Only this agreement's terms of the right kind: anything else posted is an invalid choice.
         self.fields["term"].queryset = agreement.terms.filter(kind__in=self.KINDS)
         self.fields["term"].label_from_instance = lambda t: f"{t.get_kind_display()}: {t.description[:50]}"
+        for field in self.fields.values():
+            if isinstance(field, forms.DateField):
+                field.initial = timezone.localdate()
 
 
 class PaymentForm(_TermForm):
