@@ -7,6 +7,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from cases.forms import VersionForm
 from cases.models import Case
 from cases.policies import get_case_for_action, permissions_for
+from vom.audit.models import AuditEvent
+from vom.audit.services import audit_record
 from vom.core.errors import DomainError
 from vom.core.forms import add_domain_error
 
@@ -143,6 +145,8 @@ def agreement_preview_pdf(request, pk: int, agreement_pk: int):
     _case, agreement = _agreement_for(request, pk, agreement_pk, "view")
     if agreement.status == Agreement.Status.SIGNED or agreement.status == Agreement.Status.SUPERSEDED:
         return redirect("agreements:pdf", pk=pk, agreement_pk=agreement_pk)
+    audit_record(request=request, action=AuditEvent.Action.DOWNLOAD, what=f"agreement {agreement.pk} draft PDF",
+                 case_id=agreement.case_id)  # fmt: skip
     response = HttpResponse(agreement_pdf(agreement, draft=True), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{agreement.case.number}-v{agreement.number}-draft.pdf"'
     return response
@@ -155,6 +159,8 @@ def agreement_signed_pdf(request, pk: int, agreement_pk: int):
     _case, agreement = _agreement_for(request, pk, agreement_pk, "view")
     if not agreement.pdf:
         raise Http404("This version has no signed PDF.")
+    audit_record(request=request, action=AuditEvent.Action.DOWNLOAD, what=f"agreement {agreement.pk} signed PDF",
+                 case_id=agreement.case_id)  # fmt: skip
     filename = f"{agreement.case.number}-agreement-v{agreement.number}.pdf"
     return FileResponse(agreement.pdf.open("rb"), as_attachment=True, filename=filename, content_type="application/pdf")
 
@@ -185,6 +191,9 @@ def sign(request, pk: int, agreement_pk: int, signer_key: str):
         except DomainError as error:
             add_domain_error(form, error)
         else:
+            if data["scan"]:
+                audit_record(request=request, action=AuditEvent.Action.UPLOAD, case_id=case.pk,
+                             what=f"agreement {agreement.pk} wet-signed scan for {status.signer.name}")  # fmt: skip
             agreement.refresh_from_db()
             if agreement.status == Agreement.Status.SIGNED:
                 messages.success(request, "Everyone has signed. The agreement is locked and its PDF is stored.")
@@ -346,6 +355,7 @@ def return_to_source(request, pk: int):
 def letter_pdf(request, pk: int, letter_pk: int):
     case = get_case_for_action(request.user, pk, "view")
     letter = get_object_or_404(Letter, pk=letter_pk, case=case)
+    audit_record(request=request, action=AuditEvent.Action.DOWNLOAD, what=f"letter {letter.pk}", case_id=case.pk)
     filename = f"{case.number}-{letter.kind}.pdf"
     return FileResponse(letter.pdf.open("rb"), as_attachment=True, filename=filename, content_type="application/pdf")
 

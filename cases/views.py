@@ -10,6 +10,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from vom.audit.models import AuditEvent
+from vom.audit.services import audit_record
 from vom.core.errors import DomainError, StaleObjectError
 from vom.core.forms import add_domain_error
 
@@ -157,6 +159,7 @@ def intake(request):
 def case_detail(request, pk: int):
     case = get_case_for_action(request.user, pk, "view")
     user = request.user
+    audit_record(request=request, action=AuditEvent.Action.VIEW, what="cases:detail", case_id=case.pk)
     perms = permissions_for(user, case)
     parties = list(Party.objects.filter(case=case).select_related("person", "related_party__person").in_display_order())
     moves = []
@@ -191,6 +194,8 @@ def case_detail(request, pk: int):
         "notes": case.notes.select_related("author"),
         "outcome_checks": case.outcome_checks.all() if case.stage == Case.Stage.CLOSED else [],
         "timeline": case.timeline.select_related("actor")[:100],
+        # Coordinators see who looked at and changed the case.
+        "access_log": AuditEvent.objects.filter(case_id=case.pk)[:30] if perms["edit"] else [],
         "note_form": NoteForm(),
         "version_form": VersionForm(initial={"version": case.version}),
     }
@@ -208,12 +213,16 @@ def case_edit(request, pk: int):
     if request.method == "POST" and form.is_valid():
         try:
             changes = form.referral_values()
+            before = Case.objects.get(pk=case.pk)
             services.case_update(
                 case=Case.objects.get(pk=case.pk),
                 expected_version=form.cleaned_data.get("version") or 0,
                 actor=request.user,
                 changes=changes,
             )
+            diff = {k: (getattr(before, k), v) for k, v in changes.items() if getattr(before, k) != v}
+            audit_record(request=request, action=AuditEvent.Action.CHANGE, what="case referral", case_id=case.pk,
+                         changes=diff)  # fmt: skip
         except StaleObjectError as error:
             current = Case.objects.for_case_page().get(pk=case.pk)
             form.add_error(None, error.message)
@@ -265,9 +274,11 @@ def party_edit(request, pk: int, party_pk: int):
     form = PartyContactForm(request.POST or None, instance=Party.objects.get(pk=party.pk))
     if request.method == "POST" and form.is_valid():
         try:
-            services.party_update_contact(
-                party=party, actor=request.user, contact={name: form.cleaned_data[name] for name in form.Meta.fields}
-            )
+            contact = {name: form.cleaned_data[name] for name in form.Meta.fields}
+            diff = {k: (getattr(party, k), v) for k, v in contact.items() if getattr(party, k) != v}
+            services.party_update_contact(party=party, actor=request.user, contact=contact)
+            audit_record(request=request, action=AuditEvent.Action.CHANGE, what=f"party {party.pk} contact",
+                         case_id=case.pk, changes=diff)  # fmt: skip
         except DomainError as error:
             add_domain_error(form, error)
         else:

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "vom.users",
     "vom.core",
     "vom.notifications",
+    "vom.audit",
     "cases",
     "mediation",
     "agreements",
@@ -67,6 +68,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "vom.core.middleware.FriendlyMethodNotAllowedMiddleware",
+    "vom.audit.middleware.AuditChangesMiddleware",
 ]
 
 ROOT_URLCONF = "vom.urls"

@@ -34,13 +34,14 @@ def test_case_page_query_count_does_not_grow_with_parties(
     for _ in range(extra_parties):
         PartyFactory(case=case, role="support")
     client.force_login(mediator)
-    # 1 session, 2 user, 3 case (visibility as subqueries), 4 memberships for roles and policy, 5 parties with
-    # people, 6 earlier cases of the same people; two screening-stage guards: 7-10 parties and screenings
-    # each; panels: 11 time total, 12-13 parties and screenings, 14 meetings; next action: 15 parties,
-    # 16 screenings, 17 contact attempts, 18 meetings, 19 exchanges; agreement panel: 20 current version;
-    # 21 notes, 22 timeline. Each part reads for itself (the registry keeps apps apart); the count is
-    # fixed, whatever the number of parties.
-    with django_assert_num_queries(22):
+    # 1 session, 2 user, 3 case (visibility as subqueries), 4 memberships for roles and policy, 5 the audit
+    # row of this view, 6 parties with people, 7 earlier cases of the same people; two screening-stage
+    # guards: 8-11 parties and screenings each; panels: 12 time total, 13-14 parties and screenings,
+    # 15 meetings; next action: 16 parties, 17 screenings, 18 contact attempts, 19 meetings, 20 exchanges;
+    # agreement panel: 21 current version; 22 notes, 23 timeline. (A coordinator also gets the access log.)
+    # Each part reads for itself (the registry keeps apps apart); the count is fixed, whatever the number
+    # of parties.
+    with django_assert_num_queries(23):
         response = client.get(f"/cases/{case.pk}/")
     assert response.status_code == 200
 

@@ -1,0 +1,72 @@
+"""The audit trail: who saw or changed what, when, from where; append-only."""
+
+import pytest
+from django.db import DatabaseError, connection, transaction
+
+from tests.conftest import require
+from vom.audit.models import AuditEvent
+
+
+@pytest.mark.django_db
+def test_viewing_a_case_page_is_recorded(client, case, mediator):
+    client.force_login(mediator)
+    client.get(f"/cases/{case.pk}/", REMOTE_ADDR="198.51.100.7", HTTP_USER_AGENT="Tablet")
+    event = AuditEvent.objects.get(action="view")
+    assert (event.user, event.case_id, event.what, event.ip_address, event.user_agent) == (
+        mediator, case.pk, "cases:detail", "198.51.100.7", "Tablet",
+    )  # fmt: skip
+
+
+@pytest.mark.django_db
+def test_every_change_is_recorded_with_its_case(client, case, mediator):
+    client.force_login(mediator)
+    client.post(f"/cases/{case.pk}/notes/", {"body": "Called the school"})
+    event = AuditEvent.objects.get(action="change")
+    assert (event.what, event.case_id, event.username) == ("cases:note_add", case.pk, mediator.username)
+
+
+@pytest.mark.django_db
+def test_edits_record_fields_with_confidential_values_masked(client, case, coordinator):
+    client.force_login(coordinator)
+    victim = case.parties.get(role="victim")
+    client.post(
+        f"/cases/{case.pk}/parties/{victim.pk}/edit/",
+        {"preferred_language": "Spanish", "consent_to_contact": "on", "contact_method": "email",
+         "email": "new.secret@example.org", "address": "9 New Hidden Street"},
+    )  # fmt: skip
+    event = AuditEvent.objects.get(action="change")
+    assert event.changes["preferred_language"] == ["English", "Spanish"]
+    assert event.changes["email"] == ["•••", "•••"] and event.changes["address"] == ["•••", "•••"]
+    assert "new.secret" not in str(event.changes) and "Hidden" not in str(event.changes)
+
+
+@pytest.mark.django_db
+def test_sign_in_sign_out_and_failures_are_recorded(client, coordinator, password):
+    client.post("/accounts/login/", {"username": "coord", "password": "wrong-password"}, REMOTE_ADDR="203.0.113.5")
+    client.post("/accounts/login/", {"username": "coord", "password": password})
+    client.post("/accounts/logout/")
+    actions = list(AuditEvent.objects.order_by("pk").values_list("action", "username"))
+    assert actions == [("login_failed", "coord"), ("login", "coord"), ("logout", "coord")]
+    failed = AuditEvent.objects.get(action="login_failed")
+    assert failed.ip_address == "203.0.113.5" and "wrong-password" not in str(failed.changes)
+
+
+@pytest.mark.django_db
+def test_only_coordinators_see_who_accessed_the_case(client, case, mediator, coordinator):
+    client.force_login(mediator)
+    client.get(f"/cases/{case.pk}/")
+    assert "Who accessed this case" not in client.get(f"/cases/{case.pk}/").content.decode()
+    client.force_login(coordinator)
+    page = client.get(f"/cases/{case.pk}/").content.decode()
+    assert "Who accessed this case" in page and mediator.username in page
+
+
+@pytest.mark.django_db
+def test_the_database_refuses_to_edit_or_delete_audit_rows(coordinator):
+    require(connection.vendor == "postgresql", "the append-only trigger is PostgreSQL's")
+    event = AuditEvent.objects.create(user=coordinator, username="coord", action="view", what="x")
+    for attempt in (lambda: AuditEvent.objects.filter(pk=event.pk).update(what="y"),
+                    lambda: AuditEvent.objects.filter(pk=event.pk).delete()):  # fmt: skip
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+            attempt()
+    assert AuditEvent.objects.get(pk=event.pk).what == "x"

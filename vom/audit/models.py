@@ -1,0 +1,39 @@
+from django.conf import settings
+from django.db import models
+
+
+class AuditEvent(models.Model):
+    """Who saw or changed what, when, from where. Append-only: never updated or deleted.
+
+    On PostgreSQL a trigger refuses UPDATE and DELETE on this table (migration 0002); the admin shows
+    it read-only. Confidential values are masked before they are written here.
+    """
+
+    class Action(models.TextChoices):
+        VIEW = "view", "Viewed"
+        CHANGE = "change", "Changed"
+        DOWNLOAD = "download", "Downloaded"
+        UPLOAD = "upload", "Uploaded"
+        EXPORT = "export", "Exported"
+        LOGIN = "login", "Signed in"
+        LOGOUT = "logout", "Signed out"
+        LOGIN_FAILED = "login_failed", "Failed sign-in"
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    username = models.CharField(max_length=150, blank=True, help_text="Kept even if the account is removed.")
+    action = models.CharField(max_length=20, choices=Action.choices)
+    what = models.CharField(max_length=200, help_text="The page or record, e.g. cases:detail or agreement 12.")
+    case_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    changes = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["case_id", "-at"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.username or '-'} {self.action} {self.what}"
