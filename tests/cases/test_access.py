@@ -323,3 +323,18 @@ def test_victim_contact_details_are_shown_to_the_case_team_only(client, case, me
         body = client.get(f"/cases/{case.pk}/").content.decode()
         assert ("victim@example.org" in body) is shown
         assert ("12 Hidden Lane" in body) is shown
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", sorted(ACCESS))
+def test_every_url_refuses_a_post_without_a_csrf_token(users, objects, name):
+    from django.test import Client
+
+    from vom.audit.models import AuditEvent
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(users["coordinator"])
+    response = client.post(ACCESS[name][0](objects), {"version": objects["case"].version, "body": "x"})
+    assert response.status_code == 403
+    assert b"This form has expired" in response.content
+    assert not AuditEvent.objects.filter(action="change").exists()

@@ -18,6 +18,7 @@ def test_caseload_query_count_does_not_grow_with_rows(
 ):
     make_cases(program, mediator, rows)
     client.force_login(coordinator)
+    client.get("/cases/")  # the first request after sign-in stamps the session (idle timeout)
     # 1 session, 2 user, 3 memberships (navigation roles), 4 count, 5 page of cases with joins
     # and the overdue flag, 6 parties with their people, 7 mediator and 8 source filter options
     with django_assert_num_queries(8):
@@ -34,6 +35,7 @@ def test_case_page_query_count_does_not_grow_with_parties(
     for _ in range(extra_parties):
         PartyFactory(case=case, role="support")
     client.force_login(mediator)
+    client.get("/my/")  # the first request after sign-in stamps the session (idle timeout)
     # 1 session, 2 user, 3 case (visibility as subqueries), 4 memberships for roles and policy, 5 the audit
     # row of this view, 6 parties with people, 7 earlier cases of the same people; two screening-stage
     # guards: 8-11 parties and screenings each; panels: 12 time total, 13-14 parties and screenings,
