@@ -1,0 +1,104 @@
+"""A victim's address, phone and email appear in no document, letter or email meant for anyone else.
+
+Walks everything the app can produce for one case: the draft and signed agreement PDFs, both letters,
+and every registered notification template (each must be rendered here at least once, so a new
+template without coverage fails this test).
+"""
+
+import datetime
+import io
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+from pypdf import PdfReader
+
+from agreements import follow_up
+from agreements.documents import agreement_pdf
+from agreements.models import Installment, Letter
+from agreements.reminders import plan_follow_up_reminders
+from cases.models import Case, OutcomeCheck, TimelineEvent
+from cases.reminders import plan_case_reminders
+from mediation import services as mediation
+from tests.agreements.helpers import case_in_agreement, draft_with_money, send, sign_all
+from tests.mediation.helpers import case_in_preparation
+from vom.notifications.models import Notification
+from vom.notifications.services import TEMPLATES, render
+
+TODAY = datetime.date.today()
+SECRETS = ("17 Hidden Orchard Road", "Hidden Orchard", "(555) 0199-4242", "0199-4242", "ana.private@example.org")
+
+
+def pdf_text(data: bytes) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+
+
+def assert_clean(text: str, where: str):
+    for secret in SECRETS:
+        assert secret not in text, f"{secret!r} leaked into {where}"
+
+
+@pytest.mark.django_db
+def test_no_victim_contact_detail_leaves_the_case_team(program, coordinator, mediator):
+    case = case_in_agreement(program, coordinator, mediator, juvenile=True)
+    victim = case.parties.get(role="victim")
+    victim.address, victim.phone, victim.email = SECRETS[0], SECRETS[2], SECRETS[4]
+    victim.consent_to_contact, victim.contact_method = True, "email"
+    victim.save()
+    for role, email in (("offender", "kai@example.org"), ("guardian", "rita@example.org")):
+        party = case.parties.get(role=role)
+        party.consent_to_contact, party.contact_method, party.email = True, "email", email
+        party.save()
+    Case.objects.filter(pk=case.pk).update(court_return_date=TODAY + timedelta(days=5))
+
+    draft = draft_with_money(case, mediator, total="300.00", count=3)
+    assert_clean(pdf_text(agreement_pdf(draft, draft=True)), "the draft agreement")
+    signed = sign_all(send(draft, mediator), mediator)
+    with signed.pdf.open("rb") as handle:
+        assert_clean(pdf_text(handle.read()), "the signed agreement")
+
+    # Every kind of notification for this case: a meeting with both sides, an installment and a service
+    # deadline coming up, something overdue, a quiet case, a court date, a reoffending check.
+    prep = case_in_preparation(program, coordinator, mediator)
+    prep_victim = prep.parties.get(role="victim")
+    prep_victim.address, prep_victim.phone, prep_victim.email = SECRETS[0], SECRETS[2], SECRETS[4]
+    prep_victim.consent_to_contact, prep_victim.contact_method = True, "email"
+    prep_victim.save()
+    for kind, role in (("prep_victim", "victim"), ("prep_offender", "offender")):
+        mediation.meeting_schedule(
+            case=prep, actor=mediator, kind=kind, scheduled_for=timezone.now() + timedelta(hours=1),
+            location="Program office", attendees=list(prep.parties.filter(role=role)),
+        )  # fmt: skip
+    Case.objects.filter(pk=case.pk).update(stage="follow_up")
+    installments = Installment.objects.filter(term__agreement=signed).order_by("number")
+    Installment.objects.filter(pk=installments[0].pk).update(due_date=TODAY - timedelta(days=2))
+    Installment.objects.filter(pk=installments[1].pk).update(due_date=TODAY + timedelta(days=2))
+    apology = signed.terms.get(kind="apology")
+    type(apology).objects.filter(pk=apology.pk).update(due_date=TODAY + timedelta(days=1))
+    plan_follow_up_reminders()
+    quiet = case_in_agreement(program, coordinator, mediator)
+    Case.objects.filter(pk=quiet.pk).update(stage="screening")
+    TimelineEvent.objects.filter(case=quiet).update(at=timezone.now() - timedelta(days=60))
+    OutcomeCheck.objects.create(case=case, months=6, due_on=TODAY)
+    plan_case_reminders()
+
+    rendered = set()
+    for notification in Notification.objects.all():
+        subject, text, html = render(notification)
+        rendered.add(notification.template)
+        if notification.email == SECRETS[4]:
+            continue  # the victim's own reminder goes to her own address
+        for part in (subject, text, html or "", str(notification.context)):
+            assert_clean(part, f"the {notification.template} notification to {notification.email or notification.user}")
+    assert rendered == set(TEMPLATES), f"not covered here: {set(TEMPLATES) - rendered}"
+
+    # Both letters to the referral source, with and without consent to share the terms.
+    for kind in (Letter.Kind.COMPLETION, Letter.Kind.NON_COMPLIANCE):
+        _status, states = follow_up.compliance(signed)
+        assert_clean(follow_up.letter_html(case, signed, states, kind, reason="Behind"), f"the {kind} letter")
+    follow_up.agreement_record_sharing_consent(agreement=signed, actor=coordinator, on=TODAY)
+    signed.refresh_from_db()
+    _status, states = follow_up.compliance(signed)
+    assert_clean(follow_up.letter_html(case, signed, states, Letter.Kind.COMPLETION), "the letter sharing terms")
+    assert Decimal("300.00") == states[0].owed
