@@ -31,6 +31,9 @@ class Program(models.Model):
     inactivity_days = models.PositiveSmallIntegerField(
         default=21, help_text="Warn the lead mediator and coordinators when an open case has had no activity this long."
     )
+    retention_years = models.PositiveSmallIntegerField(
+        default=7, help_text="Closed cases older than this are anonymised (names, contacts, notes, files removed)."
+    )
     court_warning_days = models.PositiveSmallIntegerField(
         default=14, help_text="Warn coordinators this many days before a court return date of an open case."
     )
@@ -281,6 +284,7 @@ class Case(models.Model):
     closed_from_stage = models.CharField(
         max_length=20, choices=Stage.choices, blank=True, help_text="Where a reopened case goes back to."
     )
+    anonymised_at = models.DateTimeField(null=True, blank=True, help_text="Set when retention removed personal data.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

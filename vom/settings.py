@@ -140,6 +140,7 @@ CELERY_BEAT_SCHEDULE = {
     "plan-follow-up-reminders": {"task": "agreements.tasks.plan_follow_up_reminders_task", "schedule": 60 * 60.0},
     "plan-case-reminders": {"task": "cases.tasks.plan_case_reminders_task", "schedule": 60 * 60.0},
     "dispatch-notifications": {"task": "vom.notifications.tasks.dispatch_notifications", "schedule": 60.0},
+    "anonymise-expired-cases": {"task": "agreements.tasks.anonymise_expired_cases_task", "schedule": 24 * 3600.0},
 }
 
 if REDIS_URL:
