@@ -6,6 +6,7 @@ from cases.forms import DateInput, VersionForm
 from cases.models import Case, Party
 
 from .models import ContactAttempt, Meeting, Screening, ShuttleRound, TimeLog
+from .services import SCREENING_FIELDS
 
 
 class DateTimeInput(forms.DateTimeInput):
@@ -53,21 +54,7 @@ class ScreeningForm(forms.ModelForm):
 
     class Meta:
         model = Screening
-        fields = [
-            "screened_on",
-            "willing_to_meet",
-            "willing_indirect",
-            "safety_concerns",
-            "safety_plan",
-            "acknowledges_responsibility",
-            "willing_to_make_amends",
-            "guardian_consents",
-            "emotionally_ready",
-            "understands_voluntary",
-            "consent_given_on",
-            "outcome",
-            "reason",
-        ]
+        fields = ["screened_on", *SCREENING_FIELDS, "outcome", "reason"]
         widgets = {
             "screened_on": DateInput(),
             "consent_given_on": DateInput(),
