@@ -101,3 +101,14 @@ def test_configured_services_are_used():
         "smtp.internal",
         "True",
     ]
+
+
+def test_every_setting_read_from_the_environment_is_documented():
+    import re
+
+    names = set(re.findall(r'env\.(?:str|bool|int|list|path)\("([A-Z_]+)"', (ROOT / "vom" / "settings.py").read_text()))
+    names |= {"DATABASE_URL"}
+    readme, example = (ROOT / "README.md").read_text(), (ROOT / ".env.example").read_text()
+    assert names, "no environment variables found"
+    assert sorted(n for n in names if n not in readme) == []
+    assert sorted(n for n in names if n not in example and n != "VOM_READ_DOT_ENV") == []
