@@ -13,10 +13,33 @@ from .models import Agreement, Signature
 SIGNING_DAYS = 7
 
 
+FOLLOW_UP_LABELS = {
+    "defaulted": "Agreement defaulted: talk to the offender, amend or return the case",
+    "overdue": "Something is overdue: contact the offender",
+    "due_soon": "Check that the next item is kept",
+    "on_track": "Follow the agreement",
+    "fulfilled": "Every term is fulfilled",
+}
+
+
+def _follow_up_actions(cases: list[Case]) -> dict[int, list[NextAction]]:
+    from .follow_up import follow_up_overview
+
+    followed = [c.pk for c in cases if c.stage == Case.Stage.FOLLOW_UP]
+    if not followed:
+        return {}
+    result = {}
+    for row in follow_up_overview(Case.objects.filter(pk__in=followed)):
+        url = reverse("agreements:follow_up", args=[row.case.pk, row.agreement.pk])
+        result[row.case.pk] = [NextAction(FOLLOW_UP_LABELS[row.status], row.next_due, url, priority=20)]
+    return result
+
+
 def next_actions(cases: list[Case]) -> dict[int, list[NextAction]]:
+    result = _follow_up_actions(cases)
     waiting = [c for c in cases if c.stage == Case.Stage.AGREEMENT]
     if not waiting:
-        return {}
+        return result
     open_versions = {
         a.case_id: a
         for a in Agreement.objects.filter(case__in=waiting)
@@ -28,7 +51,6 @@ def next_actions(cases: list[Case]) -> dict[int, list[NextAction]]:
         "agreement_id", flat=True
     ):
         signed[agreement_id] = signed.get(agreement_id, 0) + 1
-    result = {}
     for case in waiting:
         due = timezone.localtime(case.stage_changed_at).date() + timedelta(days=SIGNING_DAYS)
         agreement = open_versions.get(case.pk)

@@ -294,7 +294,7 @@ def guard_begin_follow_up(case: Case) -> list[str]:
         missing = [s.signer for s in signer_statuses(agreement) if s.signature is None]
         if agreement.status == Agreement.Status.DRAFT:
             return ["The agreement is still a draft: add its terms and send it for signatures."]
-        return [f"{signer.role} {signer.name} has not signed yet." for signer in missing]
+        return [f"{signer.name} ({signer.role}) has not signed yet." for signer in missing]
     return []
 
 

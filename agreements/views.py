@@ -54,6 +54,7 @@ def _page(request, case, agreement, **extra):
         "amend_form": AmendForm(),
         "verify_form": VerifyForm(),
         "versions": Agreement.objects.filter(case=case).order_by("-number"),
+        "signed_any": any(status.signature for status in context["statuses"]),
         **extra,
     }
     return render(request, "agreements/agreement_detail.html", context)

@@ -40,8 +40,18 @@ class PersonAdmin(admin.ModelAdmin):
 
 
 class PartyInline(admin.StackedInline):
+    """Shown read-only: party details change through the app, which checks and records every change."""
+
     model = Party
     extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
     autocomplete_fields = ["person"]
     fk_name = "case"
     fields = (
@@ -123,6 +133,9 @@ class CaseAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # intake numbers cases and checks their parties
+
+    def has_change_permission(self, request, obj=None):
+        return False  # edits go through the app: version checks, timeline, audit
 
     def has_delete_permission(self, request, obj=None):
         return False

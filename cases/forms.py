@@ -1,7 +1,7 @@
 from django import forms
 
 from .models import Case, OutcomeCheck, Party, Person, Program, ReferralSource
-from .services import COORDINATOR_OUTCOMES, PartyInput
+from .services import PartyInput, close_outcomes_for
 
 
 class DateInput(forms.DateInput):
@@ -200,8 +200,15 @@ class VersionForm(forms.Form):
 
 
 class CloseForm(VersionForm):
-    outcome = forms.ChoiceField(choices=[(o.value, o.label) for o in COORDINATOR_OUTCOMES])
+    outcome = forms.ChoiceField(choices=[], label="How did the case end?")
     reason = forms.CharField(max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, case: Case, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only outcomes that fit the stage, and no preselected answer.
+        self.fields["outcome"].choices = [("", "Choose…")] + [
+            (o.value, o.label) for o in close_outcomes_for(case.stage)
+        ]
 
 
 class ReopenForm(VersionForm):
@@ -220,7 +227,11 @@ class CaseloadFilterForm(forms.Form):
     mediator = forms.ModelChoiceField(queryset=None, required=False, empty_label="All mediators")
     offense = forms.ChoiceField(choices=[("", "All offenses"), *Case.OffenseCategory.choices], required=False)
     source = forms.ModelChoiceField(queryset=None, required=False, empty_label="All sources")
-    overdue = forms.BooleanField(required=False, label="Overdue only")
+    overdue = forms.BooleanField(
+        required=False,
+        label="Stuck in its stage",
+        help_text="Follow-up cases behind on their agreement: see Follow-up.",
+    )
     sort = forms.ChoiceField(choices=list(SORTS.items()), required=False)
 
     def __init__(self, *args, mediators, sources, **kwargs):

@@ -213,7 +213,7 @@ class CaseQuerySet(models.QuerySet):
         # People first (a small set), then their cases: cheaper than probing every case's parties.
         people = Person.objects.filter(names).values("pk")
         cases = Party.objects.filter(person__in=people).values("case_id")
-        return self.filter(Q(number__istartswith=text) | Q(pk__in=cases))
+        return self.filter(Q(number__icontains=text) | Q(pk__in=cases))
 
 
 class Case(models.Model):

@@ -159,7 +159,7 @@ def intake(request):
 def case_detail(request, pk: int):
     case = get_case_for_action(request.user, pk, "view")
     user = request.user
-    audit_record(request=request, action=AuditEvent.Action.VIEW, what="cases:detail", case_id=case.pk)
+    audit_record(request=request, action=AuditEvent.Action.VIEW, what="case page", case_id=case.pk)
     perms = permissions_for(user, case)
     parties = list(Party.objects.filter(case=case).select_related("person", "related_party__person").in_display_order())
     moves = []
@@ -327,9 +327,10 @@ def case_move(request, pk: int, move: str):
     return redirect("cases:detail", pk=case.pk)
 
 
-def _version_action(request, pk, action, form_class, template, perform, success):
+def _version_action(request, pk, action, form_class, template, perform, success, **form_kwargs):
     case = get_case_for_action(request.user, pk, action)
-    form = form_class(request.POST or None, initial={"version": case.version})
+    extra = {"case": case} if form_kwargs.get("needs_case") else {}
+    form = form_class(request.POST or None, initial={"version": case.version}, **extra)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         version = data.pop("version")
@@ -347,7 +348,14 @@ def _version_action(request, pk, action, form_class, template, perform, success)
 @login_required
 def case_close(request, pk: int):
     return _version_action(
-        request, pk, "withdraw", CloseForm, "cases/case_close.html", services.case_close, "Case closed."
+        request,
+        pk,
+        "withdraw",
+        CloseForm,
+        "cases/case_close.html",
+        services.case_close,
+        "Case closed.",
+        needs_case=True,
     )
 
 

@@ -32,6 +32,12 @@ class AssignForm(VersionForm):
         for name in ("lead", "co"):
             self.fields[name].label_from_instance = lambda u: u.get_full_name() or u.username
 
+    def clean(self):
+        data = super().clean()
+        if data.get("lead") and data.get("co") and data["lead"] == data["co"]:
+            self.add_error("co", "The co-mediator must be someone other than the lead mediator.")
+        return data
+
 
 class ContactAttemptForm(forms.ModelForm):
     class Meta:
@@ -71,6 +77,7 @@ class ScreeningForm(forms.ModelForm):
     def __init__(self, *args, party: Party, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["screened_on"].initial = timezone.localdate()
+        self.fields["outcome"].choices = Screening.Outcome.choices  # no blank radio button
         keep = {
             Party.Role.VICTIM: self.VICTIM,
             Party.Role.VICTIM_REPRESENTATIVE: self.VICTIM,

@@ -242,7 +242,7 @@ def test_a_stale_draft_edit_is_refused(agreement_case, mediator):
 def test_follow_up_guard_names_missing_signers(agreement_case, mediator):
     send(draft_with_money(agreement_case, mediator), mediator)
     missing = services.guard_begin_follow_up(agreement_case)
-    assert "Offender Kai Lopez has not signed yet." in missing
+    assert "Kai Lopez (Offender) has not signed yet." in missing
     with pytest.raises(DomainError):
         services.case_begin_follow_up(case=agreement_case, expected_version=agreement_case.version, actor=mediator)
 

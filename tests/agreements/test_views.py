@@ -160,3 +160,20 @@ def test_follow_up_list_puts_who_is_behind_first_in_a_fixed_number_of_queries(
     rows = response.context["rows"]
     assert len(rows) == cases
     assert (rows[0].case.pk, rows[0].label) == (late.case_id, "Overdue")
+
+
+@pytest.mark.django_db
+def test_a_followed_case_points_to_its_follow_up_page(client, agreement_case, mediator):
+    agreement = sign_all(send(draft_with_money(agreement_case, mediator), mediator), mediator)
+    client.force_login(mediator)
+    rows = client.get("/my/").context["rows"]
+    _case, action = next(row for row in rows if row[0].pk == agreement_case.pk)
+    assert action.url == f"/cases/{agreement_case.pk}/agreements/{agreement.pk}/follow-up/"
+    assert action.due_date == agreement.terms.get(kind="money").installments.first().due_date
+
+
+@pytest.mark.django_db
+def test_admin_shows_cases_read_only(client, admin_user, agreement_case):
+    client.force_login(admin_user)
+    page = client.get(f"/admin/cases/case/{agreement_case.pk}/change/").content.decode()
+    assert 'name="_save"' not in page

@@ -13,7 +13,7 @@ def test_viewing_a_case_page_is_recorded(client, case, mediator):
     client.get(f"/cases/{case.pk}/", REMOTE_ADDR="198.51.100.7", HTTP_USER_AGENT="Tablet")
     event = AuditEvent.objects.get(action="view")
     assert (event.user, event.case_id, event.what, event.ip_address, event.user_agent) == (
-        mediator, case.pk, "cases:detail", "198.51.100.7", "Tablet",
+        mediator, case.pk, "case page", "198.51.100.7", "Tablet",
     )  # fmt: skip
 
 
@@ -70,3 +70,19 @@ def test_the_database_refuses_to_edit_or_delete_audit_rows(coordinator):
         with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
             attempt()
     assert AuditEvent.objects.get(pk=event.pk).what == "x"
+
+
+@pytest.mark.django_db
+def test_a_refused_form_is_not_recorded_as_a_change(client, case, coordinator):
+    client.force_login(coordinator)
+    client.post(f"/cases/{case.pk}/close/", {"version": case.version, "outcome": "withdrawn", "reason": ""})
+    assert not AuditEvent.objects.filter(action="change").exists()
+
+
+@pytest.mark.django_db
+def test_the_access_log_stays_out_of_the_page_title(client, case, coordinator):
+    client.force_login(coordinator)
+    client.get(f"/cases/{case.pk}/")
+    body = client.get(f"/cases/{case.pk}/").content.decode()
+    assert f"<title>Case {case.number} · VOM Case Manager</title>" in body
+    assert body.count("Who accessed this case") == 1

@@ -237,3 +237,30 @@ def test_my_cases_lists_overdue_first_and_offender_before_victim(client, program
     assert rows[1][1].label == "Contact the offender Kai Lopez"
     body = client.get("/my/").content.decode()
     assert "Overdue" in body
+
+
+@pytest.mark.django_db
+def test_assignment_says_when_lead_and_co_are_the_same_person(client, program, coordinator, mediator):
+    case = new_case(program, coordinator)
+    client.force_login(coordinator)
+    response = client.post(
+        f"/cases/{case.pk}/assign/", {"lead": mediator.pk, "co": mediator.pk, "version": case.version}
+    )
+    assert "The co-mediator must be someone other than the lead mediator." in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_capacity_shows_as_a_warning_before_assigning(client, program, coordinator, mediator):
+    MediatorProfile.objects.create(user=mediator, max_active_cases=1)
+    assign(new_case(program, coordinator), coordinator, mediator)
+    case = new_case(program, coordinator)
+    client.force_login(coordinator)
+    assert "At or over the maximum of 1 active cases" in client.get(f"/cases/{case.pk}/assign/").content.decode()
+
+
+@pytest.mark.django_db
+def test_the_close_form_offers_only_outcomes_that_fit_and_none_preselected(client, case, coordinator):
+    client.force_login(coordinator)
+    form = client.get(f"/cases/{case.pk}/close/").context["form"]
+    values = [value for value, _ in form.fields["outcome"].choices]
+    assert values[0] == "" and "no_agreement" not in values and "withdrawn" in values

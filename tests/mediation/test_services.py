@@ -441,3 +441,16 @@ def test_screen_everyone_helper_covers_required_parties(program, coordinator, me
     case = assign(new_case(program, coordinator, juvenile=True), coordinator, mediator)
     screen_everyone(case, mediator)
     assert Screening.objects.filter(party__case=case, outcome="suitable").count() == 3
+
+
+@pytest.mark.django_db
+def test_closing_outcomes_must_fit_the_stage(program, coordinator):
+    case = new_case(program, coordinator)
+    with pytest.raises(DomainError, match="is not possible in referred"):
+        case_close(case=case, expected_version=case.version, actor=coordinator, outcome="no_agreement", reason="x")
+    with pytest.raises(DomainError, match="Choose how the case ended."):
+        case_close(case=case, expected_version=case.version, actor=coordinator, outcome="", reason="x")
+    case = case_close(
+        case=case, expected_version=case.version, actor=coordinator, outcome="declined", reason="Victim said no"
+    )
+    assert case.outcome == "declined"

@@ -1,4 +1,8 @@
-"""Every successful state-changing request is an audit event, with the case it concerns."""
+"""Every successful state-changing request is an audit event, with the case it concerns.
+
+Success means the view redirected (post/redirect/get); a form shown again with its errors changed
+nothing and is not recorded.
+"""
 
 from .models import AuditEvent
 from .services import audit_record
@@ -16,7 +20,7 @@ class AuditChangesMiddleware:
         match = getattr(request, "resolver_match", None)
         if (
             request.method in UNSAFE
-            and response.status_code < 400
+            and 300 <= response.status_code < 400
             and user is not None
             and user.is_authenticated
             and match is not None
