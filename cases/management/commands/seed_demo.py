@@ -1,8 +1,10 @@
 import time
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from cases.demo import ensure_program_and_staff, seed_cases
+from vom.celery import app as celery_app
 
 DEFAULT_PASSWORD = "mediate-2026"  # noqa: S105 -- demo accounts only; printed on purpose
 
@@ -27,6 +29,12 @@ class Command(BaseCommand):
             created = seed_cases(program=program, total=cases, seed=seed)
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
+        if settings.CELERY_TASK_ALWAYS_EAGER:
+            # No broker, so no beat: run each periodic task once, so the demo shows its reminders
+            # (in the app, and as emails under var/mail) as a running beat would.
+            celery_app.loader.import_default_modules()  # autodiscover the apps' tasks now
+            for entry in settings.CELERY_BEAT_SCHEDULE.values():
+                celery_app.tasks[entry["task"]].apply()
         elapsed = time.monotonic() - started
         self.stdout.write(f"Program: {program.name}")
         self.stdout.write(f"Cases: {created} created, {program.cases.count()} in all ({elapsed:.1f} s)")
