@@ -56,11 +56,7 @@ def _email_recipients(offender: Party, guardians: list[Party], case: Case) -> li
     people = [offender]
     if is_juvenile(offender.person.date_of_birth, case.incident_date or case.referral_date):
         people += guardians
-    return [
-        {"email": p.email, "name": str(p.person), "who": f"p{p.pk}"}
-        for p in people
-        if p.consent_to_contact and p.contact_method == Party.ContactMethod.EMAIL and p.email
-    ]
+    return [{"email": p.email, "name": str(p.person), "who": f"p{p.pk}"} for p in people if p.may_email]
 
 
 def _terms(ids):

@@ -8,7 +8,7 @@ from cases.forms import VersionForm
 from cases.models import Case
 from cases.policies import get_case_for_action, permissions_for
 from vom.audit.models import AuditEvent
-from vom.audit.services import audit_record
+from vom.audit.services import audit_record, client_ip
 from vom.core.errors import DomainError
 from vom.core.forms import add_domain_error
 
@@ -37,12 +37,6 @@ def _agreement_for(request, pk: int, agreement_pk: int, action: str):
         Agreement.objects.select_related("case__program", "amends"), pk=agreement_pk, case=case
     )
     return case, agreement
-
-
-def _client_ip(request) -> str | None:
-    # Behind a proxy, SECURE_PROXY_SSL_HEADER deployments should also set REMOTE_ADDR correctly (e.g. gunicorn
-    # --forwarded-allow-ips); the app does not trust X-Forwarded-For on its own.
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def _page(request, case, agreement, **extra):
@@ -186,7 +180,7 @@ def sign(request, pk: int, agreement_pk: int, signer_key: str):
                 consent=data["consent"],
                 drawn=data["drawn"],
                 scan=data["scan"].read() if data["scan"] else None,
-                ip_address=_client_ip(request),
+                ip_address=client_ip(request),
                 user_agent=request.META.get("HTTP_USER_AGENT", ""),
             )
         except DomainError as error:

@@ -198,13 +198,17 @@ class VersionForm(forms.Form):
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
+    def __init__(self, *args, case: Case | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.case = case
+
 
 class CloseForm(VersionForm):
     outcome = forms.ChoiceField(choices=[], label="How did the case end?")
     reason = forms.CharField(max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args, case: Case, **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, case=case, **kwargs)
         # Only outcomes that fit the stage, and no preselected answer.
         self.fields["outcome"].choices = [("", "Choose…")] + [
             (o.value, o.label) for o in close_outcomes_for(case.stage)

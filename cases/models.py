@@ -411,6 +411,11 @@ class Party(models.Model):
     def __str__(self) -> str:
         return f"{self.person} ({self.get_role_display()}, {self.case})"
 
+    @property
+    def may_email(self) -> bool:
+        """Parties are emailed only when they consented to contact by email and gave an address."""
+        return self.consent_to_contact and self.contact_method == self.ContactMethod.EMAIL and bool(self.email)
+
 
 class Assignment(models.Model):
     """Who mediated a case, and when: reassignment ends a row and starts another, keeping history."""

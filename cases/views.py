@@ -327,10 +327,9 @@ def case_move(request, pk: int, move: str):
     return redirect("cases:detail", pk=case.pk)
 
 
-def _version_action(request, pk, action, form_class, template, perform, success, **form_kwargs):
+def _version_action(request, pk, action, form_class, template, perform, success):
     case = get_case_for_action(request.user, pk, action)
-    extra = {"case": case} if form_kwargs.get("needs_case") else {}
-    form = form_class(request.POST or None, initial={"version": case.version}, **extra)
+    form = form_class(request.POST or None, initial={"version": case.version}, case=case)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         version = data.pop("version")
@@ -355,7 +354,6 @@ def case_close(request, pk: int):
         "cases/case_close.html",
         services.case_close,
         "Case closed.",
-        needs_case=True,
     )
 
 

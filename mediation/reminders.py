@@ -5,7 +5,6 @@ from datetime import UTC, timedelta
 from django.conf import settings
 from django.utils import timezone
 
-from cases.models import Party
 from vom.notifications.services import Outgoing, notifications_cancel, notifications_queue, register_template
 
 from .models import Meeting
@@ -53,7 +52,7 @@ def plan_meeting_reminders(*, now=None, meeting_ids=None) -> int:
         recipients = [(f"u{u.pk}", {"user": u}) for u in (meeting.case.lead_mediator, meeting.case.co_mediator) if u]
         for party in meeting.attendees.all():
             # Parties only by email they consented to; their address never goes to anyone else.
-            if party.consent_to_contact and party.contact_method == Party.ContactMethod.EMAIL and party.email:
+            if party.may_email:
                 recipients.append((f"p{party.pk}", {"email": party.email, "name": str(party.person)}))
         ahead = meeting.scheduled_for - now
         for label, offset in OFFSETS.items():

@@ -7,19 +7,12 @@ from django.db.models import Count, Q
 
 from cases.models import Assignment, Case, Membership, Party, Person
 from cases.rules import is_juvenile
+from cases.stages import OPEN_STAGES
 
 from .models import MediatorProfile, Meeting, Screening
 
 VICTIM_SIDE = {Party.Role.VICTIM, Party.Role.VICTIM_REPRESENTATIVE}
 OFFENDER_SIDE = {Party.Role.OFFENDER, Party.Role.GUARDIAN}
-
-
-def side_of(party: Party) -> str:
-    if party.role in VICTIM_SIDE:
-        return "victim"
-    if party.role in OFFENDER_SIDE:
-        return "offender"
-    return ""
 
 
 def party_is_juvenile(party: Party, case: Case) -> bool:
@@ -127,8 +120,8 @@ def mediator_options(case: Case) -> list[MediatorOption]:
         )
         .select_related("mediator_profile")
         .annotate(
-            led=Count("cases_led", filter=Q(cases_led__stage__in=_open_stages()), distinct=True),
-            co=Count("cases_co_mediated", filter=Q(cases_co_mediated__stage__in=_open_stages()), distinct=True),
+            led=Count("cases_led", filter=Q(cases_led__stage__in=OPEN_STAGES), distinct=True),
+            co=Count("cases_co_mediated", filter=Q(cases_co_mediated__stage__in=OPEN_STAGES), distinct=True),
         )
         .order_by("last_name", "first_name")
     )
@@ -143,10 +136,6 @@ def mediator_options(case: Case) -> list[MediatorOption]:
         )
         for u in users
     ]
-
-
-def _open_stages() -> list[str]:
-    return [s for s in Case.Stage.values if s != Case.Stage.CLOSED]
 
 
 def _profile(user) -> MediatorProfile | None:

@@ -16,7 +16,11 @@ def mask_changes(changes: dict) -> dict:
 
 
 def client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None if request is not None else None
+    """The peer address. Behind a proxy, the server (e.g. gunicorn --forwarded-allow-ips) must set
+    REMOTE_ADDR; the app does not trust X-Forwarded-For on its own."""
+    if request is None:
+        return None
+    return request.META.get("REMOTE_ADDR") or None
 
 
 def audit_record(
