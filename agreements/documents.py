@@ -74,6 +74,11 @@ def agreement_context(agreement: Agreement, *, draft: bool) -> dict:
     }
 
 
+def html_to_pdf(html: str) -> bytes:
+    """Any of the app's printed documents: its own static files only, nothing fetched from elsewhere."""
+    return weasyprint.HTML(string=html, url_fetcher=StaticOnlyFetcher(), base_url=STATIC_PREFIX).write_pdf()
+
+
 def agreement_html(agreement: Agreement, *, draft: bool) -> str:
     return render_to_string("agreements/pdf/agreement.html", agreement_context(agreement, draft=draft))
 

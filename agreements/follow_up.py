@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-import weasyprint
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Prefetch
@@ -19,7 +18,7 @@ from mediation.selectors import session_date
 from vom.core.errors import DomainError
 
 from .compliance import DEFAULTED, FULFILLED, LABELS, OVERDUE, SEVERITY, TermState, agreement_status, term_state
-from .documents import STATIC_PREFIX, StaticOnlyFetcher, money
+from .documents import STATIC_PREFIX, html_to_pdf, money
 from .models import Agreement, Disbursement, Letter, Payment, ServiceLog, Term, TermCheck
 from .selectors import current_agreement
 
@@ -248,7 +247,7 @@ def letter_html(case: Case, agreement: Agreement, states: list[TermState], kind:
 
 def _letter(case: Case, agreement: Agreement, states, kind: str, actor, reason: str = "") -> Letter:
     html = letter_html(case, agreement, states, kind, reason)
-    pdf = weasyprint.HTML(string=html, url_fetcher=StaticOnlyFetcher(), base_url=STATIC_PREFIX).write_pdf()
+    pdf = html_to_pdf(html)
     letter = Letter(
         case=case, agreement=agreement, kind=kind, pdf_sha256=hashlib.sha256(pdf).hexdigest(),
         shares_terms=agreement.terms_shared_consent_on is not None, created_by=actor,

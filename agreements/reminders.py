@@ -30,14 +30,16 @@ register_template("term_due", {"case_number", "item", "due_on", "program"})
 FOLLOWED = {"agreement__status": Agreement.Status.SIGNED, "agreement__case__stage": Case.Stage.FOLLOW_UP}
 
 
-def open_installments(horizon):
-    """(term id, number, due date, open amount) of every unpaid installment due by ``horizon``."""
+def unpaid_installments(horizon, installments=None):
+    """Installments of followed money terms due by ``horizon`` that payments (oldest first) have not
+    covered, annotated with ``running`` (the term's total up to this one) and ``paid`` (the term's payments)."""
     money_value = DecimalField(max_digits=14, decimal_places=2)
     paid = (
         Payment.objects.filter(term=OuterRef("term_id")).values("term_id").annotate(total=Sum("amount")).values("total")
     )
-    rows = (
-        Installment.objects.filter(**{f"term__{k}": v for k, v in FOLLOWED.items()}, term__kind=Term.Kind.MONEY)
+    installments = Installment.objects.all() if installments is None else installments
+    return (
+        installments.filter(**{f"term__{k}": v for k, v in FOLLOWED.items()}, term__kind=Term.Kind.MONEY)
         .annotate(
             running=Window(
                 Sum("amount"), partition_by=[F("term_id")], order_by=[F("due_date").asc(), F("number").asc()]
@@ -45,8 +47,12 @@ def open_installments(horizon):
             paid=Coalesce(Subquery(paid, output_field=money_value), Value(Decimal("0")), output_field=money_value),
         )
         .filter(running__gt=F("paid"), due_date__lte=horizon)
-        .values_list("term_id", "number", "due_date", "amount", "running", "paid")
     )
+
+
+def open_installments(horizon):
+    """(term id, number, due date, open amount) of every unpaid installment due by ``horizon``."""
+    rows = unpaid_installments(horizon).values_list("term_id", "number", "due_date", "amount", "running", "paid")
     for term_id, number, due, amount, running, paid_total in rows.iterator(chunk_size=CHUNK):
         yield term_id, number, due, min(amount, running - paid_total)
 

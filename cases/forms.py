@@ -1,6 +1,6 @@
 from django import forms
 
-from .models import Case, OutcomeCheck, Party, Person, Program, ReferralSource
+from .models import PIPELINE, Case, OutcomeCheck, Party, Person, Program, ReferralSource
 from .services import PartyInput, close_outcomes_for
 
 
@@ -227,7 +227,9 @@ class CaseloadFilterForm(forms.Form):
         "stage_changed_at": "Longest in stage",
     }
     q = forms.CharField(required=False, max_length=100, label="Search")
-    stage = forms.ChoiceField(choices=[("", "All stages"), *Case.Stage.choices], required=False)
+    stage = forms.ChoiceField(
+        choices=[("", "All stages"), ("open", "Any open stage"), *Case.Stage.choices], required=False
+    )
     mediator = forms.ModelChoiceField(queryset=None, required=False, empty_label="All mediators")
     offense = forms.ChoiceField(choices=[("", "All offenses"), *Case.OffenseCategory.choices], required=False)
     source = forms.ModelChoiceField(queryset=None, required=False, empty_label="All sources")
@@ -237,11 +239,43 @@ class CaseloadFilterForm(forms.Form):
         help_text="Follow-up cases behind on their agreement: see Follow-up.",
     )
     sort = forms.ChoiceField(choices=list(SORTS.items()), required=False)
+    # Narrower filters, mostly reached from the dashboard and the outcome report's figures.
+    program = forms.ModelChoiceField(queryset=None, required=False, empty_label="All programs")
+    referred_from = forms.DateField(required=False, widget=DateInput(), label="Referred from")
+    referred_to = forms.DateField(required=False, widget=DateInput(), label="Referred to")
+    reached = forms.ChoiceField(
+        choices=[("", "Any"), *[(s, f"Reached {Case.Stage(s).label.lower()}") for s in PIPELINE[1:]]],
+        required=False,
+        label="Got as far as",
+    )
+    outcome = forms.ChoiceField(choices=[("", "Any outcome"), *Case.Outcome.choices], required=False)
+    mediated = forms.ChoiceField(
+        choices=[("", "Either"), ("yes", "Mediated"), ("no", "Referred, not mediated")], required=False
+    )
+    juvenile = forms.ChoiceField(choices=[("", "Either"), ("yes", "Juvenile"), ("no", "Adult")], required=False)
+    MORE = ("program", "referred_from", "referred_to", "reached", "outcome", "mediated", "juvenile")
 
-    def __init__(self, *args, mediators, sources, **kwargs):
+    def __init__(self, *args, mediators, sources, programs, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["mediator"].queryset = mediators
         self.fields["source"].queryset = sources
+        self.fields["program"].queryset = programs
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("referred_from"), data.get("referred_to")
+        if start and end and start > end:
+            self.add_error("referred_to", "The end of the period is before its start.")
+        return data
+
+    def main_fields(self):
+        return [self[name] for name in self.fields if name not in self.MORE]
+
+    def more_fields(self):
+        return [self[name] for name in self.MORE]
+
+    def more_in_use(self) -> bool:
+        return any(self.data.get(name) for name in self.MORE)
 
 
 class OutcomeCheckForm(forms.Form):

@@ -9,7 +9,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 
 
 class Program(models.Model):
@@ -163,6 +163,52 @@ def overdue_q(now) -> Q:
     return condition
 
 
+# The pipeline in order, and the furthest stage each closing outcome implies a case reached (for cases
+# closed before ``closed_from_stage`` was recorded, and as a floor when it was).
+PIPELINE = ["referred", "screening", "preparation", "joint_session", "agreement", "follow_up"]
+OUTCOME_REACHED = {
+    "completed": "follow_up",
+    "returned": "follow_up",
+    "no_agreement": "joint_session",
+    "cancelled": "joint_session",
+    "declined": "screening",
+    "unsuitable": "screening",
+    "unreachable": "screening",
+}
+
+
+def reached_q(stage: str) -> Q:
+    """Cases that got at least as far as ``stage``: open ones there or later, closed ones closed from
+    there or later (or with an outcome that implies it)."""
+    later = PIPELINE[PIPELINE.index(stage) :]
+    implied = [outcome for outcome, furthest in OUTCOME_REACHED.items() if furthest in later]
+    return Q(stage__in=later) | Q(stage="closed", closed_from_stage__in=later) | Q(stage="closed", outcome__in=implied)
+
+
+def mediated_q() -> Q:
+    """Cases where victim and offender were brought together (directly or by shuttle): an agreement
+    came of it, or a session was held without one. The rest of the referrals form the comparison group."""
+    return reached_q("agreement") | Q(outcome="no_agreement")
+
+
+def juvenile_offender_q(case_path: str = "") -> models.Exists:
+    """True where an offender of the case was under 18 on the incident date (the referral date when
+    the incident date is unknown): ``cases.rules.is_juvenile`` in SQL, for reports that count."""
+    from django.db.models.functions import Coalesce, ExtractDay, ExtractMonth, ExtractYear
+
+    prefix = f"{case_path}__" if case_path else ""
+    on = Coalesce(
+        models.OuterRef(f"{prefix}incident_date"), models.OuterRef(f"{prefix}referral_date"),
+        output_field=models.DateField(),
+    )  # fmt: skip
+    dob = "person__date_of_birth"
+    # (born + 18 years) > on, compared as yyyymmdd numbers so no date arithmetic differs by database.
+    came_of_age = (ExtractYear(dob) + 18) * 10000 + ExtractMonth(dob) * 100 + ExtractDay(dob)
+    on_number = ExtractYear(on) * 10000 + ExtractMonth(on) * 100 + ExtractDay(on)
+    offenders = Party.objects.filter(case=models.OuterRef(case_path or "pk"), role="offender")
+    return models.Exists(offenders.alias(came_of_age=came_of_age, on=on_number).filter(came_of_age__gt=F("on")))
+
+
 class CaseQuerySet(models.QuerySet):
     def visible_to(self, user) -> "CaseQuerySet":
         """The single access choke point for cases.
@@ -191,6 +237,15 @@ class CaseQuerySet(models.QuerySet):
 
     def for_case_page(self) -> "CaseQuerySet":
         return self.select_related("program", "referral_source", "lead_mediator", "co_mediator")
+
+    def reached(self, stage: str) -> "CaseQuerySet":
+        return self.filter(reached_q(stage))
+
+    def mediated(self, yes: bool = True) -> "CaseQuerySet":
+        return self.filter(mediated_q()) if yes else self.exclude(mediated_q())
+
+    def juvenile(self, yes: bool = True) -> "CaseQuerySet":
+        return self.filter(juvenile_offender_q()) if yes else self.exclude(juvenile_offender_q())
 
     def overdue(self, now) -> "CaseQuerySet":
         return self.filter(overdue_q(now))

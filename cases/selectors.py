@@ -3,10 +3,11 @@
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 
-from .models import Case, Membership
+from .models import Case, Membership, Party, Program
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,75 @@ def get_case_for_user(user, pk: int, queryset=None) -> Case:
         return qs.get(pk=pk)
     except Case.DoesNotExist:
         raise Http404("No such case.") from None
+
+
+# --- The caseload ------------------------------------------------------------------------------------
+
+
+def caseload_programs(user):
+    """Programs whose cases a user's caseload may be narrowed to."""
+    if user.is_superuser:
+        return Program.objects.order_by("name")
+    roles = user_roles(user)
+    return Program.objects.filter(pk__in=roles.coordinator_of | roles.mediator_of).order_by("name")
+
+
+def filter_caseload(cases, filters: dict, now):
+    """``cases`` narrowed by the caseload filter form's cleaned data (the list and its CSV export)."""
+    if filters.get("q"):
+        cases = cases.search(filters["q"])
+    if filters.get("stage") == "open":
+        cases = cases.open()
+    elif filters.get("stage"):
+        cases = cases.filter(stage=filters["stage"])
+    for name, lookup in [("offense", "offense_category"), ("source", "referral_source"),
+                         ("program", "program"), ("outcome", "outcome"), ("referred_from", "referral_date__gte"),
+                         ("referred_to", "referral_date__lte")]:  # fmt: skip
+        if filters.get(name):
+            cases = cases.filter(**{lookup: filters[name]})
+    if filters.get("mediator"):
+        cases = cases.filter(Q(lead_mediator=filters["mediator"]) | Q(co_mediator=filters["mediator"]))
+    if filters.get("overdue"):
+        cases = cases.overdue(now)
+    if filters.get("reached"):
+        cases = cases.reached(filters["reached"])
+    if filters.get("mediated"):
+        cases = cases.mediated(filters["mediated"] == "yes")
+    if filters.get("juvenile"):
+        cases = cases.juvenile(filters["juvenile"] == "yes")
+    return cases
+
+
+CASELOAD_EXPORT_HEADER = [
+    "Case", "Program", "Referred", "Referral source", "Referral type", "Court ordered", "Court return date",
+    "Offense", "Incident date", "Stage", "Days in stage", "Mode", "Outcome", "Closed", "Lead mediator",
+    "Co-mediator", "Offenders", "Juvenile offender", "Victims",
+]  # fmt: skip
+
+
+def caseload_export_rows(cases, now):
+    """One row per case for the caseload CSV. Names and roles only: no address, phone or email of
+    anyone ever enters the file."""
+    from .rules import is_juvenile
+
+    rows = cases.for_caseload().order_by("-referral_date", "-pk")
+    for case in rows.iterator(chunk_size=500):
+        parties = list(case.parties.all())
+        offenders = [p for p in parties if p.role == Party.Role.OFFENDER]
+        victims = [p for p in parties if p.role == Party.Role.VICTIM]
+        reference = case.incident_date or case.referral_date
+        juvenile = any(is_juvenile(p.person.date_of_birth, reference) for p in offenders)
+        yield [
+            case.number, case.program.name, case.referral_date, case.referral_source.name,
+            case.get_referral_type_display(), "yes" if case.court_ordered else "no", case.court_return_date or "",
+            case.get_offense_category_display(), case.incident_date or "", case.get_stage_display(),
+            (now - case.stage_changed_at).days, case.get_mode_display(), case.get_outcome_display(),
+            timezone.localtime(case.closed_at).date() if case.closed_at else "",
+            case.lead_mediator.get_full_name() if case.lead_mediator else "",
+            case.co_mediator.get_full_name() if case.co_mediator else "",
+            "; ".join(p.person.display_name for p in offenders), "yes" if juvenile else "no",
+            "; ".join(p.person.display_name for p in victims),
+        ]  # fmt: skip
 
 
 # --- Next actions ------------------------------------------------------------------------------------

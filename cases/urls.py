@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("my/", views.my_cases, name="my"),
     path("cases/", views.case_list, name="list"),
+    path("cases/export.csv", views.caseload_export, name="export"),
     path("cases/new/", views.intake, name="intake"),
     path("cases/<int:pk>/", views.case_detail, name="detail"),
     path("cases/<int:pk>/edit/", views.case_edit, name="edit"),

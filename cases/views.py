@@ -6,13 +6,17 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from vom.audit.models import AuditEvent
 from vom.audit.services import audit_record
 from vom.core.errors import DomainError, StaleObjectError
+from vom.core.exports import csv_response
 from vom.core.forms import add_domain_error
 
 from . import services
@@ -32,7 +36,15 @@ from .forms import (
 from .models import Case, Membership, OutcomeCheck, Party, Program, ReferralSource
 from .policies import can, get_case_for_action, get_party_of_case, permissions_for
 from .registry import MOVE_HANDLERS, PANELS
-from .selectors import next_actions_for, overdue_first, user_roles
+from .selectors import (
+    CASELOAD_EXPORT_HEADER,
+    caseload_export_rows,
+    caseload_programs,
+    filter_caseload,
+    next_actions_for,
+    overdue_first,
+    user_roles,
+)
 from .stages import move_named, moves_from
 
 CASELOAD_PAGE_SIZE = 50
@@ -68,42 +80,64 @@ def my_cases(request):
     return render(request, "cases/my_cases.html", {"rows": rows, "today": today})
 
 
+def _caseload_form(request) -> CaseloadFilterForm:
+    user = request.user
+    roles = user_roles(user)
+    in_scope = {} if user.is_superuser else {"program_id__in": roles.coordinator_of | roles.mediator_of}
+    mediator_memberships = Membership.objects.filter(role=Membership.Role.MEDIATOR, **in_scope).values("user_id")
+    mediators = get_user_model().objects.filter(pk__in=mediator_memberships)
+    return CaseloadFilterForm(
+        request.GET or None,
+        mediators=mediators.order_by("last_name", "first_name"),
+        sources=ReferralSource.objects.filter(**in_scope).order_by("name"),
+        programs=caseload_programs(user),
+    )
+
+
+def _filtered(form: CaseloadFilterForm, cases):
+    """The cases the filters select; none while the filters are invalid (the form says why)."""
+    if form.is_bound and not form.is_valid():
+        return cases.none()
+    return filter_caseload(cases, form.cleaned_data if form.is_bound else {}, timezone.now())
+
+
 @require_GET
 @login_required
 def case_list(request):
     user = request.user
     roles = user_roles(user)
-    visible = Case.objects.visible_to(user)
-    in_scope = {} if user.is_superuser else {"program_id__in": roles.coordinator_of | roles.mediator_of}
-    mediator_memberships = Membership.objects.filter(role=Membership.Role.MEDIATOR, **in_scope).values("user_id")
-    mediators = get_user_model().objects.filter(pk__in=mediator_memberships)
-    sources = ReferralSource.objects.filter(**in_scope).order_by("name")
-    form = CaseloadFilterForm(
-        request.GET or None, mediators=mediators.order_by("last_name", "first_name"), sources=sources
-    )
-    cases = visible
-    filters = form.cleaned_data if form.is_valid() else {}
-    if filters.get("q"):
-        cases = cases.search(filters["q"])
-    if filters.get("stage"):
-        cases = cases.filter(stage=filters["stage"])
-    if filters.get("mediator"):
-        cases = cases.filter(Q(lead_mediator=filters["mediator"]) | Q(co_mediator=filters["mediator"]))
-    if filters.get("offense"):
-        cases = cases.filter(offense_category=filters["offense"])
-    if filters.get("source"):
-        cases = cases.filter(referral_source=filters["source"])
-    if filters.get("overdue"):
-        cases = cases.overdue(timezone.now())
-    sort = filters.get("sort") or "-referral_date"
+    form = _caseload_form(request)
+    cases = _filtered(form, Case.objects.visible_to(user))
+    sort = (form.cleaned_data.get("sort") if form.is_bound and form.is_valid() else "") or "-referral_date"
     cases = cases.for_caseload().with_overdue(timezone.now()).order_by(sort, "-pk" if sort.startswith("-") else "pk")
     page = Paginator(cases, CASELOAD_PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     title = "Caseload" if roles.is_coordinator or user.is_superuser else "All my cases"
-    return render(
-        request, "cases/case_list.html", {"page": page, "title": title, "form": form, "query": query.urlencode()}
-    )
+    context = {"page": page, "title": title, "form": form, "query": query.urlencode()}
+    context["can_export"] = roles.is_coordinator
+    return render(request, "cases/case_list.html", context)
+
+
+@require_GET
+@login_required
+def caseload_export(request):
+    """The filtered caseload of the programs a coordinator runs, as CSV: no contact details of anyone."""
+    roles = user_roles(request.user)
+    if not roles.is_coordinator:
+        raise Http404
+    form = _caseload_form(request)
+    if form.is_bound and not form.is_valid():
+        messages.error(request, "The filters are not valid: nothing was exported.")
+        return redirect(f"{reverse('cases:list')}?{request.GET.urlencode()}")
+    cases = _filtered(form, Case.objects.filter(program_id__in=roles.coordinator_of))
+    count = cases.count()
+    audit_record(
+        request=request, action=AuditEvent.Action.EXPORT,
+        what=f"caseload CSV, {count} case{pluralize(count)}; filters: {request.GET.urlencode() or 'none'}",
+    )  # fmt: skip
+    stamp = timezone.localdate().isoformat()
+    return csv_response(f"caseload-{stamp}.csv", CASELOAD_EXPORT_HEADER, caseload_export_rows(cases, timezone.now()))
 
 
 @require_http_methods(["GET", "POST"])

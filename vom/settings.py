@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "cases",
     "mediation",
     "agreements",
+    "reports",
 ]
 
 MIDDLEWARE = [

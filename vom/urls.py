@@ -21,4 +21,5 @@ urlpatterns = [
     path("", include("cases.urls")),
     path("", include("mediation.urls")),
     path("", include("agreements.urls")),
+    path("", include("reports.urls")),
 ]

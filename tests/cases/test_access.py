@@ -24,12 +24,20 @@ VIEW = expect(mediator=200, coordinator=200, admin=200)
 TEAM = expect(mediator=200, coordinator=200, admin=403)
 COORDINATOR = expect(mediator=403, coordinator=200, admin=403)
 POST_ONLY = {role: 405 for role in ROLES}
+REPORTS = expect(coordinator=200, other_coordinator=200, admin=200)
 
 # URL name -> (path builder, expected GET answer per role, expected POST answer per role or None)
 ACCESS = {
     "cases:home": (lambda o: "/", {**{r: 302 for r in ROLES}, "no_role": 200, "anonymous": "login"}, None),
     "cases:my": (lambda o: "/my/", SIGNED_IN, None),
     "cases:list": (lambda o: "/cases/", SIGNED_IN, None),
+    # Coordinators export their own programs' cases only; everyone else is told nothing is there.
+    "cases:export": (lambda o: "/cases/export.csv", expect(coordinator=200, other_coordinator=200), None),
+    # Dashboard and reports: coordinators (their own programs) and admins (every program).
+    "reports:dashboard": (lambda o: "/dashboard/", REPORTS, None),
+    "reports:outcomes": (lambda o: "/reports/outcomes/", REPORTS, None),
+    "reports:outcomes_csv": (lambda o: "/reports/outcomes.csv", REPORTS, None),
+    "reports:outcomes_pdf": (lambda o: "/reports/outcomes.pdf", REPORTS, None),
     "cases:intake": (
         lambda o: "/cases/new/",
         {**{r: 403 for r in ROLES}, "anonymous": "login", "coordinator": 200, "other_coordinator": 200},

@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class ReportsConfig(AppConfig):
+    name = "reports"
+    verbose_name = "Dashboard and reports"
+
+    def ready(self):
+        from django.db.backends.signals import connection_created
+
+        from .aggregates import register_sqlite_median
+
+        connection_created.connect(register_sqlite_median, dispatch_uid="reports.sqlite_median")

@@ -1,0 +1,162 @@
+"""The coordinator's dashboard for one program: a fixed number of queries, whatever the caseload."""
+
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from urllib.parse import urlencode
+
+from django.contrib.auth import get_user_model
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils import timezone
+
+from agreements.models import Installment
+from agreements.reminders import unpaid_installments
+from cases.models import PIPELINE, Case, Membership, OutcomeCheck, Program, overdue_q, reached_q
+from mediation.models import MediatorProfile, Meeting
+
+from .aggregates import Epoch, Median
+from .charts import Bar, Chart, bar_chart
+from .periods import Period
+from .report import caseload_url, cohort, count, restitution_section
+
+FUNNEL = [
+    ("referred", "Referred", Q(pk__isnull=False), {}),
+    ("screening", "Screening", reached_q("screening"), {"reached": "screening"}),
+    ("preparation", "Prepared", reached_q("preparation"), {"reached": "preparation"}),
+    ("joint_session", "Joint session", reached_q("joint_session"), {"reached": "joint_session"}),
+    ("agreement", "Agreement", reached_q("agreement"), {"reached": "agreement"}),
+    ("completed", "Completed", Q(outcome=Case.Outcome.COMPLETED), {"outcome": "completed"}),
+]
+SESSIONS_LISTED = 25
+
+
+@dataclass
+class Figure:
+    label: str
+    value: int
+    url: str
+    help: str = ""
+
+
+@dataclass
+class Dashboard:
+    program: Program
+    period: Period
+    funnel: Chart
+    stages: Chart
+    overdue: list[Figure]
+    sessions: list
+    sessions_total: int
+    week: Period
+    workload: Chart
+    restitution: object
+
+
+def _caseload(program: Program, **filters) -> str:
+    return f"{reverse('cases:list')}?{urlencode({'program': program.pk, **filters})}"
+
+
+def dashboard(program: Program, period: Period, now: datetime) -> Dashboard:
+    today = timezone.localdate(now)
+    return Dashboard(
+        program=program,
+        period=period,
+        funnel=_funnel(program, period),
+        stages=_stages(program, now),
+        overdue=_overdue(program, now, today),
+        week=(week := Period(today - timedelta(days=today.weekday()), today + timedelta(days=6 - today.weekday()))),
+        sessions=(sessions := _sessions(program, week))[0],
+        sessions_total=sessions[1],
+        workload=_workload(program),
+        restitution=restitution_section(cohort(program, period), program, ["Cases referred in the period"]),
+    )
+
+
+def _funnel(program, period) -> Chart:
+    counts = cohort(program, period).aggregate(**{key: count(condition) for key, _, condition, _ in FUNNEL})
+    referred = counts["referred"]
+    bars = []
+    for key, label, _, filters in FUNNEL:
+        value = counts[key]
+        share = f" ({100 * value / referred:.0f}%)" if referred and key != "referred" else ""
+        bars.append(Bar(label, value, f"{value:,}{share}", caseload_url(program, period, **filters)))
+    return bar_chart("funnel", f"From referral to completion, cases referred {period}", bars)
+
+
+def _stages(program, now) -> Chart:
+    rows = (
+        Case.objects.filter(program=program).open().order_by().values("stage")
+        .annotate(n=Count("pk"), since=Median(Epoch("stage_changed_at")))
+    )  # fmt: skip
+    by_stage = {row["stage"]: row for row in rows}
+    bars = []
+    for stage in PIPELINE:
+        row = by_stage.get(stage, {"n": 0, "since": None})
+        median_days = None if row["since"] is None else max(0, round((now.timestamp() - row["since"]) / 86400))
+        note = "" if median_days is None else f"median {median_days} day{'s' if median_days != 1 else ''} in stage"
+        detail = f"{row['n']:,}" + (f" · {note}" if note else "")
+        url = _caseload(program, stage=stage)
+        bars.append(Bar(Case.Stage(stage).label, row["n"], f"{row['n']:,}", url, note, detail))
+    return bar_chart("stages", "Open cases by stage, with the median time spent in it", bars)
+
+
+def _overdue(program, now, today) -> list[Figure]:
+    stuck = Case.objects.filter(program=program).filter(overdue_q(now)).count()
+    of_program = Installment.objects.filter(term__agreement__case__program=program)
+    installments = list(
+        unpaid_installments(today - timedelta(days=1), of_program).values_list("term__agreement__case_id", flat=True)
+    )
+    checks = OutcomeCheck.objects.filter(case__program=program, due_on__lte=today, result="").count()
+    return [
+        Figure("Cases stuck in their stage", stuck, _caseload(program, overdue="on"),
+               "Longer in screening, preparation or before the session than the program allows."),
+        Figure(f"Overdue installments, in {len(set(installments)):,} cases", len(installments),
+               reverse("agreements:follow_up_list"), "Due before today and not covered by payments."),
+        Figure("Reoffending checks due, not recorded", checks, reverse("cases:outcome_checks"),
+               "6, 12 or 30 months (as the program sets) after closure."),
+    ]  # fmt: skip
+
+
+def _sessions(program, week: Period):
+    start = timezone.make_aware(datetime.combine(week.start, time.min))
+    end = timezone.make_aware(datetime.combine(week.end + timedelta(days=1), time.min))
+    meetings = Meeting.objects.filter(
+        case__program=program, scheduled_for__gte=start, scheduled_for__lt=end,
+        status__in=[Meeting.Status.SCHEDULED, Meeting.Status.HELD],
+    ).select_related("case").order_by("scheduled_for", "pk")  # fmt: skip
+    listed = list(meetings[:SESSIONS_LISTED])
+    total = len(listed) if len(listed) < SESSIONS_LISTED else meetings.count()
+    return listed, total
+
+
+def _workload(program) -> Chart:
+    active = Case.objects.open().filter(program=program)
+
+    def open_cases(field):
+        return Coalesce(
+            Subquery(
+                active.filter(**{field: OuterRef("pk")}).order_by().values(field).annotate(n=Count("pk")).values("n"),
+                output_field=IntegerField(),
+            ),
+            0,
+        )
+
+    maximum = MediatorProfile.objects.filter(user=OuterRef("pk")).values("max_active_cases")
+    mediators = (
+        get_user_model().objects.filter(
+            memberships__program=program, memberships__role=Membership.Role.MEDIATOR, is_active=True
+        )
+        .annotate(led=open_cases("lead_mediator"), co=open_cases("co_mediator"), maximum=Subquery(maximum))
+        .order_by("last_name", "first_name", "pk")
+    )  # fmt: skip
+    bars, limits = [], []
+    for user in mediators:
+        active_n = user.led + user.co
+        limit = user.maximum
+        text = f"{active_n} of {limit}" if limit else f"{active_n}"
+        over = " (over the maximum)" if limit is not None and active_n > limit else ""
+        url = _caseload(program, mediator=user.pk, stage="open")
+        bars.append(Bar(user.get_full_name() or user.username, active_n, text, url, over.strip(" ()"), text + over))
+        limits.append(limit)
+    return bar_chart("workload", "Mediator workload: open cases against each one's maximum", bars, limits=limits)

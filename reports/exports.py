@@ -1,0 +1,19 @@
+"""The outcome report as CSV: one line per figure (section, measure, group, value, share), which
+spreadsheets pivot easily. Comments carry only the side and the occasion: no name, no case number."""
+
+REPORT_CSV_HEADER = ["Section", "Measure", "Group", "Value", "Share (%)", "As shown"]
+
+
+def outcome_report_rows(report):
+    yield ["Report", "Program", "", report.program.name, "", ""]
+    yield ["Report", "Cases referred from", "", report.period.start.isoformat(), "", ""]
+    yield ["Report", "Cases referred to", "", report.period.end.isoformat(), "", ""]
+    if report.is_empty:
+        yield ["Report", "No cases were referred in this period", "", 0, "", ""]
+    for section in report.sections:
+        for row in section.rows:
+            for column, cell in zip(section.columns, row.cells, strict=True):
+                share = "" if cell.share is None else f"{100 * cell.share:.1f}"
+                yield [section.title, row.label, column, "" if cell.value is None else cell.value, share, cell.text]
+    for comment in report.comments:
+        yield ["Comments", comment["occasion"], comment["side"], comment["text"], "", ""]

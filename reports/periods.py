@@ -1,0 +1,38 @@
+"""Reporting periods: a start and an end day, both included, and the presets offered beside them."""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+
+@dataclass(frozen=True)
+class Period:
+    start: date
+    end: date
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def __str__(self) -> str:
+        return f"{self.start:%b %-d, %Y} to {self.end:%b %-d, %Y}"
+
+
+def quarter_start(day: date) -> date:
+    return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+
+
+def last_quarter(today: date) -> Period:
+    end = quarter_start(today) - timedelta(days=1)
+    return Period(quarter_start(end), end)
+
+
+def presets(today: date) -> list[tuple[str, Period]]:
+    """The periods a coordinator asks about most, newest first."""
+    return [
+        ("Last 90 days", Period(today - timedelta(days=89), today)),
+        ("This quarter so far", Period(quarter_start(today), today)),
+        ("Last quarter", last_quarter(today)),
+        ("This year so far", Period(date(today.year, 1, 1), today)),
+        ("Last year", Period(date(today.year - 1, 1, 1), date(today.year - 1, 12, 31))),
+        ("Last 12 months", Period(today - timedelta(days=364), today)),
+    ]

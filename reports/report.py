@@ -1,0 +1,332 @@
+"""The outcome report: what happened to the cases referred to one program in a period.
+
+Every figure is counted in SQL (a fixed number of queries, whatever the number of cases) and laid out
+as plain sections of rows and cells, so the page, the CSV and the PDF print the same numbers.
+Juveniles and adults are counted apart: a case is juvenile when an offender was under 18 on the
+incident date (``cases.rules.is_juvenile``).
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from urllib.parse import urlencode
+
+from django.db.models import Count, Min, OuterRef, Q, Subquery, Sum
+from django.urls import reverse
+
+from agreements.documents import money
+from agreements.models import Agreement, Payment, ServiceLog, Term
+from cases.models import Case, OutcomeCheck, Program, ReferralSource, juvenile_offender_q, mediated_q, reached_q
+from mediation.models import Meeting
+
+from .aggregates import Median, days_between
+from .periods import Period
+
+GROUPS = [("all", "All cases"), ("juvenile", "Juveniles"), ("adult", "Adults")]
+COMPARISON_NOTE = (
+    "Checks are made 6, 12 and 30 months (as the program sets) after a case closes; this counts the checks "
+    "that fell due in the period, whenever the case was referred. The two groups select themselves: people "
+    "who agree to mediation may differ from those who do not, so the difference is not proof that mediation "
+    "caused it. Checks are counted only where someone recorded a result; checks not yet recorded are left "
+    "out, so the figures may be incomplete."
+)
+
+
+@dataclass
+class Cell:
+    value: float | int | Decimal | None = None
+    of: float | int | Decimal | None = None  # the base of a share, when the cell is one
+    text: str = ""
+    url: str = ""
+
+    @property
+    def share(self) -> float | None:
+        if self.value is None or not self.of:
+            return None
+        return float(self.value) / float(self.of)
+
+    def __str__(self) -> str:
+        return self.text
+
+
+@dataclass
+class Row:
+    label: str
+    cells: list[Cell]
+
+
+@dataclass
+class Section:
+    key: str
+    title: str
+    columns: list[str]
+    rows: list[Row] = field(default_factory=list)
+    note: str = ""
+
+
+@dataclass
+class OutcomeReport:
+    program: Program
+    period: Period
+    referrals: int
+    sections: list[Section]
+    comments: list[dict]
+
+    @property
+    def is_empty(self) -> bool:
+        return self.referrals == 0
+
+
+def count_cell(value: int, of: int | None = None, url: str = "") -> Cell:
+    if of is None:
+        return Cell(value, None, f"{value:,}", url)
+    share = f" ({100 * value / of:.0f}%)" if of else ""
+    return Cell(value, of, f"{value:,}{share}", url)
+
+
+def days_cell(value: float | None, n: int) -> Cell:
+    if value is None:
+        return Cell(None, None, "—")
+    return Cell(round(value), None, f"{round(value)} days (n = {n:,})")
+
+
+def caseload_url(program: Program, period: Period, **filters) -> str:
+    query = {"program": program.pk, "referred_from": period.start.isoformat(), "referred_to": period.end.isoformat()}
+    query |= {k: v for k, v in filters.items() if v not in ("", None)}
+    return f"{reverse('cases:list')}?{urlencode(query)}"
+
+
+def cohort(program: Program, period: Period):
+    """The cases referred to ``program`` in ``period``: the report's population."""
+    return Case.objects.filter(program=program, referral_date__range=(period.start, period.end))
+
+
+def count(filter: Q):
+    return Count("pk", filter=filter)
+
+
+def _split(measure, condition: Q, juvenile_field: str = "juvenile") -> dict:
+    """One aggregate three times: all cases, juveniles, adults (``measure`` is Count or Sum …)."""
+    return {
+        "all": measure(filter=condition),
+        "juvenile": measure(filter=condition & Q(**{juvenile_field: True})),
+        "adult": measure(filter=condition & Q(**{juvenile_field: False})),
+    }
+
+
+def _aggregate_split(queryset, measures: dict) -> dict:
+    """{name: {group: value}} from one query."""
+    flat = {f"{name}__{group}": agg for name, by_group in measures.items() for group, agg in by_group.items()}
+    result = queryset.aggregate(**flat)
+    return {name: {g: result[f"{name}__{g}"] for g, _ in GROUPS} for name in measures}
+
+
+JUVENILE_FILTER = {"all": "", "juvenile": "yes", "adult": "no"}
+
+PROGRESS = [
+    ("screening", "Reached screening", reached_q("screening")),
+    ("preparation", "Reached preparation", reached_q("preparation")),
+    ("joint_session", "Reached the joint session", reached_q("joint_session")),
+    ("agreement", "Reached a written agreement", reached_q("agreement")),
+]
+
+
+def outcome_report(program: Program, period: Period, today: date) -> OutcomeReport:
+    cases = cohort(program, period).annotate(juvenile=juvenile_offender_q())
+    columns = [label for _, label in GROUPS]
+
+    def link(group, **filters):
+        return caseload_url(program, period, juvenile=JUVENILE_FILTER[group], **filters)
+
+    # 1. How far the cohort got, in one query.
+    measures = {"referred": _split(count, Q(pk__isnull=False))}
+    measures |= {key: _split(count, condition) for key, _, condition in PROGRESS}
+    measures |= {
+        "completed": _split(count, Q(outcome=Case.Outcome.COMPLETED)),
+        "returned": _split(count, Q(outcome=Case.Outcome.RETURNED)),
+        "follow_up": _split(count, Q(stage=Case.Stage.FOLLOW_UP)),
+        "open": _split(count, ~Q(stage=Case.Stage.CLOSED)),
+        "mediated": _split(count, mediated_q()),
+    }
+    counts = _aggregate_split(cases, measures)
+    referred = counts["referred"]
+
+    sections = [_referrals_by(cases, program, period, referred, link)]
+    progress = Section("progress", "How far the referrals got", columns)
+    for key, label, _ in PROGRESS:
+        cells = [count_cell(counts[key][g], referred[g], link(g, reached=key)) for g, _ in GROUPS]
+        progress.rows.append(Row(f"{label} (share of referrals)", cells))
+    progress.rows.append(
+        Row("Mediated: the parties met or exchanged messages", [
+            count_cell(counts["mediated"][g], referred[g], link(g, mediated="yes")) for g, _ in GROUPS
+        ])
+    )  # fmt: skip
+    ended = {g: counts["completed"][g] + counts["returned"][g] for g, _ in GROUPS}
+    progress.rows += [
+        Row("Agreements fulfilled (share of agreements that ended)", [
+            count_cell(counts["completed"][g], ended[g], link(g, outcome="completed")) for g, _ in GROUPS
+        ]),
+        Row("Agreements not fulfilled, returned to the referral source", [
+            count_cell(counts["returned"][g], ended[g], link(g, outcome="returned")) for g, _ in GROUPS
+        ]),
+        Row("Agreements still being followed up", [
+            count_cell(counts["follow_up"][g], None, link(g, stage="follow_up")) for g, _ in GROUPS
+        ]),
+        Row("Cases still open", [count_cell(counts["open"][g]) for g, _ in GROUPS]),
+    ]  # fmt: skip
+    sections += [progress, restitution_section(cases, program, columns), _durations(cases, columns)]
+    sections.append(_reoffending(program, period, today, columns))
+    return OutcomeReport(program, period, referred["all"], sections, comments=[])
+
+
+def _referrals_by(cases, program, period, referred, link) -> Section:
+    section = Section("referrals", "Referrals", [label for _, label in GROUPS])
+    section.rows.append(Row("Referrals received", [count_cell(referred[g], None, link(g)) for g, _ in GROUPS]))
+    sources = dict(ReferralSource.objects.filter(program=program).values_list("pk", "name"))
+    categories = dict(Case.OffenseCategory.choices)
+    for field_name, names, prefix, param in [
+        ("referral_source", sources, "From", "source"),
+        ("offense_category", categories, "Offense:", "offense"),
+    ]:
+        rows = (
+            cases.order_by().values(field_name)
+            .annotate(n=Count("pk"), juvenile_n=Count("pk", filter=Q(juvenile=True)))
+            .order_by("-n", field_name)
+        )  # fmt: skip
+        for row in rows:
+            key = row[field_name]
+            by_group = {"all": row["n"], "juvenile": row["juvenile_n"], "adult": row["n"] - row["juvenile_n"]}
+            cells = [count_cell(by_group[g], referred[g], link(g, **{param: key})) for g, _ in GROUPS]
+            section.rows.append(Row(f"{prefix} {names.get(key, key)}", cells))
+    return section
+
+
+def restitution_section(cases, program, columns) -> Section:
+    """Agreed in the signed (current) versions of the cohort's agreements; collected and served on them."""
+    signed = {"agreement__status": Agreement.Status.SIGNED, "agreement__case__in": cases.values("pk")}
+    terms = Term.objects.filter(**signed).annotate(juvenile=juvenile_offender_q("agreement__case"))
+    agreed = _aggregate_split(terms, {
+        "money": _split(lambda filter: Sum("amount", filter=filter), Q(kind=Term.Kind.MONEY)),
+        "hours": _split(lambda filter: Sum("hours", filter=filter),
+                        Q(kind__in=[Term.Kind.COMMUNITY_SERVICE, Term.Kind.SERVICE_TO_VICTIM])),
+    })  # fmt: skip
+    paid = _aggregate_split(
+        Payment.objects.filter(**{f"term__{k}": v for k, v in signed.items()}).annotate(
+            juvenile=juvenile_offender_q("term__agreement__case")
+        ),
+        {"money": _split(lambda filter: Sum("amount", filter=filter), Q(pk__isnull=False))},
+    )["money"]
+    served = _aggregate_split(
+        ServiceLog.objects.filter(**{f"term__{k}": v for k, v in signed.items()}).annotate(
+            juvenile=juvenile_offender_q("term__agreement__case")
+        ),
+        {"hours": _split(lambda filter: Sum("hours", filter=filter), Q(pk__isnull=False))},
+    )["hours"]
+    zero = Decimal("0")
+    section = Section("restitution", f"Restitution ({program.currency})", columns)
+    cur = program.currency
+
+    def amount_cell(value, of=None):
+        value = value or zero
+        share = f" ({100 * value / of:.0f}%)" if of else ""
+        return Cell(value, of or None, money(value, cur) + share)
+
+    def hours_cell(value, of=None):
+        value = value or zero
+        share = f" ({100 * value / of:.0f}%)" if of else ""
+        return Cell(value, of or None, f"{value:,.1f} h{share}")
+
+    groups = [g for g, _ in GROUPS]
+    section.rows = [
+        Row("Money agreed", [amount_cell(agreed["money"][g]) for g in groups]),
+        Row("Money collected (share of agreed)", [amount_cell(paid[g], agreed["money"][g]) for g in groups]),
+        Row("Money outstanding", [
+            amount_cell(max((agreed["money"][g] or zero) - (paid[g] or zero), zero)) for g in groups
+        ]),
+        Row("Service hours agreed", [hours_cell(agreed["hours"][g]) for g in groups]),
+        Row("Service hours performed (share of agreed)", [hours_cell(served[g], agreed["hours"][g]) for g in groups]),
+    ]  # fmt: skip
+    return section
+
+
+def _durations(cases, columns) -> Section:
+    first_session = (
+        Meeting.objects.filter(case=OuterRef("pk"), kind=Meeting.Kind.JOINT, status=Meeting.Status.HELD)
+        .order_by().values("case").annotate(first=Min("scheduled_for")).values("first")
+    )  # fmt: skip
+    timed = cases.annotate(session_at=Subquery(first_session))
+    to_session = days_between("referral_date", "session_at")
+    to_closure = days_between("referral_date", "closed_at")
+    measures = {
+        "session": _split(lambda filter: Median(to_session, filter=filter), Q(session_at__isnull=False)),
+        "session_n": _split(count, Q(session_at__isnull=False)),
+        "closure": _split(lambda filter: Median(to_closure, filter=filter), Q(closed_at__isnull=False)),
+        "closure_n": _split(count, Q(closed_at__isnull=False)),
+    }
+    result = _aggregate_split(timed, measures)
+    groups = [g for g, _ in GROUPS]
+    return Section("time", "Time taken (median)", columns, [
+        Row("From referral to the joint session", [days_cell(result["session"][g], result["session_n"][g])
+                                                   for g in groups]),
+        Row("From referral to closure", [days_cell(result["closure"][g], result["closure_n"][g]) for g in groups]),
+    ])  # fmt: skip
+
+
+def _reoffending(program, period, today, columns) -> Section:
+    """Reoffending checks that fell due in the period (whenever the case was referred), mediated cases
+    against referred-but-not-mediated ones: recent referrals have no checks yet, so the cohort would
+    always be empty for the last quarter."""
+    due_in_period = {"case__program": program, "due_on__range": (period.start, min(period.end, today))}
+    rows = (
+        OutcomeCheck.objects.filter(**due_in_period)
+        .annotate(juvenile=juvenile_offender_q("case"), mediated=_mediated_expression())
+        .values("months", "mediated", "juvenile")
+        .annotate(
+            due=Count("pk"),
+            recorded=Count("pk", filter=Q(result__in=[OutcomeCheck.Result.YES, OutcomeCheck.Result.NO])),
+            reoffended=Count("pk", filter=Q(result=OutcomeCheck.Result.YES)),
+        )
+        .order_by()
+    )
+    table = defaultdict(lambda: {"due": 0, "recorded": 0, "reoffended": 0})
+    for row in rows:
+        for group in ("all", "juvenile" if row["juvenile"] else "adult"):
+            cell = table[(row["months"], row["mediated"], group)]
+            for key in ("due", "recorded", "reoffended"):
+                cell[key] += row[key]
+    section = Section("reoffending", "Reoffending checks that fell due in the period", columns, note=COMPARISON_NOTE)
+    windows = sorted(set(program.check_windows) | {months for months, _, _ in table})
+    for months in windows:
+        for mediated, label in [(True, "mediated"), (False, "referred, not mediated")]:
+            cells = []
+            for group, _ in GROUPS:
+                figures = table[(months, mediated, group)]
+                cell = count_cell(figures["reoffended"], figures["recorded"])
+                if figures["recorded"]:
+                    cell.text = f"{figures['reoffended']:,} of {figures['recorded']:,} ({100 * cell.share:.1f}%)"
+                else:
+                    cell.text = "none recorded"
+                missing = figures["due"] - figures["recorded"]
+                if missing > 0:
+                    cell.text += f"; {missing:,} due, not recorded"
+                cells.append(cell)
+            section.rows.append(Row(f"{months} months after closure, {label}", cells))
+    return section
+
+
+def _mediated_expression():
+    from django.db.models import BooleanField, ExpressionWrapper
+
+    return ExpressionWrapper(_prefixed(mediated_q(), "case"), output_field=BooleanField())
+
+
+def _prefixed(q: Q, prefix: str) -> Q:
+    """The same condition, seen from a model that points at the case through ``prefix``."""
+    clone = Q(_connector=q.connector, _negated=q.negated)
+    for child in q.children:
+        if isinstance(child, Q):
+            clone.children.append(_prefixed(child, prefix))
+        else:
+            clone.children.append((f"{prefix}__{child[0]}", child[1]))
+    return clone
