@@ -1,6 +1,8 @@
 """The outcome report as CSV: one line per figure (section, measure, group, value, share), which
 spreadsheets pivot easily. Comments carry only the side and the occasion: no name, no case number."""
 
+from decimal import Decimal
+
 REPORT_CSV_HEADER = ["Section", "Measure", "Group", "Value", "Share (%)", "As shown"]
 
 
@@ -14,6 +16,14 @@ def outcome_report_rows(report):
         for row in section.rows:
             for column, cell in zip(section.columns, row.cells, strict=True):
                 share = "" if cell.share is None else f"{100 * cell.share:.1f}"
-                yield [section.title, row.label, column, "" if cell.value is None else cell.value, share, cell.text]
+                yield [section.title, row.label, column, _number(cell.value), share, cell.text]
     for comment in report.comments:
         yield ["Comments", comment["occasion"], comment["side"], comment["text"], "", ""]
+
+
+def _number(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return f"{value:.2f}"  # the same on every database
+    return str(value)

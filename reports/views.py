@@ -20,15 +20,17 @@ from .selectors import report_programs
 
 def _period_form(request, default: Period) -> PeriodForm:
     programs = report_programs(request.user)
-    if not programs.exists():
+    how_many = programs.count()
+    if not how_many:
         raise Http404("No program to report on.")
-    return PeriodForm(request.GET, programs=programs, default=default)
+    form = PeriodForm(request.GET, programs=programs, default=default)
+    form.many_programs = how_many > 1
+    return form
 
 
 def _context(form: PeriodForm, today) -> dict:
     program = form.cleaned_data.get("program") if form.is_valid() else None
-    many = form.fields["program"].queryset.count() > 1
-    return {"form": form, "presets": presets(today), "program": program, "many_programs": many}
+    return {"form": form, "presets": presets(today), "program": program, "many_programs": form.many_programs}
 
 
 @require_GET

@@ -86,3 +86,21 @@ def test_the_access_log_stays_out_of_the_page_title(client, case, coordinator):
     body = client.get(f"/cases/{case.pk}/").content.decode()
     assert f"<title>Case {case.number} · VOM Case Manager</title>" in body
     assert body.count("Who accessed this case") == 1
+
+
+def test_admins_export_the_trail_as_csv_and_the_export_is_itself_recorded(client, case, mediator, admin_user):
+    import csv
+    import io
+
+    client.force_login(mediator)
+    client.get(f"/cases/{case.pk}/")
+    client.force_login(admin_user)
+    ids = list(AuditEvent.objects.values_list("pk", flat=True))
+    response = client.post(
+        "/admin/audit/auditevent/", {"action": "export_csv", "_selected_action": ids, "index": 0}
+    )
+    assert response.status_code == 200
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
+    assert rows[0][0] == "At (UTC)"
+    assert any(row[2] == "view" and row[4] == str(case.pk) and row[1] == mediator.username for row in rows[1:])
+    assert AuditEvent.objects.filter(action="export", user=admin_user, what__startswith="audit trail CSV").exists()

@@ -1,7 +1,8 @@
 """A victim's address, phone and email appear in no document, letter or email meant for anyone else.
 
 Walks everything the app can produce for one case: the draft and signed agreement PDFs, both letters,
-and every registered notification template (each must be rendered here at least once, so a new
+the caseload export, the dashboard and the outcome report (page, CSV, PDF), and every registered
+notification template (each must be rendered here at least once, so a new
 template without coverage fails this test).
 """
 
@@ -40,7 +41,7 @@ def assert_clean(text: str, where: str):
 
 
 @pytest.mark.django_db
-def test_no_victim_contact_detail_leaves_the_case_team(program, coordinator, mediator):
+def test_no_victim_contact_detail_leaves_the_case_team(program, coordinator, mediator, client):
     case = case_in_agreement(program, coordinator, mediator, juvenile=True)
     victim = case.parties.get(role="victim")
     victim.address, victim.phone, victim.email = SECRETS[0], SECRETS[2], SECRETS[4]
@@ -102,3 +103,14 @@ def test_no_victim_contact_detail_leaves_the_case_team(program, coordinator, med
     _status, states = follow_up.compliance(signed)
     assert_clean(follow_up.letter_html(case, signed, states, Letter.Kind.COMPLETION), "the letter sharing terms")
     assert Decimal("300.00") == states[0].owed
+
+    # The exports: the caseload CSV, and the outcome report on screen, as CSV and as PDF.
+    client.force_login(coordinator)
+    caseload = client.get("/cases/export.csv")
+    assert_clean(b"".join(caseload.streaming_content).decode("utf-8-sig"), "the caseload CSV")
+    period = {"program": program.pk, "start": TODAY - timedelta(days=400), "end": TODAY}
+    assert_clean(client.get("/reports/outcomes/", period).content.decode(), "the outcome report page")
+    report_csv = client.get("/reports/outcomes.csv", period)
+    assert_clean(b"".join(report_csv.streaming_content).decode("utf-8-sig"), "the outcome report CSV")
+    assert_clean(pdf_text(client.get("/reports/outcomes.pdf", period).content), "the outcome report PDF")
+    assert_clean(client.get("/dashboard/").content.decode(), "the dashboard")

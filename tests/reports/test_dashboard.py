@@ -1,0 +1,111 @@
+"""The dashboard's figures on the hand-built data set, the caseload behind each of them, and its cost."""
+
+from datetime import datetime, time, timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from agreements.models import Installment, Term
+from cases.models import Case
+from mediation.models import MediatorProfile, Meeting
+from reports.dashboard import dashboard
+from tests.factories import CaseFactory
+from tests.reports.dataset import PERIOD, build
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def data(program, mediator):
+    cases = build(program)
+    now = timezone.now()
+    Case.objects.filter(pk=cases["F"].pk).update(stage_changed_at=now - timedelta(days=20), lead_mediator=mediator)
+    Case.objects.filter(pk=cases["B"].pk).update(lead_mediator=mediator)
+    Case.objects.filter(pk=cases["D"].pk).update(co_mediator=mediator)
+    MediatorProfile.objects.create(user=mediator, max_active_cases=2)
+    term = Term.objects.get(agreement__case=cases["B"], kind="money")
+    Installment.objects.create(term=term, number=1, due_date=timezone.localdate() - timedelta(days=30), amount=500)
+    noon = timezone.make_aware(datetime.combine(timezone.localdate(), time(12)))
+    Meeting.objects.create(case=cases["B"], kind=Meeting.Kind.PREP_VICTIM, scheduled_for=noon, created_by=mediator)
+    return cases
+
+
+def bars(chart):
+    return {bar.label: bar for bar in chart.bars}
+
+
+def test_dashboard_figures(program, data, mediator):
+    board = dashboard(program, PERIOD, timezone.now())
+    funnel = bars(board.funnel)
+    assert [(b.label, b.value) for b in board.funnel.bars] == [
+        ("Referred", 6), ("Screening", 5), ("Prepared", 4), ("Joint session", 4), ("Agreement", 3), ("Completed", 1),
+    ]  # fmt: skip
+    assert funnel["Agreement"].text == "3 (50%)"
+    stages = bars(board.stages)
+    assert (stages["Referred"].value, stages["Screening"].value, stages["Follow-up"].value) == (1, 1, 1)
+    assert stages["Preparation"].value == 0
+    assert stages["Screening"].note == "median 20 days in stage"
+    overdue = {figure.label: figure.value for figure in board.overdue}
+    assert overdue == {
+        "Cases stuck in their stage": 1,
+        "Overdue installments, in 1 cases": 1,
+        "Reoffending checks due, not recorded": 1,
+    }
+    assert [m.case.number for m in board.sessions] == ["R-B"] and board.sessions_total == 1
+    workload = bars(board.workload)
+    assert workload[mediator.get_full_name()].value == 3
+    assert workload[mediator.get_full_name()].detail == "3 of 2 (over the maximum)"
+    restitution = {row.label: row.cells[0].value for row in board.restitution.rows}
+    assert restitution["Money agreed"] == Decimal("1000.00")
+    assert restitution["Money collected (share of agreed)"] == Decimal("450.00")
+
+
+def test_every_dashboard_figure_opens_the_caseload_behind_it(client, program, data, coordinator):
+    client.force_login(coordinator)
+    board = dashboard(program, PERIOD, timezone.now())
+    for chart in (board.funnel, board.stages):
+        for bar in chart.bars:
+            response = client.get(bar.url)
+            assert response.status_code == 200, bar.url
+            assert response.context["page"].paginator.count == bar.value, (chart.key, bar.label, bar.url)
+    for bar in board.workload.bars:
+        assert client.get(bar.url).context["page"].paginator.count == bar.value
+    stuck = board.overdue[0]
+    assert client.get(stuck.url).context["page"].paginator.count == stuck.value
+
+
+def test_dashboard_page_renders_charts_with_tables(client, program, data, coordinator):
+    client.force_login(coordinator)
+    response = client.get("/dashboard/", {"start": PERIOD.start, "end": PERIOD.end})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.count('<svg class="chart__svg"') == 3
+    assert html.count('role="img"') == 3 and "<desc" in html
+    assert html.count('class="table table--compact chart__table"') == 3
+    assert "Meetings this week" in html and "R-B" in html
+    assert "no-store" in response["Cache-Control"]
+
+
+def test_dashboard_query_count_does_not_grow_with_cases(client, program, data, coordinator, django_assert_num_queries):
+    client.force_login(coordinator)
+    query = {"start": PERIOD.start, "end": PERIOD.end}
+    client.get("/dashboard/", query)
+    # 1 session, 2 user, 3 memberships, 4 program count, 5 the program (form), 6 funnel, 7 stages with
+    # medians, 8-10 overdue (stuck, installments, checks), 11 meetings this week, 12 mediators with
+    # workload, 13-15 restitution (agreed, collected, served), 16 program choices (rendered)
+    with django_assert_num_queries(16):
+        client.get("/dashboard/", query)
+    for index in range(12):
+        CaseFactory(program=program, number=f"More-{index}", referral_date=PERIOD.start, stage="screening")
+    with django_assert_num_queries(16):
+        client.get("/dashboard/", query)
+
+
+def test_dashboard_refuses_a_reversed_period_and_other_roles(client, program, coordinator, mediator):
+    client.force_login(coordinator)
+    response = client.get("/dashboard/", {"start": "2026-05-01", "end": "2026-04-01"})
+    assert b"The period ends before it starts" in response.content
+    assert "board" not in response.context
+    client.force_login(mediator)
+    assert client.get("/dashboard/").status_code == 404

@@ -1,0 +1,183 @@
+"""Every figure of the outcome report against the hand-built data set in ``dataset.py``."""
+
+import csv
+import io
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from pypdf import PdfReader
+
+from reports.periods import Period
+from reports.report import outcome_report
+from tests.reports.dataset import PERIOD, TODAY, build
+from vom.audit.models import AuditEvent
+
+pytestmark = pytest.mark.django_db
+
+
+def figures(report, section_key):
+    """{row label: [(value, of), …]} for a section; columns are all, juveniles, adults."""
+    section = next(s for s in report.sections if s.key == section_key)
+    return {row.label: [(cell.value, cell.of) for cell in row.cells] for row in section.rows}
+
+
+@pytest.fixture
+def report(program):
+    build(program)
+    return outcome_report(program, PERIOD, TODAY)
+
+
+def test_referrals_by_source_and_offense(report):
+    rows = figures(report, "referrals")
+    assert report.referrals == 6
+    assert rows["Referrals received"] == [(6, None), (3, None), (3, None)]
+    assert rows["From County Court"] == [(4, 6), (2, 3), (2, 3)]
+    assert rows["From City Police"] == [(2, 6), (1, 3), (1, 3)]
+    assert rows["Offense: Property"] == [(4, 6), (3, 3), (1, 3)]
+    assert rows["Offense: Minor assault"] == [(1, 6), (0, 3), (1, 3)]
+    assert rows["Offense: Violent"] == [(1, 6), (0, 3), (1, 3)]
+
+
+def test_how_far_cases_got(report):
+    rows = figures(report, "progress")
+    assert rows["Reached screening (share of referrals)"] == [(5, 6), (2, 3), (3, 3)]
+    assert rows["Reached preparation (share of referrals)"] == [(4, 6), (2, 3), (2, 3)]
+    assert rows["Reached the joint session (share of referrals)"] == [(4, 6), (2, 3), (2, 3)]
+    assert rows["Reached a written agreement (share of referrals)"] == [(3, 6), (2, 3), (1, 3)]
+    assert rows["Mediated: the parties met or exchanged messages"] == [(4, 6), (2, 3), (2, 3)]
+    # Ended agreements: A completed and G returned, both juvenile; no adult agreement has ended (no share).
+    assert rows["Agreements fulfilled (share of agreements that ended)"] == [(1, 2), (1, 2), (0, 0)]
+    assert rows["Agreements not fulfilled, returned to the referral source"] == [(1, 2), (1, 2), (0, 0)]
+    assert rows["Agreements still being followed up"] == [(1, None), (0, None), (1, None)]
+    assert rows["Cases still open"] == [(2, None), (1, None), (1, None)]
+
+
+def test_restitution_counts_only_signed_versions(report):
+    rows = figures(report, "restitution")
+    assert rows["Money agreed"] == [(Decimal("1000.00"), None), (Decimal("500.00"), None), (Decimal("500.00"), None)]
+    assert rows["Money collected (share of agreed)"] == [
+        (Decimal("450.00"), Decimal("1000.00")), (Decimal("350.00"), Decimal("500.00")),
+        (Decimal("100.00"), Decimal("500.00")),
+    ]  # fmt: skip
+    assert rows["Money outstanding"] == [
+        (Decimal("550.00"), None),
+        (Decimal("150.00"), None),
+        (Decimal("400.00"), None),
+    ]
+    assert rows["Service hours agreed"][0] == (Decimal("10.00"), None)
+    assert rows["Service hours performed (share of agreed)"][0] == (Decimal("10.00"), Decimal("10.00"))
+    assert rows["Service hours agreed"][2] == (Decimal("0"), None)
+
+
+def test_median_days(report):
+    rows = figures(report, "time")
+    # Sessions: A 20, G 24 (juveniles); B 30, E 40 (adults). Closures: C 12, E 42 (adults); A 90, G 120.
+    assert rows["From referral to the joint session"] == [(27, None), (22, None), (35, None)]
+    assert rows["From referral to closure"] == [(66, None), (105, None), (27, None)]
+
+
+def test_reoffending_compares_mediated_with_not_mediated(report):
+    rows = figures(report, "reoffending")
+    assert rows["6 months after closure, mediated"] == [(1, 2), (0, 1), (1, 1)]
+    assert rows["6 months after closure, referred, not mediated"] == [(1, 1), (0, 0), (1, 1)]
+    assert rows["12 months after closure, referred, not mediated"] == [(0, 1), (0, 1), (0, 0)]
+    assert rows["12 months after closure, mediated"] == [(0, 0), (0, 0), (0, 0)]
+    section = next(s for s in report.sections if s.key == "reoffending")
+    texts = {row.label: [c.text for c in row.cells] for row in section.rows}
+    assert texts["6 months after closure, mediated"][0] == "1 of 2 (50.0%)"
+    # C's 12-month check fell due and was never recorded: said, not counted.
+    assert texts["12 months after closure, referred, not mediated"] == [
+        "0 of 1 (0.0%); 1 due, not recorded", "0 of 1 (0.0%)", "none recorded; 1 due, not recorded",
+    ]  # fmt: skip
+    assert "select themselves" in section.note and "incomplete" in section.note
+
+
+def test_an_empty_period_says_so_without_dividing_by_zero(program, client, coordinator):
+    build(program)
+    empty = outcome_report(program, Period(date(2019, 1, 1), date(2019, 3, 31)), TODAY)
+    assert empty.is_empty
+    progress = figures(empty, "progress")
+    assert progress["Reached screening (share of referrals)"] == [(0, 0), (0, 0), (0, 0)]
+    client.force_login(coordinator)
+    response = client.get("/reports/outcomes/", {"program": program.pk, "start": "2019-01-01", "end": "2019-03-31"})
+    assert response.status_code == 200
+    assert b"No cases were referred" in response.content
+    pdf = client.get("/reports/outcomes.pdf", {"program": program.pk, "start": "2019-01-01", "end": "2019-03-31"})
+    assert pdf.status_code == 200
+    assert "No cases were referred in this period" in PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text()
+
+
+def test_report_page_csv_and_pdf_show_the_same_figures(program, client, coordinator):
+    build(program)
+    client.force_login(coordinator)
+    query = {"program": program.pk, "start": "2026-01-01", "end": "2026-03-31"}
+    page = client.get("/reports/outcomes/", query).content.decode()
+    assert "$1,000.00" in page and "$450.00 (45%)" in page and "27 days (n = 4)" in page
+
+    response = client.get("/reports/outcomes.csv", query)
+    assert response["Content-Type"].startswith("text/csv")
+    assert "no-store" in response["Cache-Control"]
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(body)))
+    assert rows[0] == ["Section", "Measure", "Group", "Value", "Share (%)", "As shown"]
+    lookup = {(r[0], r[1], r[2]): r for r in rows[1:]}
+    assert lookup[("Referrals", "Referrals received", "All cases")][3] == "6"
+    assert lookup[("Restitution (USD)", "Money collected (share of agreed)", "Juveniles")][3:5] == ["350.00", "70.0"]
+    mediated = lookup[
+        ("Reoffending checks that fell due in the period", "6 months after closure, mediated", "All cases")
+    ]
+    assert mediated[3:5] == ["1", "50.0"]
+    assert not any("R-A" in cell for row in rows for cell in row)  # no case numbers
+
+    pdf = client.get("/reports/outcomes.pdf", query)
+    assert pdf["Content-Type"] == "application/pdf"
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
+    for expected in ["Outcome report", "January 1, 2026", "March 31, 2026", "Referrals received", "$1,000.00",
+                     "$450.00 (45%)", "1 of 2 (50.0%)", "select themselves", "Page 1 of"]:  # fmt: skip
+        assert expected in text, expected
+    exports = AuditEvent.objects.filter(action=AuditEvent.Action.EXPORT, user=coordinator)
+    assert sorted(e.what.split(":")[0] for e in exports) == ["outcome report csv", "outcome report pdf"]
+
+
+def test_a_reversed_period_is_refused_with_a_message(program, client, coordinator):
+    client.force_login(coordinator)
+    query = {"program": program.pk, "start": "2026-03-31", "end": "2026-01-01"}
+    response = client.get("/reports/outcomes/", query)
+    assert response.status_code == 200
+    assert b"The period ends before it starts" in response.content
+    assert "report" not in response.context
+    download = client.get("/reports/outcomes.csv", query)
+    assert download.status_code == 302 and "/reports/outcomes/?" in download["Location"]
+    assert not AuditEvent.objects.filter(action=AuditEvent.Action.EXPORT).exists()
+    for bad in [{"start": "not-a-date"}, {"end": "2026-02-30"}, {"program": "99999"}, {"program": "x" * 5000}]:
+        assert client.get("/reports/outcomes/", bad).status_code == 200
+
+
+def test_another_programs_report_is_not_reachable(program, other_program, client, coordinator):
+    build(other_program)
+    client.force_login(coordinator)
+    response = client.get("/reports/outcomes/", {"program": other_program.pk, "start": "2026-01-01"})
+    assert response.status_code == 200
+    assert "report" not in response.context
+    assert b"County Court" not in response.content
+    assert client.get("/reports/outcomes.pdf", {"program": other_program.pk}).status_code == 302
+
+
+def test_report_query_count_does_not_grow_with_cases(program, coordinator, client, django_assert_num_queries):
+    build(program)
+    client.force_login(coordinator)
+    query = {"program": program.pk, "start": "2026-01-01", "end": "2026-03-31"}
+    client.get("/reports/outcomes/", query)
+    # 1 session, 2 user, 3 memberships, 4 program count, 5 the chosen program (form), 6 program choices
+    # (rendered), then the report: 7 progress, 8 source names, 9-10 by source and offense, 11-13 restitution,
+    # 14 medians, 15 reoffending
+    with django_assert_num_queries(15):
+        client.get("/reports/outcomes/", query)
+    build_more = [f"X{i}" for i in range(5)]
+    from tests.factories import CaseFactory
+
+    for key in build_more:
+        CaseFactory(program=program, number=f"M-{key}", referral_date=date(2026, 2, 1))
+    with django_assert_num_queries(15):
+        client.get("/reports/outcomes/", query)
