@@ -96,9 +96,7 @@ def test_admins_export_the_trail_as_csv_and_the_export_is_itself_recorded(client
     client.get(f"/cases/{case.pk}/")
     client.force_login(admin_user)
     ids = list(AuditEvent.objects.values_list("pk", flat=True))
-    response = client.post(
-        "/admin/audit/auditevent/", {"action": "export_csv", "_selected_action": ids, "index": 0}
-    )
+    response = client.post("/admin/audit/auditevent/", {"action": "export_csv", "_selected_action": ids, "index": 0})
     assert response.status_code == 200
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
     assert rows[0][0] == "At (UTC)"
