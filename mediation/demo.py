@@ -17,9 +17,9 @@ from .models import ContactAttempt, MediatorProfile, Meeting, Screening, Shuttle
 from .selectors import OFFENDER_SIDE, required_screening_parties
 
 PROFILES = {
-    "mediator": ("English, Spanish", 10, "Weekday evenings, Saturday mornings", "Rosa Murphy\n12 Cedar Ln"),
-    "mediator2": ("English, Swedish", 8, "Tuesdays and Thursdays", ""),
-    "mediator3": ("English, Vietnamese", 6, "Weekends", ""),
+    "mediator": ("English, Spanish", 20, "Weekday evenings, Saturday mornings", "Rosa Murphy\n12 Cedar Ln"),
+    "mediator2": ("English, Swedish", 16, "Tuesdays and Thursdays", ""),
+    "mediator3": ("English, Vietnamese", 12, "Weekends", ""),
 }
 PLACES = [
     "Program office, 210 Court Street, Room 2",

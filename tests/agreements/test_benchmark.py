@@ -11,10 +11,10 @@ from vom.core.bench import PAGES
 @pytest.mark.django_db
 def test_benchmark_prints_every_page_with_its_query_count():
     out = StringIO()
-    call_command("benchmark", "--cases", "40", "--repeat", "1", "--renders", "2", stdout=out)
+    call_command("benchmark", "--cases", "40", "--repeat", "1", "--renders", "2", "--sweeps", "1", stdout=out)
     lines = out.getvalue().splitlines()
     table = lines[next(i for i, line in enumerate(lines) if line.startswith("page ")) + 1 :]
-    labels = [page.label for page in PAGES] + ["signed agreement PDF render"]
+    labels = [page.label for page in PAGES] + ["signed agreement PDF render", "reminder-planning sweep (all planners)"]
     assert len(table) == len(labels)
     for label, line in zip(labels, table, strict=True):
         assert line.startswith(label)

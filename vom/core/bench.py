@@ -37,7 +37,25 @@ PAGES = [
     BenchPage("case page (screening)", "coordinator", lambda u: f"/cases/{_first_case_id('screening')}/"),
     BenchPage("case page (joint session)", "coordinator", lambda u: f"/cases/{_first_case_id('joint_session')}/"),
     BenchPage("mediator home", "mediator", lambda u: "/my/"),
+    BenchPage("dashboard (last 90 days)", "coordinator", lambda u: "/dashboard/"),
+    BenchPage("dashboard (last 12 months)", "coordinator", lambda u: f"/dashboard/?{_last_year()}"),
+    BenchPage("outcome report (last quarter)", "coordinator", lambda u: "/reports/outcomes/"),
+    BenchPage("outcome report (last 12 months)", "coordinator", lambda u: f"/reports/outcomes/?{_last_year()}"),
+    BenchPage("outcome report (all 10 years)", "coordinator", lambda u: f"/reports/outcomes/?{_last_year(3650)}"),
+    BenchPage("outcome report CSV (last quarter)", "coordinator", lambda u: "/reports/outcomes.csv"),
+    BenchPage("outcome report PDF (last quarter)", "coordinator", lambda u: "/reports/outcomes.pdf"),
+    BenchPage("caseload CSV (screening)", "coordinator", lambda u: "/cases/export.csv?stage=screening"),
 ]
+
+
+def _last_year(days: int = 364) -> str:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    return f"start={today - timedelta(days=days)}&end={today}"
+
 
 BARE_TEMPLATE = engines["django"].from_string(
     "<!doctype html><title>bare</title><table>{% for r in rows %}<tr><td>{{ r.0 }}</td><td>{{ r.1 }}</td>"

@@ -5,8 +5,10 @@
 Seeds (or tops up) the demo program to --cases cases, then requests each page in-process through
 Django's full stack (middleware, session, templates) and prints the median and 95th percentile time
 and the number of queries. Comparisons measured in the same run: Django admin's change list of the
-same cases (same page size) and a bare view that renders 50 rows from memory. Last, the render time
-of a signed two-page agreement PDF with drawn signatures (WeasyPrint), over --renders renders.
+same cases (same page size) and a bare view that renders 50 rows from memory. Then the dashboard and
+the outcome report (page, CSV, PDF) over several periods, the render time of a signed two-page
+agreement PDF with drawn signatures (WeasyPrint) over --renders renders, and the time of a full
+reminder-planning sweep (every planner beat runs) over --sweeps sweeps, after one that queues what is due.
 
 It lives in the top app (agreements) because it drives every app; the pages it requests are URLs.
 """
@@ -24,6 +26,9 @@ from django.test.utils import CaptureQueriesContext
 
 from agreements.documents import agreement_layout, agreement_pdf
 from agreements.models import Agreement, Signature
+from agreements.reminders import plan_follow_up_reminders
+from cases.reminders import plan_case_reminders
+from mediation.reminders import plan_meeting_reminders
 from vom.core.bench import PAGES
 
 
@@ -35,8 +40,9 @@ class Command(BaseCommand):
         parser.add_argument("--repeat", type=int, default=30, help="Requests per page (after two warm-ups).")
         parser.add_argument("--only", nargs="*", default=None, help="Measure only pages whose label contains these.")
         parser.add_argument("--renders", type=int, default=20, help="PDF renders to time (0 to skip).")
+        parser.add_argument("--sweeps", type=int, default=3, help="Reminder-planning sweeps to time (0 to skip).")
 
-    def handle(self, *args, cases: int, repeat: int, only, renders: int, **options):
+    def handle(self, *args, cases: int, repeat: int, only, renders: int, sweeps: int, **options):
         started = time.monotonic()
         # The small demo first (rendered PDFs, drawn signatures), then the bulk up to --cases.
         call_command("seed_demo", "--cases", str(min(cases, 40)), stdout=self.stdout)
@@ -61,6 +67,8 @@ class Command(BaseCommand):
                 rows.append((page.label, *self.measure(client, path, repeat)))
         if renders:
             rows.append(("signed agreement PDF render", *self.measure_pdf(renders)))
+        if sweeps:
+            rows.append(("reminder-planning sweep (all planners)", *self.measure_sweeps(sweeps)))
         self.print_table(rows)
 
     def measure_pdf(self, renders: int):
@@ -88,11 +96,11 @@ class Command(BaseCommand):
 
     def measure(self, client, path: str, repeat: int):
         for _ in range(2):
-            self.check_ok(client.get(path), path)
+            self.check_ok(self.fetch(client, path), path)
         timings = []
         for _ in range(repeat):
             begin = time.perf_counter()
-            response = client.get(path)
+            response = self.fetch(client, path)
             timings.append((time.perf_counter() - begin) * 1000)
             self.check_ok(response, path)
         with CaptureQueriesContext(connection) as queries:
@@ -100,6 +108,28 @@ class Command(BaseCommand):
         timings.sort()
         p95 = timings[min(len(timings) - 1, round(0.95 * (len(timings) - 1)))]
         return statistics.median(timings), p95, len(queries.captured_queries)
+
+    @staticmethod
+    def fetch(client, path):
+        response = client.get(path)
+        if response.streaming:  # a CSV download is produced while it is read
+            response.content_length = len(b"".join(response.streaming_content))
+        return response
+
+    def measure_sweeps(self, sweeps: int):
+        """Every reminder planner once (what beat runs), after a first sweep that queues what is due."""
+        planners = [plan_follow_up_reminders, plan_case_reminders, plan_meeting_reminders]
+        queued = sum(planner() for planner in planners)
+        self.stdout.write(f"reminder sweep: first run queued {queued} notifications")
+        timings = []
+        with CaptureQueriesContext(connection) as queries:
+            for _ in range(sweeps):
+                begin = time.perf_counter()
+                for planner in planners:
+                    planner()
+                timings.append((time.perf_counter() - begin) * 1000)
+        timings.sort()
+        return statistics.median(timings), timings[-1], len(queries.captured_queries) // sweeps
 
     @staticmethod
     def check_ok(response, path):
