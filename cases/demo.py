@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from .models import Assignment, Case, Membership, OutcomeCheck, Party, Person, Program, ReferralSource, TimelineEvent
 from .registry import DEMO_SEEDERS
+from .rules import is_juvenile
 from .services import case_numbers_reserve
 
 DEMO_PROGRAM_SLUG = "riverbend"
@@ -278,9 +279,10 @@ def _build_case(index: int, total: int, seed: int, today: date, program, sources
         }
 
     parties = []  # (person, role, related index or None, contact dict)
-    offender = individual(14, 18) if juvenile else individual(18, 60)
+    offender = individual(14, 18) if juvenile else individual(19, 60)
     language = rng.choice(LANGUAGES)
     parties.append((offender, Party.Role.OFFENDER, None, contact(offender, language)))
+    case.juvenile = is_juvenile(offender.date_of_birth, incident_date)
     if juvenile:
         guardian = individual(34, 55)
         guardian.last_name = offender.last_name

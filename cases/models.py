@@ -191,22 +191,13 @@ def mediated_q() -> Q:
     return reached_q("agreement") | Q(outcome="no_agreement")
 
 
-def juvenile_offender_q(case_path: str = "") -> models.Exists:
-    """True where an offender of the case was under 18 on the incident date (the referral date when
-    the incident date is unknown): ``cases.rules.is_juvenile`` in SQL, for reports that count."""
-    from django.db.models.functions import Coalesce, ExtractDay, ExtractMonth, ExtractYear
+def juvenile_offender_q(case_path: str = "") -> Q:
+    """Rows whose case (reached through ``case_path``) has a juvenile offender (``Case.juvenile``)."""
+    return Q(**{f"{case_path}__juvenile" if case_path else "juvenile": True})
 
-    prefix = f"{case_path}__" if case_path else ""
-    on = Coalesce(
-        models.OuterRef(f"{prefix}incident_date"), models.OuterRef(f"{prefix}referral_date"),
-        output_field=models.DateField(),
-    )  # fmt: skip
-    dob = "person__date_of_birth"
-    # (born + 18 years) > on, compared as yyyymmdd numbers so no date arithmetic differs by database.
-    came_of_age = (ExtractYear(dob) + 18) * 10000 + ExtractMonth(dob) * 100 + ExtractDay(dob)
-    on_number = ExtractYear(on) * 10000 + ExtractMonth(on) * 100 + ExtractDay(on)
-    offenders = Party.objects.filter(case=models.OuterRef(case_path or "pk"), role="offender")
-    return models.Exists(offenders.alias(came_of_age=came_of_age, on=on_number).filter(came_of_age__gt=F("on")))
+
+def juvenile_flag(case_path: str = "") -> F:
+    return F(f"{case_path}__juvenile" if case_path else "juvenile")
 
 
 class CaseQuerySet(models.QuerySet):
@@ -340,6 +331,12 @@ class Case(models.Model):
         max_length=20, choices=Stage.choices, blank=True, help_text="Where a reopened case goes back to."
     )
     anonymised_at = models.DateTimeField(null=True, blank=True, help_text="Set when retention removed personal data.")
+    juvenile = models.BooleanField(
+        default=False,
+        editable=False,
+        help_text="An offender was under 18 on the incident date. Kept by cases.services.refresh_juvenile, so "
+        "reports count juveniles without reading every party (and still can after retention removed birth dates).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -377,6 +374,7 @@ class Case(models.Model):
             models.Index(fields=["lead_mediator", "stage"]),
             models.Index(fields=["co_mediator", "stage"]),
             models.Index(fields=["-referral_date", "-id"]),
+            models.Index(fields=["program", "referral_date"], name="cases_case_program_referred"),
         ]
 
     def __str__(self) -> str:

@@ -101,15 +101,11 @@ CASELOAD_EXPORT_HEADER = [
 def caseload_export_rows(cases, now):
     """One row per case for the caseload CSV. Names and roles only: no address, phone or email of
     anyone ever enters the file."""
-    from .rules import is_juvenile
-
     rows = cases.for_caseload().order_by("-referral_date", "-pk")
     for case in rows.iterator(chunk_size=500):
         parties = list(case.parties.all())
         offenders = [p for p in parties if p.role == Party.Role.OFFENDER]
         victims = [p for p in parties if p.role == Party.Role.VICTIM]
-        reference = case.incident_date or case.referral_date
-        juvenile = any(is_juvenile(p.person.date_of_birth, reference) for p in offenders)
         yield [
             case.number, case.program.name, case.referral_date, case.referral_source.name,
             case.get_referral_type_display(), "yes" if case.court_ordered else "no", case.court_return_date or "",
@@ -118,7 +114,7 @@ def caseload_export_rows(cases, now):
             timezone.localtime(case.closed_at).date() if case.closed_at else "",
             case.lead_mediator.get_full_name() if case.lead_mediator else "",
             case.co_mediator.get_full_name() if case.co_mediator else "",
-            "; ".join(p.person.display_name for p in offenders), "yes" if juvenile else "no",
+            "; ".join(p.person.display_name for p in offenders), "yes" if case.juvenile else "no",
             "; ".join(p.person.display_name for p in victims),
         ]  # fmt: skip
 

@@ -10,7 +10,7 @@ from datetime import date
 
 from dateutil.relativedelta import relativedelta
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Prefetch
 from django.utils import timezone
 
 from vom.core.errors import DomainError, StaleObjectError
@@ -251,6 +251,17 @@ def _create_parties(case: Case, parties: list[PartyInput]) -> list[Party]:
     return created
 
 
+def refresh_juvenile(case_ids) -> None:
+    """Keep ``Case.juvenile`` true to the offenders' birth dates and the incident (or referral) date:
+    called wherever an offender, a birth date or those dates change."""
+    offenders = Prefetch("parties", queryset=Party.objects.filter(role=Party.Role.OFFENDER).select_related("person"))
+    for case in Case.objects.filter(pk__in=case_ids).prefetch_related(offenders):
+        reference = case.incident_date or case.referral_date
+        value = any(is_juvenile(p.person.date_of_birth, reference) for p in case.parties.all())
+        if value != case.juvenile:
+            Case.objects.filter(pk=case.pk).update(juvenile=value)
+
+
 @transaction.atomic
 def case_intake(*, program: Program, actor, referral: dict, parties: list[PartyInput]) -> Case:
     """Record a referral with its parties; people already known (same name and birth date) are linked."""
@@ -268,6 +279,8 @@ def case_intake(*, program: Program, actor, referral: dict, parties: list[PartyI
     (number,) = case_numbers_reserve(program=program, year=referral["referral_date"].year)
     case = Case.objects.create(program=program, number=number, stage_changed_at=timezone.now(), **referral)
     _create_parties(case, parties)
+    refresh_juvenile([case.pk])
+    case.refresh_from_db(fields=["juvenile"])
     timeline_add(
         case=case, kind=TimelineEvent.Kind.CREATED, summary=f"Referral from {case.referral_source}", actor=actor
     )
@@ -296,6 +309,7 @@ def party_add(*, case: Case, actor, party: PartyInput, guardian: PartyInput | No
     if problems:
         raise DomainError("The party was not added.", problems)
     created = _create_parties(case, batch)
+    refresh_juvenile([case.pk])
     summary = f"{created[0].person} added as {created[0].get_role_display().lower()}"
     if guardian is not None:
         summary += f", with {created[1].person} as parent/guardian"
@@ -385,6 +399,8 @@ def case_update(*, case: Case, expected_version: int, actor, changes: dict) -> C
             "Someone else saved this case while you were editing it. Nothing of yours was saved: "
             "compare with the current version below and enter your changes again."
         )
+    if {"incident_date", "referral_date"} & set(changed):
+        refresh_juvenile([case.pk])
     if changed:
         labels = ", ".join(Case._meta.get_field(name).verbose_name for name in changed)
         timeline_add(case=case, kind=TimelineEvent.Kind.EDITED, summary=f"Edited: {labels}", actor=actor)

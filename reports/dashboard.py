@@ -1,12 +1,12 @@
 """The coordinator's dashboard for one program: a fixed number of queries, whatever the caseload."""
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from urllib.parse import urlencode
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
@@ -131,28 +131,22 @@ def _sessions(program, week: Period):
 
 
 def _workload(program) -> Chart:
-    active = Case.objects.open().filter(program=program)
-
-    def open_cases(field):
-        return Coalesce(
-            Subquery(
-                active.filter(**{field: OuterRef("pk")}).order_by().values(field).annotate(n=Count("pk")).values("n"),
-                output_field=IntegerField(),
-            ),
-            0,
-        )
-
+    active = Case.objects.open().filter(program=program).order_by()
+    carried = Counter()
+    for field in ("lead_mediator", "co_mediator"):
+        for row in active.filter(**{f"{field}__isnull": False}).values(field).annotate(n=Count("pk")):
+            carried[row[field]] += row["n"]
     maximum = MediatorProfile.objects.filter(user=OuterRef("pk")).values("max_active_cases")
     mediators = (
         get_user_model().objects.filter(
             memberships__program=program, memberships__role=Membership.Role.MEDIATOR, is_active=True
         )
-        .annotate(led=open_cases("lead_mediator"), co=open_cases("co_mediator"), maximum=Subquery(maximum))
+        .annotate(maximum=Subquery(maximum))
         .order_by("last_name", "first_name", "pk")
     )  # fmt: skip
     bars, limits = [], []
     for user in mediators:
-        active_n = user.led + user.co
+        active_n = carried[user.pk]
         limit = user.maximum
         text = f"{active_n} of {limit}" if limit else f"{active_n}"
         over = " (over the maximum)" if limit is not None and active_n > limit else ""

@@ -7,6 +7,7 @@ incident date (``cases.rules.is_juvenile``).
 """
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -17,7 +18,7 @@ from django.urls import reverse
 
 from agreements.documents import money
 from agreements.models import Agreement, Payment, ServiceLog, Term
-from cases.models import Case, OutcomeCheck, Program, ReferralSource, juvenile_offender_q, mediated_q, reached_q
+from cases.models import Case, OutcomeCheck, Program, ReferralSource, juvenile_flag, mediated_q, reached_q
 from mediation.models import Meeting
 
 from .aggregates import Median, days_between
@@ -106,20 +107,32 @@ def count(filter: Q):
     return Count("pk", filter=filter)
 
 
-def _split(measure, condition: Q, juvenile_field: str = "juvenile") -> dict:
-    """One aggregate three times: all cases, juveniles, adults (``measure`` is Count or Sum …)."""
-    return {
-        "all": measure(filter=condition),
-        "juvenile": measure(filter=condition & Q(**{juvenile_field: True})),
-        "adult": measure(filter=condition & Q(**{juvenile_field: False})),
-    }
+@dataclass(frozen=True)
+class Measure:
+    """An additive aggregate (a count or a sum) over the rows that meet ``condition``."""
+
+    make: Callable
+    condition: Q
+
+    def aggregate(self):
+        return self.make(filter=self.condition)
 
 
-def _aggregate_split(queryset, measures: dict) -> dict:
-    """{name: {group: value}} from one query."""
-    flat = {f"{name}__{group}": agg for name, by_group in measures.items() for group, agg in by_group.items()}
-    result = queryset.aggregate(**flat)
-    return {name: {g: result[f"{name}__{g}"] for g, _ in GROUPS} for name in measures}
+def _split(measure, condition: Q) -> Measure:
+    return Measure(measure, condition)
+
+
+def _aggregate_split(queryset, measures: dict[str, Measure]) -> dict:
+    """{name: {all, juvenile, adult}} from one query grouped by the ``juvenile`` annotation, so the
+    subquery behind the flag runs once (a FILTER per group would run it once per aggregate)."""
+    rows = queryset.order_by().values("juvenile").annotate(**{name: m.aggregate() for name, m in measures.items()})
+    out = {name: {"juvenile": 0, "adult": 0} for name in measures}
+    for row in rows:
+        for name in measures:
+            out[name]["juvenile" if row["juvenile"] else "adult"] = row[name] or 0
+    for by_group in out.values():
+        by_group["all"] = by_group["juvenile"] + by_group["adult"]
+    return out
 
 
 JUVENILE_FILTER = {"all": "", "juvenile": "yes", "adult": "no"}
@@ -133,7 +146,7 @@ PROGRESS = [
 
 
 def outcome_report(program: Program, period: Period, today: date) -> OutcomeReport:
-    cases = cohort(program, period).annotate(juvenile=juvenile_offender_q())
+    cases = cohort(program, period)
     columns = [label for _, label in GROUPS]
 
     def link(group, **filters):
@@ -189,14 +202,12 @@ def _referrals_by(cases, program, period, referred, link) -> Section:
         ("referral_source", sources, "From", "source"),
         ("offense_category", categories, "Offense:", "offense"),
     ]:
-        rows = (
-            cases.order_by().values(field_name)
-            .annotate(n=Count("pk"), juvenile_n=Count("pk", filter=Q(juvenile=True)))
-            .order_by("-n", field_name)
-        )  # fmt: skip
-        for row in rows:
-            key = row[field_name]
-            by_group = {"all": row["n"], "juvenile": row["juvenile_n"], "adult": row["n"] - row["juvenile_n"]}
+        counted = defaultdict(lambda: {"all": 0, "juvenile": 0, "adult": 0})
+        for row in cases.order_by().values(field_name, "juvenile").annotate(n=Count("pk")):
+            by_group = counted[row[field_name]]
+            by_group["all"] += row["n"]
+            by_group["juvenile" if row["juvenile"] else "adult"] += row["n"]
+        for key, by_group in sorted(counted.items(), key=lambda item: (-item[1]["all"], str(item[0]))):
             cells = [count_cell(by_group[g], referred[g], link(g, **{param: key})) for g, _ in GROUPS]
             section.rows.append(Row(f"{prefix} {names.get(key, key)}", cells))
     return section
@@ -205,24 +216,25 @@ def _referrals_by(cases, program, period, referred, link) -> Section:
 def restitution_section(cases, program, columns) -> Section:
     """Agreed in the signed (current) versions of the cohort's agreements; collected and served on them."""
     signed = {"agreement__status": Agreement.Status.SIGNED, "agreement__case__in": cases.values("pk")}
-    terms = Term.objects.filter(**signed).annotate(juvenile=juvenile_offender_q("agreement__case"))
+    terms = Term.objects.filter(**signed).annotate(juvenile=juvenile_flag("agreement__case"))
     agreed = _aggregate_split(terms, {
-        "money": _split(lambda filter: Sum("amount", filter=filter), Q(kind=Term.Kind.MONEY)),
-        "hours": _split(lambda filter: Sum("hours", filter=filter),
-                        Q(kind__in=[Term.Kind.COMMUNITY_SERVICE, Term.Kind.SERVICE_TO_VICTIM])),
+        "money_total": _split(lambda filter: Sum("amount", filter=filter), Q(kind=Term.Kind.MONEY)),
+        "hours_total": _split(lambda filter: Sum("hours", filter=filter),
+                              Q(kind__in=[Term.Kind.COMMUNITY_SERVICE, Term.Kind.SERVICE_TO_VICTIM])),
     })  # fmt: skip
+    agreed = {"money": agreed["money_total"], "hours": agreed["hours_total"]}
     paid = _aggregate_split(
         Payment.objects.filter(**{f"term__{k}": v for k, v in signed.items()}).annotate(
-            juvenile=juvenile_offender_q("term__agreement__case")
+            juvenile=juvenile_flag("term__agreement__case")
         ),
-        {"money": _split(lambda filter: Sum("amount", filter=filter), Q(pk__isnull=False))},
-    )["money"]
+        {"paid": _split(lambda filter: Sum("amount", filter=filter), Q(pk__isnull=False))},
+    )["paid"]
     served = _aggregate_split(
         ServiceLog.objects.filter(**{f"term__{k}": v for k, v in signed.items()}).annotate(
-            juvenile=juvenile_offender_q("term__agreement__case")
+            juvenile=juvenile_flag("term__agreement__case")
         ),
-        {"hours": _split(lambda filter: Sum("hours", filter=filter), Q(pk__isnull=False))},
-    )["hours"]
+        {"served": _split(lambda filter: Sum("hours", filter=filter), Q(pk__isnull=False))},
+    )["served"]
     zero = Decimal("0")
     section = Section("restitution", f"Restitution ({program.currency})", columns)
     cur = program.currency
@@ -259,12 +271,19 @@ def _durations(cases, columns) -> Section:
     to_session = days_between("referral_date", "session_at")
     to_closure = days_between("referral_date", "closed_at")
     measures = {
-        "session": _split(lambda filter: Median(to_session, filter=filter), Q(session_at__isnull=False)),
-        "session_n": _split(count, Q(session_at__isnull=False)),
-        "closure": _split(lambda filter: Median(to_closure, filter=filter), Q(closed_at__isnull=False)),
-        "closure_n": _split(count, Q(closed_at__isnull=False)),
+        "session": Median(to_session, filter=Q(session_at__isnull=False)),
+        "session_n": count(Q(session_at__isnull=False)),
+        "closure": Median(to_closure, filter=Q(closed_at__isnull=False)),
+        "closure_n": count(Q(closed_at__isnull=False)),
     }
-    result = _aggregate_split(timed, measures)
+    # Medians do not add up: one query per group of rows (all, then juveniles and adults together).
+    result = {name: {"all": value} for name, value in timed.aggregate(**measures).items()}
+    for row in timed.order_by().values("juvenile").annotate(**measures):
+        for name in measures:
+            result[name]["juvenile" if row["juvenile"] else "adult"] = row[name]
+    for name, by_group in result.items():
+        for group in ("juvenile", "adult"):
+            by_group.setdefault(group, 0 if name.endswith("_n") else None)
     groups = [g for g, _ in GROUPS]
     return Section("time", "Time taken (median)", columns, [
         Row("From referral to the joint session", [days_cell(result["session"][g], result["session_n"][g])
@@ -280,7 +299,7 @@ def _reoffending(program, period, today, columns) -> Section:
     due_in_period = {"case__program": program, "due_on__range": (period.start, min(period.end, today))}
     rows = (
         OutcomeCheck.objects.filter(**due_in_period)
-        .annotate(juvenile=juvenile_offender_q("case"), mediated=_mediated_expression())
+        .annotate(juvenile=juvenile_flag("case"), mediated=_mediated_expression())
         .values("months", "mediated", "juvenile")
         .annotate(
             due=Count("pk"),

@@ -21,6 +21,7 @@ from decimal import Decimal
 
 from agreements.models import Agreement, Payment, ServiceLog, Term
 from cases.models import OutcomeCheck
+from cases.services import refresh_juvenile
 from mediation.models import Meeting
 from reports.periods import Period
 from tests.factories import CaseFactory, PartyFactory, PersonFactory, ReferralSourceFactory, UserFactory
@@ -52,6 +53,7 @@ def build(program):
         PartyFactory(case=made, role="victim")
         if juvenile:
             PartyFactory(case=made, role="guardian", related_party=offender)
+        refresh_juvenile([made.pk])
         if session_day is not None:
             Meeting.objects.create(
                 case=made, kind=Meeting.Kind.JOINT, status=Meeting.Status.HELD,
