@@ -62,7 +62,7 @@ def survey_candidates(*, now: datetime) -> list[Candidate]:
     case_ids = session_cases | closed_cases
     if not case_ids:
         return []
-    cases = Case.objects.in_bulk(case_ids)
+    cases = Case.objects.select_related("program").in_bulk(case_ids)
     sessions: dict[int, list[Meeting]] = defaultdict(list)
     for meeting in held.filter(case_id__in=case_ids, scheduled_for__lte=now).prefetch_related("attendees"):
         sessions[meeting.case_id].append(meeting)

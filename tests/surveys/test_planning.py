@@ -43,7 +43,7 @@ def test_the_planner_invites_each_party_who_may_be_emailed_once(held):
     assert sorted(Notification.objects.values_list("email", flat=True)) == ["kai@example.org", "rita@example.org"]
     # A second run, or a retry, adds nothing: the invitations are unique and the emails deduplicated.
     assert survey_invitations_plan() == 0
-    assert plan_survey_invitations_task.delay().get() == 0
+    assert plan_survey_invitations_task.apply().get() == 0  # the beat task, run here
     assert SurveyInvitation.objects.count() == 2 and Notification.objects.count() == 2
 
 
@@ -165,3 +165,20 @@ def test_held_through_the_services_the_session_is_surveyed(program, coordinator,
                            attendees=list(case.parties.all()))  # fmt: skip
     survey_invitations_plan()
     assert invited(case) == [("victim", "joint_session")]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("extra_cases", [0, 3])
+def test_planning_reads_in_a_fixed_number_of_queries(held, program, coordinator, mediator, extra_cases,
+                                                     django_assert_num_queries):  # fmt: skip
+    from tests.agreements.helpers import case_in_agreement
+
+    for _ in range(extra_cases):
+        case = case_in_agreement(program, coordinator, mediator)
+        emailable(case.parties.get(role="victim"), f"victim{case.pk}@example.org")
+    # 1 recent sessions, 2 recent closures, 3 their cases with programs, 4 held sessions, 5 attendees,
+    # 6 parties with people; 7 savepoint, 8 insert invitations, 9 invitations to email, 10 emails
+    # already queued, 11 insert emails, 12 release the savepoint.
+    with django_assert_num_queries(12):
+        survey_invitations_plan()
+    assert Notification.objects.filter(template="survey_invitation").count() == 2 + extra_cases

@@ -99,3 +99,41 @@ def test_anonymising_clears_comments_keeps_scores_and_kills_the_links(client, he
     with pytest.raises(SurveyLinkInvalid):
         submit(open_one, nonce=open_one.nonce)
     assert survey_invitations_plan() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_posts_at_the_same_moment_make_one_response(program, coordinator, mediator):
+    """Two requests (two tabs, a double tap) race on separate connections: one wins, one is told."""
+    import threading
+
+    from django.db import connection, connections
+
+    from tests.agreements.helpers import case_in_agreement
+    from tests.conftest import require
+
+    require(connection.vendor == "postgresql", "a real race needs PostgreSQL (DATABASE_URL)")
+    case = case_in_agreement(program, coordinator, mediator)
+    victim = case.parties.get(role="victim")
+    victim.consent_to_contact, victim.contact_method = True, "email"
+    victim.save()
+    survey_invitations_plan()
+    invitation = SurveyInvitation.objects.select_related("party").get()
+    start, results = threading.Barrier(2), []
+
+    def post(fair):
+        try:
+            start.wait()
+            submit(invitation, scores=SCORES | {"fair": fair})
+            results.append("saved")
+        except SurveyAlreadyAnswered:
+            results.append("already answered")
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=post, args=(fair,)) for fair in (1, 5)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == ["already answered", "saved"]
+    assert SurveyResponse.objects.count() == 1
