@@ -2,7 +2,8 @@
 
 Names, contact details, notes, free-text accounts, signatures and every uploaded or rendered file are
 removed; what reports count (the case, its stage history, outcome, dates, amounts, hours, reoffending
-checks) stays. It lives in the top app because it touches every app's records.
+checks) stays. It lives in agreements because it touches every record of the pipeline; apps above
+it (surveys) plug in through ``cases.registry.register_anonymiser``.
 """
 
 from datetime import date
@@ -13,6 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from cases.models import Case, Note, OutcomeCheck, Party, Person, Program, TimelineEvent
+from cases.registry import ANONYMISERS
 from mediation.models import ContactAttempt, Meeting, Screening, ShuttleRound, TimeLog
 from vom.audit.models import AuditEvent
 from vom.audit.services import audit_record
@@ -87,6 +89,8 @@ def case_anonymise(*, case: Case, actor=None) -> Case:
     Disbursement.objects.filter(term__agreement__case=case).update(reference="")
     OutcomeCheck.objects.filter(case=case).update(source="")
     Notification.objects.filter(case_id=case.pk).delete()
+    for anonymise in ANONYMISERS:  # apps above this one (surveys) clear their own records
+        anonymise(case=case)
     audit_record(user=actor, username="retention", action=AuditEvent.Action.CHANGE, what="anonymised (retention)",
                  case_id=case.pk)  # fmt: skip
     case.refresh_from_db()

@@ -4,6 +4,8 @@
   missing, as sentences) and the service that performs it.
 - ``register_panel(...)``: a section of the case page, with a loader that reads its data.
 - ``register_next_actions(provider)``: computes the next action for many cases at once.
+- ``register_demo_seeder(seeder)``: stage-consistent demo records for freshly seeded cases.
+- ``register_anonymiser(anonymiser)``: removes an app's personal data when retention anonymises a case.
 """
 
 from collections.abc import Callable
@@ -44,6 +46,7 @@ MOVE_HANDLERS: dict[str, MoveHandler] = {}
 PANELS: list[Panel] = []
 NEXT_ACTION_PROVIDERS: list[Callable] = []  # (cases: list[Case]) -> dict[case_id, list[NextAction]]
 DEMO_SEEDERS: list[Callable] = []  # (*, cases, parties_by_case, seed) -> None: stage-consistent demo records
+ANONYMISERS: list[Callable] = []  # (*, case) -> None: called inside the anonymising transaction
 
 
 def register_move(name: str, *, guard: Callable, perform: Callable, permission: str = "work") -> None:
@@ -64,3 +67,8 @@ def register_next_actions(provider: Callable) -> None:
 def register_demo_seeder(seeder: Callable) -> None:
     if seeder not in DEMO_SEEDERS:
         DEMO_SEEDERS.append(seeder)
+
+
+def register_anonymiser(anonymiser: Callable) -> None:
+    if anonymiser not in ANONYMISERS:
+        ANONYMISERS.append(anonymiser)

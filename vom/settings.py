@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "cases",
     "mediation",
     "agreements",
+    "surveys",
     "reports",
 ]
 
@@ -140,6 +141,7 @@ CELERY_BEAT_SCHEDULE = {
     "plan-meeting-reminders": {"task": "mediation.tasks.plan_meeting_reminders_task", "schedule": 15 * 60.0},
     "plan-follow-up-reminders": {"task": "agreements.tasks.plan_follow_up_reminders_task", "schedule": 60 * 60.0},
     "plan-case-reminders": {"task": "cases.tasks.plan_case_reminders_task", "schedule": 60 * 60.0},
+    "plan-survey-invitations": {"task": "surveys.tasks.plan_survey_invitations_task", "schedule": 60 * 60.0},
     "dispatch-notifications": {"task": "vom.notifications.tasks.dispatch_notifications", "schedule": 60.0},
     "anonymise-expired-cases": {"task": "agreements.tasks.anonymise_expired_cases_task", "schedule": 24 * 3600.0},
 }

@@ -21,5 +21,6 @@ urlpatterns = [
     path("", include("cases.urls")),
     path("", include("mediation.urls")),
     path("", include("agreements.urls")),
+    path("", include("surveys.urls")),
     path("", include("reports.urls")),
 ]

@@ -22,6 +22,7 @@ from agreements.reminders import plan_follow_up_reminders
 from cases.models import Case, OutcomeCheck, TimelineEvent
 from cases.reminders import plan_case_reminders
 from mediation import services as mediation
+from surveys.services import survey_invitations_plan
 from tests.agreements.helpers import case_in_agreement, draft_with_money, send, sign_all
 from tests.mediation.helpers import case_in_preparation
 from vom.notifications.models import Notification
@@ -60,7 +61,8 @@ def test_no_victim_contact_detail_leaves_the_case_team(program, coordinator, med
         assert_clean(pdf_text(handle.read()), "the signed agreement")
 
     # Every kind of notification for this case: a meeting with both sides, an installment and a service
-    # deadline coming up, something overdue, a quiet case, a court date, a reoffending check.
+    # deadline coming up, something overdue, a quiet case, a court date, a reoffending check, the
+    # satisfaction survey after the joint session.
     prep = case_in_preparation(program, coordinator, mediator)
     prep_victim = prep.parties.get(role="victim")
     prep_victim.address, prep_victim.phone, prep_victim.email = SECRETS[0], SECRETS[2], SECRETS[4]
@@ -83,6 +85,7 @@ def test_no_victim_contact_detail_leaves_the_case_team(program, coordinator, med
     TimelineEvent.objects.filter(case=quiet).update(at=timezone.now() - timedelta(days=60))
     OutcomeCheck.objects.create(case=case, months=6, due_on=TODAY)
     plan_case_reminders()
+    survey_invitations_plan()
 
     rendered = set()
     for notification in Notification.objects.all():

@@ -148,6 +148,9 @@ ACCESS = {
     ),
     "agreements:return": (lambda o: f"/cases/{o['case'].pk}/return/", COORDINATOR, None),
     "agreements:letter": (lambda o: f"/cases/{o['case'].pk}/letters/{o['letter'].pk}.pdf", VIEW, None),
+    # A party's survey link works without an account, the same for everyone; an empty post shows the form's errors.
+    "surveys:answer": (lambda o: f"/survey/{o['survey_token']}/", EVERYONE, EVERYONE),
+    "surveys:thanks": (lambda o: "/survey/thanks/", EVERYONE, None),
     "healthz": (lambda o: "/healthz", EVERYONE, None),
     "login": (lambda o: "/accounts/login/", {**{r: 302 for r in ROLES}, "anonymous": 200}, None),
     "logout": (lambda o: "/accounts/logout/", {r: 405 for r in ROLES}, None),  # POST signs out: tests/vom/test_auth
@@ -214,9 +217,17 @@ def objects(case, mediator):
     check = OutcomeCheck.objects.create(case=case, months=6, due_on=case.referral_date)
     letter = Letter(case=case, agreement=signed, kind="completion", pdf_sha256="x", created_by=mediator)
     letter.pdf.save("letter.pdf", ContentFile(b"%PDF-1.4 letter %%EOF"))
+    from django.utils import timezone
+
+    from surveys.models import VALID_FOR, SurveyInvitation
+    from surveys.tokens import invitation_token, new_nonce
+
+    now = timezone.now()
+    invitation = SurveyInvitation.objects.create(case=case, party=offender, occasion="joint_session", nonce=new_nonce(),
+                                                 created_at=now, expires_at=now + VALID_FOR)  # fmt: skip
     return {
         "case": case, "offender": offender, "meeting": meeting, "agreement": agreement, "term": term, "signed": signed,
-        "letter": letter, "check": check,
+        "letter": letter, "check": check, "survey_token": invitation_token(invitation),
     }  # fmt: skip
 
 

@@ -40,10 +40,11 @@ def test_case_page_query_count_does_not_grow_with_parties(
     # row of this view, 6 parties with people, 7 earlier cases of the same people; two screening-stage
     # guards: 8-11 parties and screenings each; panels: 12 time total, 13-14 parties and screenings,
     # 15 meetings; next action: 16 parties, 17 screenings, 18 contact attempts, 19 meetings, 20 exchanges;
-    # agreement panel: 21 current version; 22 notes, 23 timeline. (A coordinator also gets the access log.)
+    # agreement panel: 21 current version; survey panel: 22 counts per occasion; 23 notes, 24 timeline.
+    # (A coordinator also gets the access log.)
     # Each part reads for itself (the registry keeps apps apart); the count is fixed, whatever the number
     # of parties.
-    with django_assert_num_queries(23):
+    with django_assert_num_queries(24):
         response = client.get(f"/cases/{case.pk}/")
     assert response.status_code == 200
 

@@ -22,6 +22,8 @@ READ_ONLY = {
     "notification",
     "letter",
     "auditevent",
+    "surveyinvitation",
+    "surveyresponse",
 }
 
 
