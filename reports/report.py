@@ -20,6 +20,8 @@ from agreements.documents import money
 from agreements.models import Agreement, Payment, ServiceLog, Term
 from cases.models import Case, OutcomeCheck, Program, ReferralSource, juvenile_flag, mediated_q, reached_q
 from mediation.models import Meeting
+from surveys.models import SurveyInvitation, SurveyResponse
+from surveys.questions import FIELDS, QUESTIONS
 
 from .aggregates import Median, days_between
 from .periods import Period
@@ -189,8 +191,9 @@ def outcome_report(program: Program, period: Period, today: date) -> OutcomeRepo
         Row("Cases still open", [count_cell(counts["open"][g]) for g, _ in GROUPS]),
     ]  # fmt: skip
     sections += [progress, restitution_section(cases, program, columns), _durations(cases, columns)]
-    sections.append(_reoffending(program, period, today, columns))
-    return OutcomeReport(program, period, referred["all"], sections, comments=[])
+    satisfaction, comments = _satisfaction(program, period)
+    sections += [satisfaction, _reoffending(program, period, today, columns)]
+    return OutcomeReport(program, period, referred["all"], sections, comments)
 
 
 def _referrals_by(cases, program, period, referred, link) -> Section:
@@ -290,6 +293,51 @@ def _durations(cases, columns) -> Section:
                                                    for g in groups]),
         Row("From referral to closure", [days_cell(result["closure"][g], result["closure_n"][g]) for g in groups]),
     ])  # fmt: skip
+
+
+SIDES = [
+    ("all", "All who answered", None),
+    ("victim", "Victim side", {"victim", "victim_rep"}),
+    ("offender", "Offender side", {"offender", "guardian"}),
+]
+COMMENTS_SHOWN = 200
+
+
+def _satisfaction(program, period) -> tuple[Section, list[dict]]:
+    """Survey answers submitted in the period: the average agreement (1 to 5) per question and side.
+    Comments go with their side and occasion only, ordered by their text, never by who or when."""
+    answers = SurveyResponse.objects.filter(case__program=program, submitted_at__date__range=(period.start, period.end))
+    totals = {f"{field}_sum": Sum(field) for field in FIELDS} | {f"{field}_n": Count(field) for field in FIELDS}
+    by_role = list(answers.order_by().values("respondent_role").annotate(responses=Count("pk"), **totals))
+    section = Section(
+        "satisfaction", "Satisfaction (average agreement, 1 = strongly disagree, 5 = strongly agree)",
+        [label for _, label, _ in SIDES],
+        note="Answers to the survey sent after the joint session and at closure, submitted in the period. "
+        "'Prefer not to say' is left out of the averages; n is the number of answers.",
+    )  # fmt: skip
+
+    def side_rows(roles):
+        return [row for row in by_role if roles is None or row["respondent_role"] in roles]
+
+    section.rows.append(Row("Responses received", [
+        count_cell(sum(row["responses"] for row in side_rows(roles))) for _, _, roles in SIDES
+    ]))  # fmt: skip
+    for name, text in QUESTIONS:
+        cells = []
+        for _, _, roles in SIDES:
+            rows = side_rows(roles)
+            total, n = sum(row[f"{name}_sum"] or 0 for row in rows), sum(row[f"{name}_n"] for row in rows)
+            average = total / n if n else None
+            cells.append(Cell(round(average, 2) if n else None, None, f"{average:.1f} (n = {n})" if n else "—"))
+        section.rows.append(Row(text, cells))
+    side_of = {role: label for _, label, roles in SIDES[1:] for role in roles}
+    occasions = dict(SurveyInvitation.Occasion.choices)
+    comments = [
+        {"side": side_of.get(role, "Other participant"), "occasion": occasions.get(occasion, occasion), "text": text}
+        for role, occasion, text in answers.exclude(comment="")
+        .order_by("comment").values_list("respondent_role", "occasion", "comment")[:COMMENTS_SHOWN]
+    ]  # fmt: skip
+    return section, comments
 
 
 def _reoffending(program, period, today, columns) -> Section:

@@ -12,6 +12,8 @@ Period: January to March 2026. Cases (J = juvenile offender, A = adult):
   F  A  Court   property       referred 2025-12-31: outside the period
   H  J  Court   property       referred 2024, closed declined: outside the period, but its 12-month
                                check fell due in it
+Survey answers submitted in the period: A's victim (5 4 5 5 5, a comment), A's offender (4, prefer not
+to say, 5 4 4), B's victim (3 2 4 3 3, a comment), G's guardian (5 5 5 5 5); E's victim answered after the period.
 Reoffending checks due in the period: A 6 m no; E 6 m yes; C 6 m yes; C 12 m not recorded; H 12 m no;
 and one outside the period (B's made-up check due in May) that must not count.
 """
@@ -24,6 +26,8 @@ from cases.models import OutcomeCheck
 from cases.services import refresh_juvenile
 from mediation.models import Meeting
 from reports.periods import Period
+from surveys.models import SurveyInvitation, SurveyResponse
+from surveys.questions import FIELDS
 from tests.factories import CaseFactory, PartyFactory, PersonFactory, ReferralSourceFactory, UserFactory
 
 PERIOD = Period(date(2026, 1, 1), date(2026, 3, 31))
@@ -113,4 +117,21 @@ def build(program):
     check("C", 12, date(2026, 3, 10), "")
     check("H", 12, date(2026, 1, 20), "no")
     check("B", 6, date(2026, 5, 1), "yes")  # due after the period
+
+    def answer(key, role, day, scores, comment=""):
+        party = cases[key].parties.filter(role=role).first()
+        invitation = SurveyInvitation.objects.create(
+            case=cases[key], party=party, occasion="joint_session", nonce=f"n-{key}-{role}",
+            created_at=midnight(day, -5), expires_at=midnight(day, 25), used_at=midnight(day),
+        )  # fmt: skip
+        SurveyResponse.objects.create(
+            invitation=invitation, case=cases[key], respondent_role=role, occasion="joint_session",
+            comment=comment, submitted_at=midnight(day), **dict(zip(FIELDS, scores, strict=True)),
+        )  # fmt: skip
+
+    answer("A", "victim", date(2026, 2, 10), (5, 4, 5, 5, 5), "It helped me move on.")
+    answer("A", "offender", date(2026, 2, 11), (4, None, 5, 4, 4))
+    answer("B", "victim", date(2026, 3, 1), (3, 2, 4, 3, 3), "Too slow.")
+    answer("G", "guardian", date(2026, 1, 30), (5, 5, 5, 5, 5))
+    answer("E", "victim", date(2026, 5, 1), (1, 1, 1, 1, 1), "Outside the period.")
     return cases

@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from pypdf import PdfReader
 
+from cases.models import Party
 from reports.periods import Period
 from reports.report import outcome_report
 from tests.reports.dataset import PERIOD, TODAY, build
@@ -77,6 +78,21 @@ def test_median_days(report):
     assert rows["From referral to closure"] == [(66, None), (105, None), (27, None)]
 
 
+def test_satisfaction_per_question_and_side_with_anonymous_comments(report):
+    rows = figures(report, "satisfaction")
+    assert rows["Responses received"] == [(4, None), (2, None), (2, None)]
+    assert rows["The process was fair."] == [(4.25, None), (4.0, None), (4.5, None)]
+    # "Prefer not to say" (A's offender) is left out: 3 answers overall, 1 on the offender side.
+    assert rows["I am satisfied with the outcome."] == [(3.67, None), (3.0, None), (5.0, None)]
+    section = next(s for s in report.sections if s.key == "satisfaction")
+    texts = {row.label: [c.text for c in row.cells] for row in section.rows}
+    assert texts["I am satisfied with the outcome."] == ["3.7 (n = 3)", "3.0 (n = 2)", "5.0 (n = 1)"]
+    assert report.comments == [
+        {"side": "Victim side", "occasion": "After the joint session", "text": "It helped me move on."},
+        {"side": "Victim side", "occasion": "After the joint session", "text": "Too slow."},
+    ]
+
+
 def test_reoffending_compares_mediated_with_not_mediated(report):
     rows = figures(report, "reoffending")
     assert rows["6 months after closure, mediated"] == [(1, 2), (0, 1), (1, 1)]
@@ -129,6 +145,10 @@ def test_report_page_csv_and_pdf_show_the_same_figures(program, client, coordina
     ]
     assert mediated[3:5] == ["1", "50.0"]
     assert not any("R-A" in cell for row in rows for cell in row)  # no case numbers
+    comments = [row for row in rows if row[0] == "Comments"]
+    assert ["Comments", "After the joint session", "Victim side", "Too slow.", "", ""] in comments
+    people = {p.person.display_name for p in Party.objects.filter(case__program=program)}
+    assert not any(name in cell for name in people for row in comments for cell in row)
 
     pdf = client.get("/reports/outcomes.pdf", query)
     assert pdf["Content-Type"] == "application/pdf"
@@ -171,13 +191,13 @@ def test_report_query_count_does_not_grow_with_cases(program, coordinator, clien
     client.get("/reports/outcomes/", query)
     # 1 session, 2 user, 3 memberships, 4 program count, 5 the chosen program (form), 6 program choices
     # (rendered), then the report: 7 progress, 8 source names, 9-10 by source and offense, 11-13 restitution,
-    # 14-15 medians (all, then per group), 16 reoffending
-    with django_assert_num_queries(16):
+    # 14-15 medians (all, then per group), 16 satisfaction, 17 comments, 18 reoffending
+    with django_assert_num_queries(18):
         client.get("/reports/outcomes/", query)
     build_more = [f"X{i}" for i in range(5)]
     from tests.factories import CaseFactory
 
     for key in build_more:
         CaseFactory(program=program, number=f"M-{key}", referral_date=date(2026, 2, 1))
-    with django_assert_num_queries(16):
+    with django_assert_num_queries(18):
         client.get("/reports/outcomes/", query)
