@@ -55,6 +55,16 @@ def _followed_term(term: Term) -> Term:
     return term
 
 
+def _forwardable_term(term: Term) -> Term:
+    """Money held for the victim is forwarded even after the case closed: the last payment usually
+    closes it (completed), and a returned or withdrawn case may still hold money received before."""
+    if term.agreement.status != Agreement.Status.SIGNED:
+        raise DomainError("Money is forwarded against the signed, current version of the agreement.")
+    if term.agreement.case.stage not in {S.FOLLOW_UP, S.CLOSED}:
+        raise DomainError("The case is not in follow-up.")
+    return term
+
+
 def _check_day(day: date, agreement: Agreement, what: str) -> list[str]:
     problems = []
     if day > timezone.localdate():
@@ -103,7 +113,7 @@ def payment_record(
 def disbursement_record(
     *, term: Term, actor, amount: Decimal, paid_on: date, method: str, reference: str = ""
 ) -> Disbursement:
-    _followed_term(term)
+    _forwardable_term(term)
     if term.kind != Term.Kind.MONEY:
         raise DomainError("Disbursements are recorded against a money term.")
     problems = _check_day(paid_on, term.agreement, "A disbursement")

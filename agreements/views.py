@@ -256,9 +256,24 @@ FOLLOW_UP_FORMS = {
 }
 
 
+def _open_records(case, agreement, states) -> list[str]:
+    """What can still be recorded: everything in follow-up; once the case is closed, only forwarding
+    money the program still holds for the victim."""
+    if agreement.status != Agreement.Status.SIGNED:
+        return []
+    if case.stage == Case.Stage.FOLLOW_UP:
+        return list(FOLLOW_UP_FORMS)
+    if case.stage == Case.Stage.CLOSED and any(s.held > 0 for s in states):
+        return ["disbursement"]
+    return []
+
+
 def _follow_up_page(request, case, agreement, bound=None):
     status, states = follow_up.compliance(agreement)
-    forms = {name: form_class(agreement=agreement, prefix=name) for name, (form_class, _, _) in FOLLOW_UP_FORMS.items()}
+    forms = {
+        name: FOLLOW_UP_FORMS[name][0](agreement=agreement, prefix=name)
+        for name in _open_records(case, agreement, states)
+    }
     forms |= bound or {}
     return render(
         request,
@@ -300,8 +315,9 @@ def follow_up_record(request, pk: int, agreement_pk: int, record: str):
             add_domain_error(form, error)
         else:
             messages.success(request, success)
+            was_open = case.stage != Case.Stage.CLOSED
             case.refresh_from_db()
-            if case.stage == Case.Stage.CLOSED:
+            if was_open and case.stage == Case.Stage.CLOSED:
                 messages.success(
                     request, "Every term is fulfilled: the case is closed as completed and the letter written."
                 )

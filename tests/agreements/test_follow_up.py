@@ -9,7 +9,7 @@ from pypdf import PdfReader
 
 from agreements import follow_up
 from agreements.compliance import allocate, term_state
-from agreements.models import Installment, Letter
+from agreements.models import Installment, Letter, Term
 from cases.models import Case
 from tests.agreements.helpers import case_in_agreement, draft_with_money, send, sign_all
 from tests.mediation.helpers import TODAY
@@ -116,6 +116,38 @@ def test_fulfilling_every_term_closes_the_case_with_a_completion_letter(signed, 
     assert "Pay for the broken window." not in text  # no consent to share the terms
     for secret in ("Hidden Orchard", "0199-4242", "ana@example.org"):
         assert secret not in text
+
+
+def fulfil(agreement, mediator):
+    term = money_term(agreement)
+    follow_up.payment_record(term=term, actor=mediator, amount=D("300.00"), received_on=TODAY, method="cash")
+    apology = agreement.terms.get(kind="apology")
+    follow_up.term_check_record(term=apology, actor=mediator, on=TODAY, fulfilled=True)
+    return Case.objects.get(pk=agreement.case_id)
+
+
+@pytest.mark.django_db
+def test_money_still_held_when_the_case_completes_can_be_forwarded(signed, mediator):
+    # The last payment (or check) closes the case, so the program forwards that money afterwards.
+    assert fulfil(signed, mediator).stage == "closed"
+    term = Term.objects.select_related("agreement__case").get(pk=money_term(signed).pk)  # as a request sees it
+    follow_up.disbursement_record(term=term, actor=mediator, amount=D("250.00"), paid_on=TODAY, method="transfer")
+    with pytest.raises(DomainError, match=r"Only \$50.00 has been received and not yet forwarded."):
+        follow_up.disbursement_record(term=term, actor=mediator, amount=D("60.00"), paid_on=TODAY, method="transfer")
+    follow_up.disbursement_record(term=term, actor=mediator, amount=D("50.00"), paid_on=TODAY, method="transfer")
+    _status, states = follow_up.compliance(signed)
+    assert next(s for s in states if s.term.kind == "money").held == D("0.00")
+    with pytest.raises(DomainError, match="The case is not in follow-up."):
+        follow_up.payment_record(term=term, actor=mediator, amount=D("1.00"), received_on=TODAY, method="cash")
+
+
+@pytest.mark.django_db
+def test_money_is_not_forwarded_before_the_agreement_is_signed(program, coordinator, mediator):
+    draft = draft_with_money(case_in_agreement(program, coordinator, mediator), mediator)
+    with pytest.raises(DomainError, match="signed, current version"):
+        follow_up.disbursement_record(
+            term=money_term(draft), actor=mediator, amount=D("1.00"), paid_on=TODAY, method="transfer"
+        )
 
 
 @pytest.mark.django_db

@@ -138,6 +138,33 @@ def test_follow_up_page_records_payments_and_refuses_an_overpayment(client, agre
 
 
 @pytest.mark.django_db
+def test_follow_up_page_of_a_completed_case_forwards_the_money_still_held(client, agreement_case, mediator):
+    agreement = sign_all(send(draft_with_money(agreement_case, mediator, total="300.00"), mediator), mediator)
+    term, apology = agreement.terms.get(kind="money"), agreement.terms.get(kind="apology")
+    client.force_login(mediator)
+    base = f"/cases/{agreement_case.pk}/agreements/{agreement.pk}/follow-up"
+    paid = {"payment-term": term.pk, "payment-received_on": TODAY.isoformat(), "payment-method": "cash",
+            "payment-amount": "300.00"}  # fmt: skip
+    client.post(f"{base}/payment/", paid)
+    done = client.post(
+        f"{base}/check/", {"check-term": apology.pk, "check-on": TODAY.isoformat(), "check-fulfilled": "on"}
+    )
+    assert done["Location"] == f"/cases/{agreement_case.pk}/"  # closed as completed
+    page = client.get(f"{base}/").content.decode()
+    assert "Forward money to the victim" in page and "Record a payment" not in page and "Record a check" not in page
+    forward = {"disbursement-term": term.pk, "disbursement-paid_on": TODAY.isoformat(),
+               "disbursement-method": "transfer", "disbursement-amount": "300.00"}  # fmt: skip
+    response = client.post(f"{base}/disbursement/", forward, follow=True)
+    assert response.redirect_chain == [(f"{base}/", 302)]
+    page = response.content.decode()
+    assert "Disbursement to the victim recorded." in page
+    assert "Every term is fulfilled" not in page  # it was closed before: no second closing message
+    assert "Forward money to the victim" not in page  # nothing is held any more
+    refused = client.post(f"{base}/payment/", paid | {"payment-amount": "1.00"})
+    assert "The case is not in follow-up." in refused.content.decode()
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize("cases", [1, 3])
 def test_follow_up_list_puts_who_is_behind_first_in_a_fixed_number_of_queries(
     client, program, coordinator, mediator, cases, django_assert_num_queries
