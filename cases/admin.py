@@ -11,7 +11,7 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(Program)
 class ProgramAdmin(admin.ModelAdmin):
-    list_display = ("name", "slug", "currency", "accepts_organisation_victims")
+    list_display = ("name", "slug", "currency", "accepts_organisation_victims", "mediators_require_two_factor")
     search_fields = ("name",)
     prepopulated_fields = {"slug": ("name",)}
     inlines = [MembershipInline]

@@ -37,6 +37,12 @@ class Program(models.Model):
     court_warning_days = models.PositiveSmallIntegerField(
         default=14, help_text="Warn coordinators this many days before a court return date of an open case."
     )
+    mediators_require_two_factor = models.BooleanField(
+        "mediators must use two-factor sign-in",
+        default=False,
+        help_text="Coordinators and admins always sign in with a code from an authenticator app; tick this to "
+        "require it of this program's mediators too.",
+    )
     phone = models.CharField(max_length=40, blank=True)
     email = models.EmailField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -17,6 +17,8 @@ class Roles:
     coordinator_of: frozenset[int] = field(default_factory=frozenset)
     mediator_of: frozenset[int] = field(default_factory=frozenset)
     is_admin: bool = False
+    # Programs whose mediators must sign in with a second factor, among those the user mediates for.
+    two_factor_mediator_of: frozenset[int] = field(default_factory=frozenset)
 
     @property
     def is_coordinator(self) -> bool:
@@ -30,6 +32,11 @@ class Roles:
     def has_any(self) -> bool:
         return self.is_coordinator or self.is_mediator or self.is_admin
 
+    @property
+    def membership_requires_two_factor(self) -> bool:
+        """Every coordinator, and a mediator of a program that asks for it (admins: vom/users decides)."""
+        return self.is_coordinator or bool(self.two_factor_mediator_of)
+
 
 def user_roles(user) -> Roles:
     """The user's roles, cached on the user object so a request asks the database once."""
@@ -37,12 +44,31 @@ def user_roles(user) -> Roles:
         return Roles()
     cached = getattr(user, "_vom_roles", None)
     if cached is None:
-        coordinator_of, mediator_of = set(), set()
-        for program_id, role in Membership.objects.filter(user=user).values_list("program_id", "role"):
-            (coordinator_of if role == Membership.Role.COORDINATOR else mediator_of).add(program_id)
-        cached = Roles(frozenset(coordinator_of), frozenset(mediator_of), user.is_staff or user.is_superuser)
+        coordinator_of, mediator_of, two_factor_mediator_of = set(), set(), set()
+        memberships = Membership.objects.filter(user=user).values_list(
+            "program_id", "role", "program__mediators_require_two_factor"
+        )
+        for program_id, role, program_requires_two_factor in memberships:
+            if role == Membership.Role.COORDINATOR:
+                coordinator_of.add(program_id)
+            else:
+                mediator_of.add(program_id)
+                if program_requires_two_factor:
+                    two_factor_mediator_of.add(program_id)
+        cached = Roles(
+            frozenset(coordinator_of),
+            frozenset(mediator_of),
+            user.is_staff or user.is_superuser,
+            frozenset(two_factor_mediator_of),
+        )
         user._vom_roles = cached
     return cached
+
+
+def membership_requires_two_factor(user) -> bool:
+    """Registered with vom/users (see ``CasesConfig.ready``): coordinators, and mediators of a program
+    that asks for it, must sign in with a second factor."""
+    return user_roles(user).membership_requires_two_factor
 
 
 def get_case_for_user(user, pk: int, queryset=None) -> Case:

@@ -48,6 +48,9 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "vom.users",
     "vom.core",
     "vom.notifications",
@@ -67,8 +70,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): this session passed a code
     "django.contrib.messages.middleware.MessageMiddleware",
     "vom.users.middleware.IdleTimeoutMiddleware",
+    "vom.users.middleware.SecondFactorMiddleware",  # after idle sign-out: a signed-out user owes nothing
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "vom.core.middleware.FriendlyMethodNotAllowedMiddleware",
     "vom.audit.middleware.AuditChangesMiddleware",
@@ -184,6 +189,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 2
+
+# Two-factor sign-in (django-otp): who must use it is decided in vom/users/selectors.py. A wrong code
+# doubles the wait before the next one is looked at (1, 2, 4 … seconds per device).
+OTP_TOTP_ISSUER = "VOM Case Manager"
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
 
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=12 * 60 * 60)  # absolute: fixed at sign-in
 SESSION_IDLE_MINUTES = env.int("SESSION_IDLE_MINUTES", default=30)
