@@ -18,6 +18,11 @@ class AuditEvent(models.Model):
         LOGIN = "login", "Signed in"
         LOGOUT = "logout", "Signed out"
         LOGIN_FAILED = "login_failed", "Failed sign-in"
+        TWO_FACTOR_VERIFIED = "2fa_verified", "Two-factor code accepted"
+        TWO_FACTOR_FAILED = "2fa_failed", "Two-factor code refused"
+        TWO_FACTOR_ENROLLED = "2fa_enrolled", "Two-factor set up"
+        TWO_FACTOR_CODES = "2fa_codes", "New backup codes"
+        TWO_FACTOR_REMOVED = "2fa_removed", "Two-factor removed"
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     user = models.ForeignKey(
