@@ -15,6 +15,9 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
+from vom.users.selectors import authenticator_for, two_factor_required
+from vom.users.services import DEMO_DEVICE_NAME, totp_demo_device
+
 from .models import Assignment, Case, Membership, OutcomeCheck, Party, Person, Program, ReferralSource, TimelineEvent
 from .registry import DEMO_SEEDERS
 from .rules import is_juvenile
@@ -142,6 +145,10 @@ LARGE_STAGE_WEIGHTS = [
 SMALL_DATA_SET = 200
 CASES_PER_MEDIATOR = 200  # a large data set gets a realistic pool of volunteer mediators
 
+# The demo's authenticator key (base32), published in README and printed by seed_demo: anyone can compute
+# the demo's codes. Only accounts that seed_demo creates get it.
+DEMO_TOTP_SECRET = "VOMDEMOTOTPSECRETFORTRYINGITOUT2"  # noqa: S105 -- demo accounts only; printed on purpose
+
 STAFF = [
     # username, first, last, role (None = admin)
     ("admin", "Alex", "Morgan", None),
@@ -169,8 +176,12 @@ def _phone(rng: random.Random) -> str:
     return f"(555) 01{rng.randint(0, 99):02d}-{rng.randint(1000, 9999)}"
 
 
-def ensure_program_and_staff(*, password: str) -> tuple[Program, list[tuple[str, str, str]]]:
-    """Create (or find) the demo program, its referral sources and its staff. Safe to run twice."""
+def ensure_program_and_staff(*, password: str) -> tuple[Program, list[tuple[str, str, str, bool]]]:
+    """Create (or find) the demo program, its referral sources and its staff. Safe to run twice.
+
+    Returns the program and the logins: username, password, role, and whether the account signs in
+    with the demo authenticator key (admins and coordinators must use two-factor sign-in).
+    """
     User = get_user_model()
     program, _ = Program.objects.get_or_create(
         slug=DEMO_PROGRAM_SLUG,
@@ -204,7 +215,12 @@ def ensure_program_and_staff(*, password: str) -> tuple[Program, list[tuple[str,
             user.save(update_fields=["password"])
         if role:
             Membership.objects.get_or_create(user=user, program=program, role=role)
-        logins.append((username, password, role.label if role else "Admin"))
+        # Only accounts made here get the published demo key: an existing account keeps its own app.
+        if created and two_factor_required(user):
+            totp_demo_device(user=user, secret_base32=DEMO_TOTP_SECRET)
+        device = authenticator_for(user)
+        has_demo_key = device is not None and device.name == DEMO_DEVICE_NAME
+        logins.append((username, password, role.label if role else "Admin", has_demo_key))
     return program, logins
 
 

@@ -79,3 +79,45 @@ def test_seeded_cases_are_coherent():
         assert case.referral_date >= case.incident_date
     numbers = list(Case.objects.values_list("number", flat=True))
     assert len(numbers) == len(set(numbers))
+
+
+@pytest.mark.django_db
+def test_seed_gives_the_demo_admin_and_coordinator_the_printed_authenticator_key(client, settings):
+    from base64 import b32decode
+
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from cases.demo import DEMO_TOTP_SECRET
+
+    output = seed("--cases", "0")
+    assert "Two-factor sign-in: after the password, admin and coordinator are asked for a 6-digit code." in output
+    devices = TOTPDevice.objects.filter(confirmed=True)
+    assert sorted(devices.values_list("user__username", flat=True)) == ["admin", "coordinator"]
+    assert {d.bin_key for d in devices} == {b32decode(DEMO_TOTP_SECRET)}
+    assert "VOMD EMOT OTPS ECRE TFOR TRYI NGIT OUT2" in output
+    assert f"otpauth://totp/VOM%20Case%20Manager%3Ademo?secret={DEMO_TOTP_SECRET}" in output
+    assert "manage.py totp_code coordinator" in output
+    assert "  coordinator  mediate-2026   Coordinator  then a 6-digit code" in output
+    assert "  mediator     mediate-2026   Mediator\n" in output
+
+    # What the printed text tells a newcomer to do works: password, then the code totp_code prints.
+    settings.DEBUG = True
+    code = StringIO()
+    call_command("totp_code", "coordinator", stdout=code)
+    response = client.post("/accounts/login/", {"username": "coordinator", "password": "mediate-2026"})
+    assert client.get(response["Location"])["Location"].startswith("/accounts/two-factor/code/")
+    assert client.post("/accounts/two-factor/code/", {"code": code.getvalue().split()[0]}).status_code == 302
+    assert client.get("/cases/").status_code == 200
+
+    seed("--cases", "0")  # twice: still one device each
+    assert TOTPDevice.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_seed_never_gives_the_public_demo_key_to_an_account_that_already_existed():
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    User.objects.create_user(username="coordinator", password="their-own-password-1")
+    output = seed("--cases", "0")
+    assert not TOTPDevice.objects.filter(user__username="coordinator").exists()
+    assert "Two-factor sign-in: after the password, admin is asked for a 6-digit code." in output

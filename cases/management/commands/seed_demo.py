@@ -3,8 +3,9 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from cases.demo import ensure_program_and_staff, seed_cases
+from cases.demo import DEMO_TOTP_SECRET, ensure_program_and_staff, seed_cases
 from vom.celery import app as celery_app
+from vom.users.selectors import otpauth_uri_for_key
 
 DEFAULT_PASSWORD = "mediate-2026"  # noqa: S105 -- demo accounts only; printed on purpose
 
@@ -40,6 +41,22 @@ class Command(BaseCommand):
         self.stdout.write(f"Cases: {created} created, {program.cases.count()} in all ({elapsed:.1f} s)")
         self.stdout.write("")
         self.stdout.write("Demo logins (username / password / role):")
-        for username, pw, role in logins:
-            self.stdout.write(f"  {username:<12} {pw:<14} {role}")
+        for username, pw, role, has_demo_key in logins:
+            then = "then a 6-digit code" if has_demo_key else ""
+            self.stdout.write(f"  {username:<12} {pw:<14} {role:<12} {then}".rstrip())
         self.stdout.write("(Accounts that already existed keep the password they had.)")
+        with_key = [username for username, *_, has_demo_key in logins if has_demo_key]
+        if with_key:
+            secret = " ".join(DEMO_TOTP_SECRET[i : i + 4] for i in range(0, len(DEMO_TOTP_SECRET), 4))
+            for line in [
+                "",
+                f"Two-factor sign-in: after the password, {' and '.join(with_key)} "
+                f"{'is' if len(with_key) == 1 else 'are'} asked for a 6-digit code.",
+                f"  Print the current one:  .venv/bin/python manage.py totp_code {with_key[-1]}",
+                "  or add the demo key to an authenticator app on your phone (time-based, 6 digits, 30 s):",
+                f"    {secret}",
+                f"    {otpauth_uri_for_key(DEMO_TOTP_SECRET, account='demo')}",
+                "  The demo key is public: use these accounts for the demo only. totp_code refuses to run when",
+                "  DEBUG is off.",
+            ]:
+                self.stdout.write(line)
