@@ -60,6 +60,34 @@ def _mail_in_memory(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
 
+@pytest.fixture(autouse=True)
+def _force_login_passes_the_second_factor(monkeypatch):
+    """``client.force_login`` skips the password; for users who owe a second factor (coordinators, admins,
+    anyone with an authenticator app) it now skips the code as well, so tests that are not about sign-in
+    need not enter one. Tests of two-factor sign-in go through the real forms, or use
+    ``password_only_login`` for a session that still owes its code."""
+    from django.test import Client
+
+    from tests.two_factor import verify_session
+
+    password_only = Client.force_login
+
+    def force_login(self, user, backend=None):
+        password_only(self, user, backend)
+        verify_session(self, user)
+
+    monkeypatch.setattr(Client, "force_login", force_login)
+    monkeypatch.setattr(Client, "password_only_login", password_only, raising=False)
+
+
+@pytest.fixture
+def password_only_login():
+    """Sign a client in as after the password step alone: ``password_only_login(client, user)``."""
+    from django.test import Client
+
+    return lambda client, user: Client.password_only_login(client, user)
+
+
 PASSWORD = "correct-horse-battery-9"
 
 

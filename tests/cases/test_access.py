@@ -160,6 +160,21 @@ ACCESS = {
     "password_reset_done": (lambda o: "/accounts/password_reset/done/", EVERYONE, None),
     "password_reset_confirm": (lambda o: "/accounts/reset/MQ/bad-token/", EVERYONE, None),
     "password_reset_complete": (lambda o: "/accounts/reset/done/", EVERYONE, None),
+    # Two-factor sign-in: force_login verifies the session of whoever owes a code (tests/conftest.py), so
+    # here nobody owes one; tests/vom/test_two_factor.py walks these URLs for a session that does.
+    "users:two_factor": (lambda o: "/accounts/two-factor/", SIGNED_IN, None),
+    "users:two_factor_verify": (
+        lambda o: "/accounts/two-factor/code/",
+        {**{r: 302 for r in ROLES}, "anonymous": "login"},
+        None,
+    ),
+    "users:two_factor_setup": (lambda o: "/accounts/two-factor/set-up/", SIGNED_IN, None),
+    "users:two_factor_backup_codes": (
+        lambda o: "/accounts/two-factor/backup-codes/",
+        SIGNED_IN,
+        {**{r: 302 for r in ROLES}, "anonymous": "login"},
+    ),
+    "users:two_factor_turn_off": (lambda o: "/accounts/two-factor/turn-off/", POST_ONLY, SIGNED_IN),
 }
 # Django admin guards itself (staff only): tests/vom/test_admin.py.
 EXEMPT_NAMESPACES = {"admin"}
@@ -197,6 +212,11 @@ def users(no_role_user, mediator, unassigned_mediator, coordinator, other_coordi
 
 @pytest.fixture
 def objects(case, mediator):
+    return build_objects(case, mediator)
+
+
+def build_objects(case, mediator):
+    """One of each record the URLs point at (tests/vom/test_two_factor.py walks them too)."""
     from django.core.files.base import ContentFile
 
     from agreements.models import Agreement, Letter, Term

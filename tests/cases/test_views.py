@@ -19,9 +19,10 @@ def test_caseload_query_count_does_not_grow_with_rows(
     make_cases(program, mediator, rows)
     client.force_login(coordinator)
     client.get("/cases/")  # the first request after sign-in stamps the session (idle timeout)
-    # 1 session, 2 user, 3 memberships (navigation roles), 4 count, 5 page of cases with joins
-    # and the overdue flag, 6 parties with their people, 7 mediator, 8 source and 9 program filter options
-    with django_assert_num_queries(9):
+    # 1 session, 2 user, 3 the two-factor device that verified the session, 4 memberships (navigation
+    # roles), 5 count, 6 page of cases with joins and the overdue flag, 7 parties with their people,
+    # 8 mediator, 9 source and 10 program filter options
+    with django_assert_num_queries(10):
         response = client.get("/cases/")
     assert response.status_code == 200
     assert len(response.context["page"].object_list) == rows
@@ -36,15 +37,15 @@ def test_case_page_query_count_does_not_grow_with_parties(
         PartyFactory(case=case, role="support")
     client.force_login(mediator)
     client.get("/my/")  # the first request after sign-in stamps the session (idle timeout)
-    # 1 session, 2 user, 3 case (visibility as subqueries), 4 memberships for roles and policy, 5 the audit
-    # row of this view, 6 parties with people, 7 earlier cases of the same people; two screening-stage
-    # guards: 8-11 parties and screenings each; panels: 12 time total, 13-14 parties and screenings,
-    # 15 meetings; next action: 16 parties, 17 screenings, 18 contact attempts, 19 meetings, 20 exchanges;
-    # agreement panel: 21 current version; survey panel: 22 counts per occasion; 23 notes, 24 timeline.
-    # (A coordinator also gets the access log.)
-    # Each part reads for itself (the registry keeps apps apart); the count is fixed, whatever the number
-    # of parties.
-    with django_assert_num_queries(24):
+    # 1 session, 2 user, 3 whether the user has an authenticator app (owes a code), 4 memberships for roles,
+    # two-factor rule and policy, 5 case (visibility as subqueries), 6 the audit row of this view, 7 parties
+    # with people, 8 earlier cases of the same people; two screening-stage guards: 9-12 parties and
+    # screenings each; panels: 13 time total, 14-15 parties and screenings, 16 meetings; next action:
+    # 17 parties, 18 screenings, 19 contact attempts, 20 meetings, 21 exchanges; agreement panel: 22 current
+    # version; survey panel: 23 counts per occasion; 24 notes, 25 timeline. (A coordinator also gets the
+    # access log.) Each part reads for itself (the registry keeps apps apart); the count is fixed, whatever
+    # the number of parties.
+    with django_assert_num_queries(25):
         response = client.get(f"/cases/{case.pk}/")
     assert response.status_code == 200
 

@@ -3,12 +3,23 @@ import re
 import pytest
 from django.core import mail
 
+from tests.two_factor import code_for, give_authenticator
+
 
 @pytest.mark.django_db
 def test_it_signs_in_and_lands_on_the_role_start_page(client, coordinator, password):
+    device = give_authenticator(coordinator)
     response = client.post("/accounts/login/", {"username": "coord", "password": password}, follow=True)
+    assert response.redirect_chain == [("/", 302), ("/accounts/two-factor/code/?next=%2F", 302)]
+    response = client.post("/accounts/two-factor/code/?next=%2F", {"code": code_for(device)}, follow=True)
     assert response.redirect_chain == [("/", 302), ("/cases/", 302)]
     assert b"<h1>Caseload</h1>" in response.content
+
+
+@pytest.mark.django_db
+def test_a_mediator_signs_in_with_the_password_alone(client, mediator, password):
+    response = client.post("/accounts/login/", {"username": "med", "password": password}, follow=True)
+    assert response.redirect_chain == [("/", 302), ("/my/", 302)]
 
 
 @pytest.mark.django_db

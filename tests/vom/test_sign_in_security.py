@@ -5,6 +5,7 @@ import time
 import pytest
 from django.test import Client
 
+from tests.two_factor import give_authenticator, sign_in
 from vom.users.middleware import KEY
 
 
@@ -49,9 +50,11 @@ def test_sessions_have_an_absolute_lifetime_of_twelve_hours(client, coordinator,
 
 @pytest.mark.django_db
 def test_a_password_change_signs_out_other_sessions(coordinator, password):
+    give_authenticator(coordinator)
     laptop, tablet = Client(), Client()
     for device in (laptop, tablet):
-        device.post("/accounts/login/", {"username": "coord", "password": password})
+        sign_in(device, "coord", password)
+        assert device.get("/cases/").status_code == 200
     laptop.post(
         "/accounts/password_change/",
         {"old_password": password, "new_password1": "another-long-pass-77", "new_password2": "another-long-pass-77"},
