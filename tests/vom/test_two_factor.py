@@ -56,6 +56,14 @@ def code_from_secret(secret: str) -> str:
     return f"{totp.token():06d}"
 
 
+def test_the_qr_code_is_bare_svg_geometry_whatever_it_encodes():
+    from vom.users.views import qr_svg
+
+    svg = qr_svg('otpauth://totp/VOM:<script>alert("x")</script>?secret=ABC&issuer=a"b')
+    assert re.fullmatch(r'<svg [^<>]*><path d="[MHVz0-9., ]+" ?[^<>]*/?>(</path>)?</svg>', svg), svg[:200]
+    assert "script" not in svg and "style" not in svg
+
+
 def events(action):
     return list(AuditEvent.objects.filter(action=action).order_by("pk"))
 
@@ -350,7 +358,13 @@ def test_a_backup_code_signs_in_once(coordinator, password):
     assert response.status_code == 200
     assert "You used a backup code; 9 left." in response.content.decode()
     assert StaticToken.objects.filter(device__user=coordinator).count() == 9
+    assert codes[0].replace("-", "") not in StaticToken.objects.values_list("token", flat=True)
     assert events(AuditEvent.Action.TWO_FACTOR_VERIFIED)[-1].what == "backup code"
+
+    look_alike = Client()  # typed with a 0 or 1 where the code has an o or l
+    password_step(look_alike, "coord", password)
+    StaticToken.objects.create(device=StaticDevice.objects.get(user=coordinator), token="lollipop22")
+    assert look_alike.post(CODE_PAGE, {"code": " L011IP-0P22 "}).status_code == 302
 
     again = Client()
     password_step(again, "coord", password)

@@ -36,7 +36,8 @@ DEMO_DEVICE_NAME = "Demo authenticator"
 BACKUP_CODE_COUNT = 10
 
 TOTP_PATTERN = re.compile(r"^[0-9]{6}$")
-BACKUP_ALPHABET = "abcdefghijklmnopqrstuvwxyz234567"  # base32: no 0/O or 1/l to mix up
+BACKUP_ALPHABET = "abcdefghijklmnopqrstuvwxyz234567"  # base32: no 0, 1, 8 or 9
+LOOK_ALIKES = str.maketrans("01", "ol")  # so a 0 or 1 typed for an o or l still matches
 BACKUP_PATTERN = re.compile(r"^[a-z2-7]{10}$")
 
 WRONG_CODE = "That code is not right. Enter the newest 6-digit code your authenticator app shows."
@@ -79,9 +80,11 @@ def second_factor_verify(*, request, code: str):
     authenticator = authenticator_for(user)
     if authenticator is None:
         raise ValidationError("There is no authenticator app set up for this account.", code="no_device")
+    backup_token = token.translate(LOOK_ALIKES)
     if TOTP_PATTERN.match(token):
         device, what, wrong = authenticator, "two-factor code", WRONG_CODE
-    elif BACKUP_PATTERN.match(token):
+    elif BACKUP_PATTERN.match(backup_token):
+        token = backup_token
         device, what, wrong = backup_device_for(user), "backup code", WRONG_BACKUP_CODE
         if device is None:
             _refuse(request, WRONG_BACKUP_CODE, what=what)
