@@ -48,3 +48,16 @@ def sign_in(client, username: str, password: str, *, follow: bool = False):
         device = authenticator_for(get_user_model().objects.get(username=username))
         return client.post(landing["Location"], {"code": code_for(device)}, follow=follow)
     return landing
+
+
+def enter_code_if_asked(page, username: str) -> None:
+    """Browser tests: after the password, type the code a phone would show when the app asks for one."""
+    from django.contrib.auth import get_user_model
+
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+    if "/accounts/two-factor/code/" not in page.url:
+        return
+    device = authenticator_for(get_user_model().objects.get(username=username))
+    page.get_by_label("Code").fill(code_for(device))
+    page.get_by_role("button", name="Verify").click()
+    page.wait_for_url(lambda url: "/accounts/two-factor/" not in url)

@@ -12,6 +12,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from cases.models import Case
+from tests.two_factor import enter_code_if_asked
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSWORD = "demo-pass-2026"
@@ -27,6 +28,7 @@ def sign_in(page, username):
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    enter_code_if_asked(page, username)  # coordinators and admins: the code from their authenticator app
 
 
 def sign_out(page):
