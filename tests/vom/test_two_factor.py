@@ -451,6 +451,14 @@ def test_an_admin_resets_a_lost_phone_and_the_user_sets_up_a_new_app(coordinator
 
 
 @pytest.mark.django_db
+def test_an_admin_who_resets_their_own_keeps_the_session_and_sets_up_a_new_app(client, admin_user):
+    client.force_login(admin_user)
+    response = client.post(f"/admin/users/user/{admin_user.pk}/two-factor-reset/")
+    assert response.status_code == 302
+    assert client.get(response["Location"])["Location"].startswith(SETUP_PAGE)
+
+
+@pytest.mark.django_db
 def test_the_admin_action_resets_several_users(client, admin_user, coordinator, mediator):
     give_authenticator(coordinator)
     give_authenticator(mediator)

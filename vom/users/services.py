@@ -162,10 +162,11 @@ def backup_codes_renew(*, request) -> list[str]:
     return codes
 
 
-def _end_sessions_of(user) -> int:
-    """Sign the user out everywhere (database sessions: the only engine this app configures)."""
+def _end_sessions_of(user, *, keep: str | None = None) -> int:
+    """Sign the user out everywhere but in session ``keep`` (database sessions: the only engine this app
+    configures)."""
     ended = 0
-    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
+    for session in Session.objects.filter(expire_date__gt=timezone.now()).exclude(session_key=keep).iterator():
         if session.get_decoded().get("_auth_user_id") == str(user.pk):
             session.delete()
             ended += 1
@@ -177,11 +178,12 @@ def two_factor_reset(*, user, actor, request=None) -> None:
     """An admin removes a user's authenticator app and backup codes (a lost or replaced phone).
 
     The user is signed out everywhere, so no half-finished sign-in can set up an app in their place;
-    at the next sign-in they set up a new one if their role requires it.
+    at the next sign-in they set up a new one if their role requires it. (An admin resetting their own
+    keeps the session they do it from, which then owes a new app.)
     """
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
-    _end_sessions_of(user)
+    _end_sessions_of(user, keep=request.session.session_key if request is not None else None)
     audit_record(
         request=request, user=actor, action=AuditEvent.Action.TWO_FACTOR_REMOVED,
         what=f"two-factor sign-in of user {user.pk} ({user.get_username()}), reset by an admin",
