@@ -2,10 +2,10 @@
 
 import time
 
-from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from vom.users.selectors import authenticator_for, next_totp_code, two_factor_required
+from vom.users.services import client_session_verify
 
 
 def give_authenticator(user) -> TOTPDevice:
@@ -28,11 +28,9 @@ def verify_session(client, user) -> None:
     """Mark the client's session as having passed the second factor, as entering a code does, for users who
     owe one. Reads the user afresh, so the roles cached on the caller's object stay untouched."""
     fresh = type(user).objects.get(pk=user.pk)
-    if not two_factor_required(fresh) and authenticator_for(fresh) is None:
-        return
-    session = client.session
-    session[DEVICE_ID_SESSION_KEY] = give_authenticator(fresh).persistent_id
-    session.save()
+    if two_factor_required(fresh):
+        give_authenticator(fresh)
+    client_session_verify(client=client, user=fresh)
 
 
 def sign_in(client, username: str, password: str, *, follow: bool = False):

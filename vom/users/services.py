@@ -212,6 +212,19 @@ def two_factor_turn_off(*, request, code: str) -> None:
         audit_record(request=request, action=AuditEvent.Action.TWO_FACTOR_REMOVED, what="turned off by the user")
 
 
+def client_session_verify(*, client, user) -> bool:
+    """For in-process tools that sign a django.test.Client in with force_login (the benchmark; the tests'
+    fixture): mark its session as having passed the second factor with the user's authenticator app, as
+    entering a code does. False when the user has no app."""
+    device = authenticator_for(user)
+    if device is None:
+        return False
+    session = client.session
+    session[django_otp.DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return True
+
+
 def totp_demo_device(*, user, secret_base32: str) -> TOTPDevice:
     """Demo data only: a confirmed authenticator with a published secret (seed_demo prints it)."""
     key = b32decode(secret_base32).hex()
