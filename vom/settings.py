@@ -164,6 +164,11 @@ else:
 
 # --- Email ----------------------------------------------------------------------------------
 EMAIL_URL = env.str("EMAIL_URL", default="")
+# A mail server that stops answering must not hold a worker (or a notification's claim) for ever.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
+# How long a worker's claim on a notification lasts; a worker that died leaves it to be sent after this.
+# Keep it well above EMAIL_TIMEOUT, or a slow send could be taken over and sent twice.
+NOTIFICATION_CLAIM_SECONDS = env.int("NOTIFICATION_CLAIM_SECONDS", default=300)
 if EMAIL_URL:
     vars().update(env.email_url_config(EMAIL_URL))
 else:

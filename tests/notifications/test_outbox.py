@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.core.mail.backends.base import BaseEmailBackend
 from django.db import connection
 from django.utils import timezone
 
@@ -15,7 +16,7 @@ from tests.conftest import require
 from tests.mediation.helpers import case_in_preparation
 from vom.core.errors import DomainError
 from vom.notifications.models import Notification
-from vom.notifications.services import Outgoing, notifications_dispatch, notifications_queue
+from vom.notifications.services import Outgoing, message_id, notifications_dispatch, notifications_queue
 
 
 @pytest.fixture
@@ -100,11 +101,8 @@ def test_a_template_missing_a_variable_is_refused(mediator):
     assert not Notification.objects.exists()
 
 
-class RefusingBackend:
+class RefusingBackend(BaseEmailBackend):
     """An SMTP server that refuses everything: the outside boundary, and the only thing mocked here."""
-
-    def __init__(self, *args, **kwargs):
-        pass
 
     def send_messages(self, messages):
         raise smtplib.SMTPRecipientsRefused({"x@example.org": (550, b"no such user")})
@@ -150,3 +148,50 @@ def test_two_concurrent_dispatchers_send_each_notification_once(mediator, settin
     assert sum(r["sent"] for r in results) == 60
     assert len(mail.outbox) == 60
     assert Notification.objects.filter(status="sent").count() == 60
+
+
+def queue_one(mediator, key="k"):
+    notifications_queue(
+        [Outgoing(dedupe_key=key, template="meeting_reminder", due_at=timezone.now(), user=mediator,
+                  context={"case_number": "1", "kind": "Meeting", "when": "now", "place": "here", "ics": {}})]
+    )  # fmt: skip
+    return Notification.objects.get(dedupe_key=key)
+
+
+@pytest.mark.django_db
+def test_a_claim_whose_worker_died_is_sent_once_its_lease_runs_out(mediator, settings):
+    settings.NOTIFICATION_CLAIM_SECONDS = 60
+    row = queue_one(mediator)
+    # What a worker killed after its claim leaves behind: a row in SENDING.
+    Notification.objects.filter(pk=row.pk).update(status="sending", claimed_at=timezone.now(), attempts=1)
+    assert notifications_dispatch()["sent"] == 0  # the lease still runs: maybe that worker is only slow
+    Notification.objects.filter(pk=row.pk).update(claimed_at=timezone.now() - timedelta(seconds=61))
+    assert notifications_dispatch()["sent"] == 1
+    row.refresh_from_db()
+    assert (row.status, row.attempts, len(mail.outbox)) == ("sent", 2, 1)
+
+
+@pytest.mark.django_db
+def test_a_notification_whose_claims_keep_dying_fails_visibly(mediator, settings):
+    settings.NOTIFICATION_CLAIM_SECONDS = 60
+    row = queue_one(mediator)
+    Notification.objects.filter(pk=row.pk).update(
+        status="sending", claimed_at=timezone.now() - timedelta(seconds=61), attempts=5
+    )
+    assert notifications_dispatch()["sent"] == 0
+    row.refresh_from_db()
+    assert row.status == "failed" and "stopped" in row.last_error
+
+
+@pytest.mark.django_db
+def test_every_attempt_at_a_message_carries_the_same_message_id(mediator, settings):
+    row = queue_one(mediator)
+    settings.EMAIL_BACKEND = "tests.notifications.test_outbox.RefusingBackend"
+    notifications_dispatch()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    notifications_dispatch(now=timezone.now() + timedelta(hours=1))
+    row.refresh_from_db()
+    assert row.status == "sent" and row.attempts == 2
+    sent = mail.outbox[0].message()
+    assert sent["Message-ID"] == message_id(row)
+    assert sent["Message-ID"].startswith(f"<vom.notification.{row.pk}.") and sent["Message-ID"].endswith("@localhost>")

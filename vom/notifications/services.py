@@ -1,11 +1,25 @@
-"""Queue, dispatch and cancel notifications. Sending happens only here, in the worker."""
+"""Queue, dispatch and cancel notifications. Sending happens only here, in the worker.
 
+Delivery guarantee. Each row is claimed (PENDING -> SENDING, stamped ``claimed_at``) by a conditional
+UPDATE before it is sent and marked SENT right after the mail server accepted it, on one SMTP connection
+per batch. A claim is a lease of NOTIFICATION_CLAIM_SECONDS: when the worker holding it dies, the row goes
+back to PENDING once the lease has run out and is sent then. So every due notification is sent, and sent
+once, with one exception no outbox can remove without the receiver's help: a worker that dies in the
+moment between the server's "250 accepted" and the UPDATE leaves a sent row looking unsent, and that one
+message goes out a second time. It carries the same Message-ID both times (derived from the row), so
+mail clients that drop duplicates by Message-ID show it once. tests/drills/test_worker_crash.py kills a
+worker at both points.
+"""
+
+import hashlib
 import logging
 import smtplib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from email.utils import parseaddr
 
-from django.core.mail import EmailMultiAlternatives
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
 from django.db.models import F
 from django.template import TemplateDoesNotExist
@@ -19,7 +33,6 @@ from .models import Notification
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
-STALE_CLAIM = timedelta(minutes=10)
 # What each template needs in its context; a row missing one is refused when queued, not sent blank.
 TEMPLATES: dict[str, set[str]] = {}
 
@@ -108,10 +121,23 @@ def render(notification: Notification) -> tuple[str, str, str | None]:
     return subject, text, html
 
 
-def _deliver(notification: Notification) -> str:
+def message_id(notification: Notification) -> str:
+    """The same Message-ID on every attempt, so a receiver can recognise a repeated message."""
+    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "localhost"
+    digest = hashlib.sha256(notification.dedupe_key.encode()).hexdigest()[:16]
+    return f"<vom.notification.{notification.pk}.{digest}@{domain}>"
+
+
+def _deliver(notification: Notification, connection) -> str:
     subject, text, html = render(notification)
     if notification.channel == Notification.Channel.EMAIL:
-        message = EmailMultiAlternatives(subject=subject, body=text, to=[notification.recipient_email])
+        message = EmailMultiAlternatives(
+            subject=subject,
+            body=text,
+            to=[notification.recipient_email],
+            headers={"Message-ID": message_id(notification)},
+            connection=connection,
+        )
         if html:
             message.attach_alternative(html, "text/html")
         ics = notification.context.get("ics")
@@ -121,46 +147,88 @@ def _deliver(notification: Notification) -> str:
     return subject
 
 
-def _claim(pk: int, now) -> bool:
-    return (
-        Notification.objects.filter(pk=pk, status=Notification.Status.PENDING).update(
-            status=Notification.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1
-        )
-        == 1
+def _claim(pk: int) -> datetime | None:
+    """Take the row for this worker; the returned stamp identifies the claim (and starts its lease)."""
+    claimed_at = timezone.now()
+    rows = Notification.objects.filter(pk=pk, status=Notification.Status.PENDING).update(
+        status=Notification.Status.SENDING, claimed_at=claimed_at, attempts=F("attempts") + 1
     )
+    return claimed_at if rows == 1 else None
+
+
+def _release_expired_claims() -> None:
+    """Rows whose claim outlived its lease: the worker holding them died (or hung past EMAIL_TIMEOUT).
+
+    They are sent again, unless their claims keep dying (a message that crashes the worker), which ends as
+    a visible failure after MAX_ATTEMPTS.
+    """
+    lease = timedelta(seconds=settings.NOTIFICATION_CLAIM_SECONDS)
+    expired = Notification.objects.filter(status=Notification.Status.SENDING, claimed_at__lt=timezone.now() - lease)
+    expired.filter(attempts__gte=MAX_ATTEMPTS).update(
+        status=Notification.Status.FAILED, last_error="The worker sending it stopped every time."
+    )
+    expired.update(status=Notification.Status.PENDING)
+
+
+class _Connection:
+    """One mail connection for the whole batch, opened on first use and opened again after an error."""
+
+    def __init__(self):
+        self.backend = None
+
+    def get(self):
+        if self.backend is None:
+            self.backend = get_connection(fail_silently=False)
+            self.backend.open()
+        return self.backend
+
+    def close(self):
+        if self.backend is not None:
+            backend, self.backend = self.backend, None
+            try:
+                backend.close()
+            except (smtplib.SMTPException, OSError):
+                pass  # the connection is gone either way
 
 
 def notifications_dispatch(*, limit: int = 200, now=None) -> dict[str, int]:
     """Send what is due. Each row is claimed with a conditional UPDATE, so two workers never send it twice."""
     now = now or timezone.now()
-    Notification.objects.filter(status=Notification.Status.SENDING, claimed_at__lt=now - STALE_CLAIM).update(
-        status=Notification.Status.PENDING
-    )
+    _release_expired_claims()
     due = Notification.objects.filter(status=Notification.Status.PENDING, due_at__lte=now).order_by("due_at", "pk")
     counts = {"sent": 0, "retry": 0, "failed": 0, "skipped": 0}
-    for pk in list(due.values_list("pk", flat=True)[:limit]):
-        if not _claim(pk, now):
-            counts["skipped"] += 1
-            continue
-        notification = Notification.objects.select_related("user").get(pk=pk)
-        try:
-            subject = _deliver(notification)
-        except (smtplib.SMTPException, OSError) as exc:
-            error = f"{type(exc).__name__}: {exc}"[:2000]
-            if notification.attempts >= MAX_ATTEMPTS:
-                fields = {"status": Notification.Status.FAILED, "last_error": error}
-                counts["failed"] += 1
-                log.error("notification %s failed for good: %s", pk, error)
+    connection = _Connection()
+    try:
+        for pk in list(due.values_list("pk", flat=True)[:limit]):
+            claimed_at = _claim(pk)
+            if claimed_at is None:
+                counts["skipped"] += 1
+                continue
+            mine = Notification.objects.filter(pk=pk, status=Notification.Status.SENDING, claimed_at=claimed_at)
+            notification = Notification.objects.select_related("user").get(pk=pk)
+            try:
+                subject = _deliver(notification, connection.get())
+            except (smtplib.SMTPException, OSError) as exc:
+                connection.close()
+                error = f"{type(exc).__name__}: {exc}"[:2000]
+                if notification.attempts >= MAX_ATTEMPTS:
+                    fields = {"status": Notification.Status.FAILED, "last_error": error}
+                    counts["failed"] += 1
+                    log.error("notification %s failed for good: %s", pk, error)
+                else:
+                    backoff = timedelta(minutes=2**notification.attempts)
+                    fields = {"status": Notification.Status.PENDING, "last_error": error, "due_at": now + backoff}
+                    counts["retry"] += 1
+                mine.update(**fields)
             else:
-                backoff = timedelta(minutes=2**notification.attempts)
-                fields = {"status": Notification.Status.PENDING, "last_error": error, "due_at": now + backoff}
-                counts["retry"] += 1
-            Notification.objects.filter(pk=pk).update(**fields)
-        else:
-            Notification.objects.filter(pk=pk).update(
-                status=Notification.Status.SENT, sent_at=timezone.now(), subject=subject[:300], last_error=""
-            )
-            counts["sent"] += 1
+                # Marked at once, on the same connection's heels: the smaller the gap, the rarer a repeat.
+                if not mine.update(
+                    status=Notification.Status.SENT, sent_at=timezone.now(), subject=subject[:300], last_error=""
+                ):
+                    log.warning("notification %s was sent after its claim had expired", pk)
+                counts["sent"] += 1
+    finally:
+        connection.close()
     return counts
 
 
