@@ -168,6 +168,8 @@ class AddPartyForm(PartyForm):
 
 
 class PartyContactForm(forms.ModelForm):
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
     class Meta:
         model = Party
         fields = [

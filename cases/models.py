@@ -458,6 +458,8 @@ class Party(models.Model):
     phone = models.CharField(max_length=40, blank=True)
     address = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Optimistic locking of the contact details: the lead and the co-mediator may edit them at once.
+    version = models.PositiveIntegerField(default=1)
 
     objects = PartyQuerySet.as_manager()
 

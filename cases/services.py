@@ -348,8 +348,9 @@ def party_add_supporter(*, case: Case, actor, supporter: PartyInput, for_party: 
 
 
 @transaction.atomic
-def party_update_contact(*, party: Party, actor, contact: dict) -> Party:
-    """Change a party's language, needs, consent and contact details."""
+def party_update_contact(*, party: Party, expected_version: int, actor, contact: dict) -> Party:
+    """Change a party's language, needs, consent and contact details, if nobody saved them since
+    ``expected_version`` was read (the lead and the co-mediator may have the form open at once)."""
     unknown = set(contact) - set(CONTACT_FIELDS)
     if unknown:
         raise DomainError(f"Not a contact field: {', '.join(sorted(unknown))}.")
@@ -358,11 +359,19 @@ def party_update_contact(*, party: Party, actor, contact: dict) -> Party:
     if problems:
         raise DomainError("The contact details were not saved.", problems)
     changed = [name for name, value in contact.items() if getattr(party, name) != value]
-    if not changed:
+    if not changed and party.version == expected_version:
         return party
-    Party.objects.filter(pk=party.pk).update(**{name: contact[name] for name in changed})
+    rows = Party.objects.filter(pk=party.pk, version=expected_version).update(
+        **{name: contact[name] for name in changed}, version=F("version") + 1
+    )
+    if rows != 1:
+        raise StaleObjectError(
+            f"Someone else saved the details of {party.person} while you were editing them. Nothing of yours "
+            "was saved: compare with what is saved now, below, and save again."
+        )
     for name in changed:
         setattr(party, name, contact[name])
+    party.version = expected_version + 1
     # Field names only: values may be a victim's address and must not sit in the timeline.
     labels = ", ".join(Party._meta.get_field(name).verbose_name for name in changed)
     timeline_add(

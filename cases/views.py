@@ -305,20 +305,29 @@ def party_add(request, pk: int):
 def party_edit(request, pk: int, party_pk: int):
     case = get_case_for_action(request.user, pk, "edit_party")
     party = get_party_of_case(case, party_pk)
-    form = PartyContactForm(request.POST or None, instance=Party.objects.get(pk=party.pk))
+    form = PartyContactForm(
+        request.POST or None, instance=Party.objects.get(pk=party.pk), initial={"version": party.version}
+    )
+    current = None
     if request.method == "POST" and form.is_valid():
         try:
             contact = {name: form.cleaned_data[name] for name in form.Meta.fields}
             diff = {k: (getattr(party, k), v) for k, v in contact.items() if getattr(party, k) != v}
-            services.party_update_contact(party=party, actor=request.user, contact=contact)
+            services.party_update_contact(
+                party=party, expected_version=form.cleaned_data.get("version") or 0, actor=request.user, contact=contact
+            )
             audit_record(request=request, action=AuditEvent.Action.CHANGE, what=f"party {party.pk} contact",
                          case_id=case.pk, changes=diff)  # fmt: skip
+        except StaleObjectError as error:
+            current = Party.objects.get(pk=party.pk)
+            form.add_error(None, error.message)
         except DomainError as error:
             add_domain_error(form, error)
         else:
             messages.success(request, f"Details of {party.person} saved.")
             return redirect("cases:detail", pk=case.pk)
-    return render(request, "cases/party_edit.html", {"case": case, "party": party, "form": form})
+    context = {"case": case, "party": party, "form": form, "current": current}
+    return render(request, "cases/party_edit.html", context)
 
 
 @require_POST

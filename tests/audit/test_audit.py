@@ -32,7 +32,7 @@ def test_edits_record_fields_with_confidential_values_masked(client, case, coord
     client.post(
         f"/cases/{case.pk}/parties/{victim.pk}/edit/",
         {"preferred_language": "Spanish", "consent_to_contact": "on", "contact_method": "email",
-         "email": "new.secret@example.org", "address": "9 New Hidden Street"},
+         "email": "new.secret@example.org", "address": "9 New Hidden Street", "version": victim.version},
     )  # fmt: skip
     event = AuditEvent.objects.get(action="change")
     assert event.changes["preferred_language"] == ["English", "Spanish"]

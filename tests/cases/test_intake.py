@@ -216,7 +216,10 @@ def test_supporter_must_stand_for_a_party_of_the_same_case(case, coordinator, pr
 @pytest.mark.django_db
 def test_contact_changes_are_timelined_by_field_name_never_by_value(case, mediator):
     party = case.parties.get(role="victim")
-    party_update_contact(party=party, actor=mediator, contact={"address": "99 Secret Road", "phone": "555-0199"})
+    party_update_contact(
+        party=party, expected_version=party.version, actor=mediator,
+        contact={"address": "99 Secret Road", "phone": "555-0199"},
+    )  # fmt: skip
     party.refresh_from_db()
     assert party.address == "99 Secret Road"
     event = case.timeline.get()

@@ -264,3 +264,25 @@ def test_the_close_form_offers_only_outcomes_that_fit_and_none_preselected(clien
     form = client.get(f"/cases/{case.pk}/close/").context["form"]
     values = [value for value, _ in form.fields["outcome"].choices]
     assert values[0] == "" and "no_agreement" not in values and "withdrawn" in values
+
+
+@pytest.mark.django_db
+def test_a_stale_contact_edit_shows_both_versions_and_overwrites_nothing(client, case, mediator):
+    client.force_login(mediator)
+    victim = case.parties.get(role="victim")
+    url = f"/cases/{case.pk}/parties/{victim.pk}/edit/"
+    form = {"preferred_language": "English", "consent_to_contact": "on", "contact_method": "email",
+            "email": victim.email, "address": victim.address, "version": victim.version}  # fmt: skip
+    assert client.post(url, form | {"phone": "555-0101"}).status_code == 302
+    second = client.post(url, form | {"phone": "555-0202"})
+    body = second.content.decode()
+    assert second.status_code == 200
+    assert f"Someone else saved the details of {victim.person}" in body
+    assert "555-0101" in body and "555-0202" in body
+    victim.refresh_from_db()
+    assert (victim.phone, victim.version) == ("555-0101", 2)
+    assert case.timeline.filter(kind="edited").count() == 1
+    # Submitting again from the comparison page saves, knowingly, over the newer version.
+    assert client.post(url, form | {"phone": "555-0202", "version": 2}).status_code == 302
+    victim.refresh_from_db()
+    assert (victim.phone, victim.version) == ("555-0202", 3)
