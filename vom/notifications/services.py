@@ -11,6 +11,7 @@ mail clients that drop duplicates by Message-ID show it once. tests/drills/test_
 worker at both points.
 """
 
+import contextlib
 import hashlib
 import logging
 import smtplib
@@ -185,10 +186,8 @@ class _Connection:
     def close(self):
         if self.backend is not None:
             backend, self.backend = self.backend, None
-            try:
+            with contextlib.suppress(smtplib.SMTPException, OSError):  # the connection is gone either way
                 backend.close()
-            except (smtplib.SMTPException, OSError):
-                pass  # the connection is gone either way
 
 
 def notifications_dispatch(*, limit: int = 200, now=None) -> dict[str, int]:
