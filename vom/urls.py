@@ -5,6 +5,8 @@ from django.urls import include, path
 from vom.core import views as core_views
 from vom.users.forms import LockoutAuthenticationForm
 
+handler500 = "vom.core.views.server_error"
+
 admin.site.site_header = "VOM Case Manager administration"
 admin.site.site_title = "VOM Case Manager admin"
 

@@ -24,6 +24,16 @@ def test_server_error_gets_the_friendly_500(settings):
 
 
 @pytest.mark.django_db
+def test_an_unreachable_database_gets_a_503_with_retry_after(settings):
+    settings.ROOT_URLCONF = "tests.vom.urls_errors"
+    response = Client(raise_request_exception=False).get("/database-gone/")
+    assert response.status_code == 503
+    assert response["Retry-After"] == "30"
+    body = response.content.decode()
+    assert "briefly unavailable" in body and "5432" not in body
+
+
+@pytest.mark.django_db
 def test_bad_host_gets_the_friendly_400():
     response = Client().get("/accounts/login/", HTTP_HOST="evil.example.com")
     assert response.status_code == 400
