@@ -459,7 +459,8 @@ class Party(models.Model):
     address = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     # Optimistic locking of the contact details: the lead and the co-mediator may edit them at once.
-    version = models.PositiveIntegerField(default=1)
+    # The database default lets code that predates the column (a rolling deploy) still insert parties.
+    version = models.PositiveIntegerField(default=1, db_default=1)
 
     objects = PartyQuerySet.as_manager()
 
