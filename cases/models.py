@@ -4,7 +4,9 @@ The Case's stage graph and its moves come with the pipeline (issue 3); this modu
 the access choke point, ``Case.objects.visible_to(user)``.
 """
 
+import operator
 from datetime import timedelta
+from functools import reduce
 
 from django.conf import settings
 from django.core.validators import RegexValidator
@@ -217,11 +219,17 @@ class CaseQuerySet(models.QuerySet):
             return self.none()
         if user.is_superuser:
             return self
-        coordinated = Membership.objects.filter(user=user, role=Membership.Role.COORDINATOR).values("program_id")
-        mediated = Membership.objects.filter(user=user, role=Membership.Role.MEDIATOR).values("program_id")
-        return self.filter(
-            Q(program_id__in=coordinated) | (Q(program_id__in=mediated) & (Q(lead_mediator=user) | Q(co_mediator=user)))
-        )
+        from .selectors import user_roles  # selectors reads these models
+
+        # Only the branches the user's roles need: a mediator's condition alone can use the indexes on
+        # lead_mediator and co_mediator; OR'ed with a coordinator branch it scanned every case (issue 8).
+        roles = user_roles(user)
+        branches = []
+        if roles.coordinator_of:
+            branches.append(Q(program_id__in=sorted(roles.coordinator_of)))
+        if roles.mediator_of:
+            branches.append(Q(program_id__in=sorted(roles.mediator_of)) & (Q(lead_mediator=user) | Q(co_mediator=user)))
+        return self.filter(reduce(operator.or_, branches)) if branches else self.none()
 
     def open(self) -> "CaseQuerySet":
         return self.exclude(stage=Case.Stage.CLOSED)

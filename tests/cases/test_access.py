@@ -377,3 +377,16 @@ def test_every_url_refuses_a_post_without_a_csrf_token(users, objects, name):
     assert response.status_code == 403
     assert b"This form has expired" in response.content
     assert not AuditEvent.objects.filter(action="change").exists()
+
+
+@pytest.mark.django_db
+def test_a_mediators_visibility_is_a_condition_the_mediator_indexes_can_answer(case, mediator, coordinator):
+    # OR'ed with a coordinator branch, the mediator's condition forced a scan of every case (issue 8).
+    sql = str(Case.objects.visible_to(mediator).query)
+    assert "lead_mediator_id" in sql and "co_mediator_id" in sql
+    where = sql.split(" WHERE ", 1)[1]
+    assert where.startswith('("cases_case"."program_id" IN (') and "cases_membership" not in where
+    assert where.count(" OR ") == 1  # only lead OR co: no branch for programs they coordinate (none)
+    assert list(Case.objects.visible_to(mediator)) == [case]
+    coordinator_where = str(Case.objects.visible_to(coordinator).query).split(" WHERE ", 1)[1]
+    assert coordinator_where.startswith(f'"cases_case"."program_id" IN ({case.program_id}) ORDER BY')
