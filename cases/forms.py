@@ -1,5 +1,7 @@
 from django import forms
 
+from vom.core.forms import LongSelect
+
 from .models import PIPELINE, Case, OutcomeCheck, Party, Person, Program, ReferralSource
 from .services import PartyInput, close_outcomes_for
 
@@ -232,9 +234,9 @@ class CaseloadFilterForm(forms.Form):
     stage = forms.ChoiceField(
         choices=[("", "All stages"), ("open", "Any open stage"), *Case.Stage.choices], required=False
     )
-    mediator = forms.ModelChoiceField(queryset=None, required=False, empty_label="All mediators")
+    mediator = forms.ModelChoiceField(queryset=None, required=False, empty_label="All mediators", widget=LongSelect)
     offense = forms.ChoiceField(choices=[("", "All offenses"), *Case.OffenseCategory.choices], required=False)
-    source = forms.ModelChoiceField(queryset=None, required=False, empty_label="All sources")
+    source = forms.ModelChoiceField(queryset=None, required=False, empty_label="All sources", widget=LongSelect)
     overdue = forms.BooleanField(
         required=False,
         label="Stuck in its stage",
