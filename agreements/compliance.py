@@ -5,6 +5,7 @@ where a program would count them. A term is defaulted once it has been overdue f
 DEFAULT_AFTER_DAYS; an agreement takes the state of its worst term.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -84,12 +85,30 @@ def allocate(installments, received: Decimal) -> list[InstallmentState]:
     return states
 
 
-def term_state(term: Term, today: date) -> TermState:
-    """Uses the term's prefetched installments, payments, disbursements, service logs and checks."""
+@dataclass
+class TermRecords:
+    """The facts a term's compliance is computed from: rows with the fields used below (models or tuples)."""
+
+    installments: Iterable  # number, due_date, amount
+    payments: Iterable  # amount
+    disbursements: Iterable  # amount
+    service_logs: Iterable  # hours
+    checks: Iterable  # fulfilled; oldest first
+
+    @classmethod
+    def of(cls, term: Term) -> "TermRecords":
+        """The term's own related records (prefetched, or queried as they are read)."""
+        return cls(term.installments.all(), term.payments.all(), term.disbursements.all(), term.service_logs.all(),
+                   term.checks.all())  # fmt: skip
+
+
+def term_state(term: Term, today: date, records: TermRecords | None = None) -> TermState:
+    """From ``records``, by default the term's prefetched installments, payments, disbursements, logs and checks."""
+    records = records or TermRecords.of(term)
     if term.kind == Term.Kind.MONEY:
-        received = sum((p.amount for p in term.payments.all()), ZERO)
-        forwarded = sum((d.amount for d in term.disbursements.all()), ZERO)
-        states = allocate(term.installments.all(), received)
+        received = sum((p.amount for p in records.payments), ZERO)
+        forwarded = sum((d.amount for d in records.disbursements), ZERO)
+        states = allocate(records.installments, received)
         first_open = next((s for s in states if s.open > 0), None)
         status = FULFILLED if first_open is None else _by_date(first_open.due_date, today)
         return TermState(
@@ -97,12 +116,12 @@ def term_state(term: Term, today: date) -> TermState:
             next_due=first_open.due_date if first_open else None,
         )  # fmt: skip
     if term.kind in {Term.Kind.COMMUNITY_SERVICE, Term.Kind.SERVICE_TO_VICTIM} and term.hours:
-        done = sum((log.hours for log in term.service_logs.all()), ZERO)
+        done = sum((log.hours for log in records.service_logs), ZERO)
         status = FULFILLED if done >= term.hours else _by_date(term.due_date, today)
         return TermState(term, status, hours_done=done, next_due=None if status == FULFILLED else term.due_date)
-    checks = list(term.checks.all())
+    checks = list(records.checks)
     done = bool(checks) and checks[-1].fulfilled
-    hours = sum((log.hours for log in term.service_logs.all()), ZERO)
+    hours = sum((log.hours for log in records.service_logs), ZERO)
     status = FULFILLED if done else _by_date(term.due_date, today)
     return TermState(term, status, hours_done=hours, next_due=None if done else term.due_date)
 
