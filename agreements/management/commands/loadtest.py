@@ -100,8 +100,7 @@ def _deep_page(rng: random.Random, person: Person) -> str:
 
 
 # The mix. Each simulated user is a mediator or a coordinator (in proportion to each role's total weight)
-# and draws its requests from its role's rows by weight. Add a row to add a page to the load test; the
-# dashboard (/dashboard/) and the outcome report (/reports/outcomes/) join here when they exist.
+# and draws its requests from its role's rows by weight. Add a row to add a page to the load test.
 MIX = [
     Request("mediator home", "mediator", 24, lambda r, p: "/my/"),
     Request("case page, own case", "mediator", 30, lambda r, p: f"/cases/{p.own_case(r)}/"),
@@ -113,6 +112,8 @@ MIX = [
     Request("caseload, later pages", "coordinator", 3, _deep_page),
     Request("case page, coordinator", "coordinator", 8, lambda r, p: f"/cases/{r.choice(p.program.open_cases)}/"),
     Request("follow-up list, coordinator", "coordinator", 4, lambda r, p: "/follow-up/"),
+    Request("dashboard", "coordinator", 3, lambda r, p: "/dashboard/"),
+    Request("outcome report", "coordinator", 1, lambda r, p: "/reports/outcomes/"),
 ]
 
 
@@ -149,6 +150,7 @@ class Command(BaseCommand):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._sessions: dict[tuple[str, int], str] = {}
+        self.mix = MIX
 
     def add_arguments(self, parser):
         parser.add_argument("--users", type=int, default=8, help="Concurrent simulated users (no think time).")
@@ -164,11 +166,16 @@ class Command(BaseCommand):
         parser.add_argument("--password", default=DEMO_PASSWORD, help="Password of those logins.")
         parser.add_argument("--p95", type=float, default=250, help="Most 95th percentile of the caseload lists, ms.")
         parser.add_argument("--ratio", type=float, default=0.5, help="Least mix throughput / bare throughput.")
+        parser.add_argument("--skip", nargs="*", default=[], help="Leave out the rows of MIX with these names.")
         parser.add_argument("--seed", type=int, default=8, help="Seed of the request plan.")
         parser.add_argument("--log", default="", help="Write gunicorn's log here (default: a temporary file).")
 
     def handle(self, *args, users, duration, warmup, workers, sweep, mediators, coordinators, password, p95, ratio,
-               seed, log, **options):  # fmt: skip
+               skip, seed, log, **options):  # fmt: skip
+        unknown = set(skip) - {r.name for r in MIX}
+        if unknown:
+            raise CommandError(f"Not in the mix: {', '.join(sorted(unknown))}")
+        self.mix = [r for r in MIX if r.name not in skip]
         if connection.vendor != "postgresql":
             self.stderr.write("Warning: not PostgreSQL; the figures say little about production.")
         people = self.people(mediators.split(","), coordinators.split(","))
@@ -222,7 +229,7 @@ class Command(BaseCommand):
         return self.plan(slots, sessions, seed), sessions
 
     def sweep(self, server, people, concurrencies: list[int], seconds: int, password: str, seed: int, tmp: Path):
-        targets = [r.name for r in MIX if r.p95_target]
+        targets = [r.name for r in self.mix if r.p95_target]
         self.stdout.write(f"\n{'users':>5}{'req/s':>8}{'median ms':>11}{'p95 ms':>8}{'caseload p95':>14}{'errors':>8}")
         for users in concurrencies:
             plan, _ = self.mix_plan(server, people, users, password, seed)
@@ -271,10 +278,9 @@ class Command(BaseCommand):
                 raise CommandError("The mediators given have no cases.")
         return result
 
-    @staticmethod
-    def slots(people: dict[str, list[Person]], users: int) -> list[Person]:
-        """Which person each simulated user is: roles in proportion to their weight in MIX."""
-        weight = {role: sum(r.weight for r in MIX if r.role == role) for role in people if people[role]}
+    def slots(self, people: dict[str, list[Person]], users: int) -> list[Person]:
+        """Which person each simulated user is: roles in proportion to their weight in the mix."""
+        weight = {role: sum(r.weight for r in self.mix if r.role == role) for role in people if people[role]}
         total = sum(weight.values())
         coordinators = round(users * weight.get("coordinator", 0) / total) if total else 0
         if "coordinator" in weight and users > 1:
@@ -295,12 +301,11 @@ class Command(BaseCommand):
             counts[person.role] = counts.get(person.role, 0) + 1
         return ", ".join(f"{n} {role}s" for role, n in sorted(counts.items()))
 
-    @staticmethod
-    def plan(slots: list[Person], sessions: list[str], seed: int) -> dict:
+    def plan(self, slots: list[Person], sessions: list[str], seed: int) -> dict:
         users = []
         for index, (person, session) in enumerate(zip(slots, sessions, strict=True)):
             rng = random.Random(f"{seed}:{index}")
-            rows = [r for r in MIX if r.role == person.role]
+            rows = [r for r in self.mix if r.role == person.role]
             drawn = rng.choices(rows, weights=[r.weight for r in rows], k=PLAN_LENGTH)
             users.append({"session": session, "requests": [[r.name, r.path(rng, person)] for r in drawn]})
         return {"users": users}
@@ -347,7 +352,7 @@ class Command(BaseCommand):
         return rows
 
     def report(self, mix: dict[str, dict], bare: dict[str, dict], p95: float, ratio: float, *, workers_kept: bool):
-        names = [r.name for r in MIX if r.name in mix]
+        names = [r.name for r in self.mix if r.name in mix]
         width = max(len(n) for n in [*names, BARE, "all requests (mix)"]) + 2
         header = f"{'requests':>9}{'req/s':>8}{'median ms':>11}{'p95 ms':>8}{'errors':>8}"
         self.stdout.write(f"\n{'endpoint':<{width}}{header}")
@@ -368,7 +373,7 @@ class Command(BaseCommand):
         errors = mix["Aggregated"]["errors"] + bare["Aggregated"]["errors"]
         if errors:
             missed.append(f"{errors} errors")
-        for request in MIX:
+        for request in self.mix:
             if request.p95_target and request.name in mix and mix[request.name]["p95"] > p95:
                 missed.append(f"{request.name}: p95 {mix[request.name]['p95']:.0f} ms > {p95:.0f} ms")
         if achieved < ratio:
