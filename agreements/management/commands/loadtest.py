@@ -99,8 +99,8 @@ def _deep_page(rng: random.Random, person: Person) -> str:
     return f"/cases/?page={page}"
 
 
-# The mix. Each simulated user is a mediator or a coordinator (in proportion to each role's total weight)
-# and draws its requests from its role's rows by weight. Add a row to add a page to the load test.
+# The mix. Each simulated user is a mediator or a coordinator (--coordinator-share of the users, at least
+# one) and draws its requests from its role's rows by weight. Add a row to add a page to the load test.
 MIX = [
     Request("mediator home", "mediator", 24, lambda r, p: "/my/"),
     Request("case page, own case", "mediator", 30, lambda r, p: f"/cases/{p.own_case(r)}/"),
@@ -151,6 +151,7 @@ class Command(BaseCommand):
         super().__init__(*args, **kwargs)
         self._sessions: dict[tuple[str, int], str] = {}
         self.mix = MIX
+        self.coordinator_share = 0.15
 
     def add_arguments(self, parser):
         parser.add_argument("--users", type=int, default=8, help="Concurrent simulated users (no think time).")
@@ -164,14 +165,19 @@ class Command(BaseCommand):
         parser.add_argument("--mediators", default="mediator,mediator2,mediator3", help="Mediator logins to use.")
         parser.add_argument("--coordinators", default="coordinator", help="Coordinator logins to use.")
         parser.add_argument("--password", default=DEMO_PASSWORD, help="Password of those logins.")
+        parser.add_argument(
+            "--coordinator-share", type=float, default=0.15, help="Share of the users who are coordinators (a "
+            "program has a coordinator or two beside its many volunteer mediators)."
+        )  # fmt: skip
         parser.add_argument("--p95", type=float, default=250, help="Most 95th percentile of the caseload lists, ms.")
         parser.add_argument("--ratio", type=float, default=0.5, help="Least mix throughput / bare throughput.")
         parser.add_argument("--skip", nargs="*", default=[], help="Leave out the rows of MIX with these names.")
         parser.add_argument("--seed", type=int, default=8, help="Seed of the request plan.")
         parser.add_argument("--log", default="", help="Write gunicorn's log here (default: a temporary file).")
 
-    def handle(self, *args, users, duration, warmup, workers, sweep, mediators, coordinators, password, p95, ratio,
-               skip, seed, log, **options):  # fmt: skip
+    def handle(self, *args, users, duration, warmup, workers, sweep, mediators, coordinators, password,
+               coordinator_share, p95, ratio, skip, seed, log, **options):  # fmt: skip
+        self.coordinator_share = coordinator_share
         unknown = set(skip) - {r.name for r in MIX}
         if unknown:
             raise CommandError(f"Not in the mix: {', '.join(sorted(unknown))}")
@@ -279,12 +285,13 @@ class Command(BaseCommand):
         return result
 
     def slots(self, people: dict[str, list[Person]], users: int) -> list[Person]:
-        """Which person each simulated user is: roles in proportion to their weight in the mix."""
-        weight = {role: sum(r.weight for r in self.mix if r.role == role) for role in people if people[role]}
-        total = sum(weight.values())
-        coordinators = round(users * weight.get("coordinator", 0) / total) if total else 0
-        if "coordinator" in weight and users > 1:
+        """Which person each simulated user is: --coordinator-share of them coordinators (at least one)."""
+        roles = {r.role for r in self.mix if people[r.role]}
+        coordinators = round(users * self.coordinator_share) if "coordinator" in roles else 0
+        if "coordinator" in roles and "mediator" in roles and users > 1:
             coordinators = min(max(coordinators, 1), users - 1)
+        elif "mediator" not in roles:
+            coordinators = users
         roles = ["coordinator"] * coordinators + ["mediator"] * (users - coordinators)
         counters: dict[str, int] = {}
         slots = []
