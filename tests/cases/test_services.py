@@ -44,3 +44,12 @@ def test_concurrent_reservations_never_hand_out_a_number_twice(program):
         t.join()
     assert errors == []
     assert sorted(results) == [f"2026-{n:04d}" for n in range(1, 61)]
+
+
+@pytest.mark.django_db
+def test_the_name_search_has_prefix_indexes_on_postgresql():
+    require(connection.vendor == "postgresql", "the prefix indexes are PostgreSQL's (text_pattern_ops)")
+    with connection.cursor() as cursor:
+        indexes = connection.introspection.get_constraints(cursor, "cases_person")
+    for column in ["first_name", "last_name", "organisation_name"]:
+        assert f"cases_person_{column}_upper_prefix" in indexes
