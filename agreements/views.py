@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -29,6 +30,8 @@ from .forms import (
 )
 from .models import Agreement, Letter, Term
 from .selectors import signer_statuses
+
+FOLLOW_UP_PAGE_SIZE = 50
 
 
 def _agreement_for(request, pk: int, agreement_pk: int, action: str):
@@ -374,6 +377,9 @@ def letter_pdf(request, pk: int, letter_pk: int):
 @require_GET
 @login_required
 def follow_up_list(request):
-    """Every case in follow-up the user may see, with how its agreement is being kept, worst first."""
+    """Every case in follow-up the user may see, with how its agreement is being kept, worst first.
+
+    50 a page, as the caseload: a large program follows thousands of agreements (issue 8)."""
     rows = follow_up.follow_up_overview(Case.objects.visible_to(request.user))
-    return render(request, "agreements/follow_up_list.html", {"rows": rows})
+    page = Paginator(rows, FOLLOW_UP_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "agreements/follow_up_list.html", {"page": page, "rows": page.object_list})

@@ -180,8 +180,8 @@ def test_follow_up_list_puts_who_is_behind_first_in_a_fixed_number_of_queries(
     Installment.objects.filter(pk=first.pk).update(due_date=TODAY - datetime.timedelta(days=3))
     client.force_login(coordinator)
     client.get("/follow-up/")  # the first request after sign-in stamps the session (idle timeout)
-    # session, user, the two-factor device that verified the session, memberships (navigation), agreements
-    # with cases, terms, installments, payments, disbursements, service logs, checks
+    # session, user, the two-factor device that verified the session, memberships (navigation),
+    # installments, payments, disbursements, service logs, checks, terms, agreements with their cases
     with django_assert_num_queries(11):
         response = client.get("/follow-up/")
     rows = response.context["rows"]
@@ -204,3 +204,17 @@ def test_admin_shows_cases_read_only(client, admin_user, agreement_case):
     client.force_login(admin_user)
     page = client.get(f"/admin/cases/case/{agreement_case.pk}/change/").content.decode()
     assert 'name="_save"' not in page
+
+
+@pytest.mark.django_db
+def test_follow_up_list_is_paged_like_the_caseload(client, program, coordinator, mediator, monkeypatch):
+    from agreements import views
+
+    monkeypatch.setattr(views, "FOLLOW_UP_PAGE_SIZE", 2)  # three agreements, two pages
+    for _ in range(3):
+        case = case_in_agreement(program, coordinator, mediator)
+        sign_all(send(draft_with_money(case, mediator), mediator), mediator)
+    client.force_login(coordinator)
+    first, second = client.get("/follow-up/"), client.get("/follow-up/?page=2")
+    assert len(first.context["rows"]) == 2 and len(second.context["rows"]) == 1
+    assert "3 in all" in first.content.decode() and "Page 2 of 2" in second.content.decode()
