@@ -28,6 +28,6 @@ def drop(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("cases", "0005_party_version")]
+    dependencies = [("cases", "0007_party_version")]
 
     operations = [migrations.RunPython(create, drop, elidable=False)]

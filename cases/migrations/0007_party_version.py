@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0004_retention'),
+        ('cases', '0006_program_mediators_require_two_factor'),
     ]
 
     operations = [
