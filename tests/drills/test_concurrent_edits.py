@@ -17,7 +17,8 @@ from cases.models import Case, Party
 from tests.drills.conftest import PASSWORD, web_password
 from tests.factories import MembershipFactory, UserFactory
 from tests.mediation.helpers import assign, new_case
-from vom.core.loadtest import sign_in
+from tests.two_factor import code_for, give_authenticator
+from vom.core.loadtest import code_step, sign_in
 
 pytestmark = pytest.mark.services
 ROUNDS = 3
@@ -116,7 +117,12 @@ def test_two_coordinators_saving_the_referral_at_once(test_database_url, serve, 
     MembershipFactory(user=colleague, program=program, role="coordinator")
     web_password(coordinator, colleague)
     web = serve(DATABASE_URL=test_database_url, workers=2)
-    clients = [sign_in(web.base_url, "coord", PASSWORD), sign_in(web.base_url, "coord2", PASSWORD)]
+    clients = []
+    for user in (coordinator, colleague):  # coordinators sign in with a code from their app
+        device = give_authenticator(user)
+        clients.append(
+            sign_in(web.base_url, user.username, PASSWORD, second_step=code_step(lambda d=device: code_for(d)))
+        )
 
     def refresh():
         return Case.objects.get(pk=case.pk).version, case.timeline.filter(kind="edited").count()

@@ -36,7 +36,8 @@ from django.db.models import Q
 
 from cases.demo import DEMO_PROGRAM_SLUG, LAST_NAMES
 from cases.models import Case, Membership, Program
-from vom.core.loadtest import DEMO_PASSWORD, ROOT, Gunicorn, collectstatic, production_env, sign_in
+from vom.core.loadtest import DEMO_PASSWORD, ROOT, Gunicorn, code_step, collectstatic, production_env, sign_in
+from vom.users.selectors import authenticator_for, next_totp_code
 
 LOCUSTFILE = ROOT / "bench" / "locustfile.py"
 BARE = "bare view, 50 rows from memory"
@@ -230,9 +231,24 @@ class Command(BaseCommand):
         for index, person in enumerate(slots):
             key = (person.username, index)
             if key not in self._sessions:
-                self._sessions[key] = sign_in(server.base_url, person.username, password).cookies["sessionid"]
+                step = code_step(lambda name=person.username: self.totp_code(name))
+                client = sign_in(server.base_url, person.username, password, second_step=step)
+                self._sessions[key] = client.cookies["sessionid"]
             sessions.append(self._sessions[key])
         return self.plan(slots, sessions, seed), sessions
+
+    @staticmethod
+    def totp_code(username: str) -> str:
+        """What the user's authenticator app shows now (the demo accounts share the published demo key)."""
+        device = authenticator_for(get_user_model().objects.get(username=username))
+        if device is None:
+            raise CommandError(f"{username} must sign in with a code but has no authenticator app set up.")
+        code, wait = next_totp_code(device)
+        if wait:  # this time step's code was used by an earlier sign-in: an app shows the next one soon
+            time.sleep(wait)
+            device.refresh_from_db()
+            code, _ = next_totp_code(device)
+        return code
 
     def sweep(self, server, people, concurrencies: list[int], seconds: int, password: str, seed: int, tmp: Path):
         targets = [r.name for r in self.mix if r.p95_target]
