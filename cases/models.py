@@ -232,7 +232,11 @@ class CaseQuerySet(models.QuerySet):
         return self.filter(reduce(operator.or_, branches)) if branches else self.none()
 
     def open(self) -> "CaseQuerySet":
-        return self.exclude(stage=Case.Stage.CLOSED)
+        # A list of the open stages rather than "not closed": most cases of a program are closed, and
+        # only the list can use the (program, stage) index instead of reading every case.
+        from .stages import OPEN_STAGES
+
+        return self.filter(stage__in=OPEN_STAGES)
 
     def for_caseload(self) -> "CaseQuerySet":
         """Rows for the caseload list: the joins the list shows, parties in one extra query."""
@@ -389,6 +393,12 @@ class Case(models.Model):
             models.Index(fields=["co_mediator", "stage"]),
             models.Index(fields=["-referral_date", "-id"]),
             models.Index(fields=["program", "referral_date"], name="cases_case_program_referred"),
+            # Reports join survey answers and reoffending checks to their case for its program and the
+            # figures they group by: this index answers the join without reading the case rows.
+            models.Index(
+                fields=["program", "id", "juvenile", "stage", "closed_from_stage", "outcome"],
+                name="cases_case_program_report",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -594,6 +604,10 @@ class OutcomeCheck(models.Model):
     class Meta:
         ordering = ["due_on", "pk"]
         constraints = [models.UniqueConstraint(fields=["case", "months"], name="cases_outcomecheck_unique_window")]
+        # Checks still to record, by due date (the dashboard's count and the list of checks due).
+        indexes = [
+            models.Index(fields=["due_on", "case"], condition=Q(result=""), name="cases_outcomecheck_unrecorded"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.case} at {self.months} months"

@@ -152,7 +152,16 @@ class Meeting(models.Model):
 
     class Meta:
         ordering = ["scheduled_for", "pk"]
-        indexes = [models.Index(fields=["case", "kind", "status"]), models.Index(fields=["status", "scheduled_for"])]
+        indexes = [
+            models.Index(fields=["case", "kind", "status"]),
+            models.Index(fields=["status", "scheduled_for"]),
+            # A case's first held joint session in one index probe (the outcome report's time to session).
+            models.Index(
+                fields=["case", "scheduled_for"],
+                condition=Q(kind="joint", status="held"),
+                name="mediation_meeting_joint_held",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(status="waived") | Q(scheduled_for__isnull=False),

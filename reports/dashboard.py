@@ -2,7 +2,7 @@
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
 from django.contrib.auth import get_user_model
@@ -29,6 +29,7 @@ FUNNEL = [
     ("completed", "Completed", Q(outcome=Case.Outcome.COMPLETED), {"outcome": "completed"}),
 ]
 SESSIONS_LISTED = 25
+WORKLOAD_LISTED = 20
 
 
 @dataclass
@@ -69,7 +70,7 @@ def dashboard(program: Program, period: Period, now: datetime) -> Dashboard:
         sessions=(sessions := _sessions(program, week))[0],
         sessions_total=sessions[1],
         workload=_workload(program),
-        restitution=restitution_section(cohort(program, period), program, ["Cases referred in the period"]),
+        restitution=restitution_section(program, period, ["Cases referred in the period"]),
     )
 
 
@@ -104,14 +105,16 @@ def _stages(program, now) -> Chart:
 def _overdue(program, now, today) -> list[Figure]:
     stuck = Case.objects.filter(program=program).filter(overdue_q(now)).count()
     of_program = Installment.objects.filter(term__agreement__case__program=program)
-    installments = list(
-        unpaid_installments(today - timedelta(days=1), of_program).values_list("term__agreement__case_id", flat=True)
+    installments = (
+        unpaid_installments(today - timedelta(days=1), of_program)
+        .order_by()
+        .aggregate(n=Count("pk"), cases=Count("term__agreement__case", distinct=True))
     )
     checks = OutcomeCheck.objects.filter(case__program=program, due_on__lte=today, result="").count()
     return [
         Figure("Cases stuck in their stage", stuck, _caseload(program, overdue="on"),
                "Longer in screening, preparation or before the session than the program allows."),
-        Figure(f"Overdue installments, in {len(set(installments)):,} cases", len(installments),
+        Figure(f"Overdue installments, in {installments['cases']:,} cases", installments["n"],
                reverse("agreements:follow_up_list"), "Due before today and not covered by payments."),
         Figure("Reoffending checks due, not recorded", checks, reverse("cases:outcome_checks"),
                "6, 12 or 30 months (as the program sets) after closure."),
@@ -119,8 +122,7 @@ def _overdue(program, now, today) -> list[Figure]:
 
 
 def _sessions(program, week: Period):
-    start = timezone.make_aware(datetime.combine(week.start, time.min))
-    end = timezone.make_aware(datetime.combine(week.end + timedelta(days=1), time.min))
+    start, end = week.moments()
     meetings = Meeting.objects.filter(
         case__program=program, scheduled_for__gte=start, scheduled_for__lt=end,
         status__in=[Meeting.Status.SCHEDULED, Meeting.Status.HELD],
@@ -131,26 +133,38 @@ def _sessions(program, week: Period):
 
 
 def _workload(program) -> Chart:
-    active = Case.objects.open().filter(program=program).order_by()
+    """The mediators carrying the most open cases against their maximum, busiest first: a program with
+    hundreds of volunteer mediators gets a chart that still reads (and renders) at a glance."""
     carried = Counter()
-    for field in ("lead_mediator", "co_mediator"):
-        for row in active.filter(**{f"{field}__isnull": False}).values(field).annotate(n=Count("pk")):
-            carried[row[field]] += row["n"]
+    pairs = Case.objects.open().filter(program=program).order_by().values("lead_mediator", "co_mediator")
+    for row in pairs.annotate(n=Count("pk")):
+        for mediator in {row["lead_mediator"], row["co_mediator"]} - {None}:
+            carried[mediator] += row["n"]
     maximum = MediatorProfile.objects.filter(user=OuterRef("pk")).values("max_active_cases")
-    mediators = (
+    mediators = list(
         get_user_model().objects.filter(
             memberships__program=program, memberships__role=Membership.Role.MEDIATOR, is_active=True
         )
         .annotate(maximum=Subquery(maximum))
         .order_by("last_name", "first_name", "pk")
+        .only("pk", "username", "first_name", "last_name")
     )  # fmt: skip
+
+    def load(user):
+        return carried[user.pk] / user.maximum if user.maximum else carried[user.pk]
+
+    mediators.sort(key=lambda user: (-load(user), -carried[user.pk]))  # stable: by name among equals
+    shown = mediators[:WORKLOAD_LISTED]
     bars, limits = [], []
-    for user in mediators:
-        active_n = carried[user.pk]
-        limit = user.maximum
+    for user in shown:
+        active_n, limit = carried[user.pk], user.maximum
         text = f"{active_n} of {limit}" if limit else f"{active_n}"
         over = " (over the maximum)" if limit is not None and active_n > limit else ""
         url = _caseload(program, mediator=user.pk, stage="open")
         bars.append(Bar(user.get_full_name() or user.username, active_n, text, url, over.strip(" ()"), text + over))
         limits.append(limit)
-    return bar_chart("workload", "Mediator workload: open cases against each one's maximum", bars, limits=limits)
+    title = "Mediator workload: open cases against each one's maximum"
+    if len(mediators) > len(shown):
+        idle = sum(1 for user in mediators if not carried[user.pk])
+        title += f" (the {len(shown)} busiest of {len(mediators):,} mediators; {idle:,} carry no open case)"
+    return bar_chart("workload", title, bars, limits=limits)

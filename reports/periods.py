@@ -1,7 +1,9 @@
 """Reporting periods: a start and an end day, both included, and the presets offered beside them."""
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
+
+from django.utils import timezone
 
 
 @dataclass(frozen=True)
@@ -12,6 +14,12 @@ class Period:
     @property
     def days(self) -> int:
         return (self.end - self.start).days + 1
+
+    def moments(self) -> tuple[datetime, datetime]:
+        """Its first moment and the first moment after it, in the program's time zone: a range an index
+        on a datetime column can serve (``field__date__range`` casts every row instead)."""
+        days = (self.start, self.end + timedelta(days=1))
+        return tuple(timezone.make_aware(datetime.combine(day, time.min)) for day in days)
 
     def __str__(self) -> str:
         return f"{self.start:%b %-d, %Y} to {self.end:%b %-d, %Y}"

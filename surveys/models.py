@@ -75,7 +75,7 @@ class SurveyResponse(models.Model):
     class Meta:
         ordering = ["-submitted_at", "-pk"]
         constraints = [_score_in_range(field) for field in FIELDS]
-        indexes = [models.Index(fields=["occasion", "submitted_at"])]
+        indexes = [models.Index(fields=["occasion", "submitted_at"]), models.Index(fields=["submitted_at"])]
 
     def __str__(self) -> str:
         return f"Survey response {self.pk} ({self.get_respondent_role_display()}, {self.get_occasion_display()})"

@@ -93,13 +93,13 @@ def test_dashboard_query_count_does_not_grow_with_cases(client, program, data, c
     client.get("/dashboard/", query)
     # 1 session, 2 user, 3 the two-factor device that verified the session, 4 memberships, 5 program count,
     # 6 the program (form), 7 funnel, 8 stages with medians, 9-11 overdue (stuck, installments, checks),
-    # 12 meetings this week, 13-15 mediators with workload (mediators, open cases led, co-mediated),
-    # 16-18 restitution (agreed, collected, served), 19 program choices (rendered)
-    with django_assert_num_queries(19):
+    # 12 meetings this week, 13-14 workload (mediators, open cases by lead and co-mediator),
+    # 15 restitution (agreed, collected and served, term by term), 16 program choices (rendered)
+    with django_assert_num_queries(16):
         client.get("/dashboard/", query)
     for index in range(12):
         CaseFactory(program=program, number=f"More-{index}", referral_date=PERIOD.start, stage="screening")
-    with django_assert_num_queries(19):
+    with django_assert_num_queries(16):
         client.get("/dashboard/", query)
 
 
@@ -110,3 +110,23 @@ def test_dashboard_refuses_a_reversed_period_and_other_roles(client, program, co
     assert "board" not in response.context
     client.force_login(mediator)
     assert client.get("/dashboard/").status_code == 404
+
+
+def test_workload_lists_the_busiest_mediators_first_and_says_how_many_are_left_out(program, data, mediator):
+    from reports.dashboard import WORKLOAD_LISTED
+    from tests.factories import MembershipFactory, UserFactory
+
+    idle = []
+    for i in range(WORKLOAD_LISTED + 2):
+        user = UserFactory(username=f"idle{i}", first_name="Ida", last_name=f"Idle {i:02}")
+        idle.append(MembershipFactory(program=program, user=user).user)
+    busy = idle.pop()  # one open case and no maximum: after the mediator over theirs, before the idle ones
+    CaseFactory(program=program, number="W-1", stage="screening", lead_mediator=busy)
+    board = dashboard(program, PERIOD, timezone.now())
+    chart = board.workload
+    assert len(chart.bars) == WORKLOAD_LISTED
+    assert [bar.label for bar in chart.bars[:3]] == ["Grace Okafor", busy.get_full_name(), "Ida Idle 00"]
+    assert chart.bars[0].detail == "3 of 2 (over the maximum)" and chart.bars[1].value == 1
+    total = WORKLOAD_LISTED + 3
+    assert chart.title.endswith(f"(the {WORKLOAD_LISTED} busiest of {total} mediators; {total - 2} carry no open case)")
+    assert chart.bars[2].value == 0
