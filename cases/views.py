@@ -85,7 +85,8 @@ def _caseload_form(request) -> CaseloadFilterForm:
     roles = user_roles(user)
     in_scope = {} if user.is_superuser else {"program_id__in": roles.coordinator_of | roles.mediator_of}
     mediator_memberships = Membership.objects.filter(role=Membership.Role.MEDIATOR, **in_scope).values("user_id")
-    mediators = get_user_model().objects.filter(pk__in=mediator_memberships)
+    # Only what an option shows: a large program has hundreds of mediators in this list.
+    mediators = get_user_model().objects.filter(pk__in=mediator_memberships).only("username", "first_name", "last_name")
     return CaseloadFilterForm(
         request.GET or None,
         mediators=mediators.order_by("last_name", "first_name"),
