@@ -5,14 +5,16 @@ seed twice, or growing the data set later, gives the same cases. Nothing here is
 drawn from lists, emails use example.org, phone numbers the 555-01xx fiction range.
 """
 
+import multiprocessing
 import random
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from dateutil.relativedelta import relativedelta
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
-from django.db import transaction
+from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from vom.users.selectors import authenticator_for, two_factor_required
@@ -315,8 +317,15 @@ def _build_case(index: int, total: int, seed: int, today: date, program, sources
     return case, parties
 
 
-def seed_cases(*, program: Program, total: int, seed: int = 2026, today: date | None = None) -> int:
-    """Make sure the program has at least ``total`` demo cases; create the missing ones in bulk."""
+BATCH = 2000  # cases built and inserted together
+
+
+def seed_cases(*, program: Program, total: int, seed: int = 2026, today: date | None = None, workers: int = 1) -> int:
+    """Make sure the program has at least ``total`` demo cases; create the missing ones in bulk.
+
+    With ``workers`` > 1 on PostgreSQL the batches are shared among that many processes (building the
+    rows is Python's work, one core each); batches still take their case numbers in order, so the
+    data set is the same as a single process makes."""
     today = today or timezone.localdate()
     existing = Case.objects.filter(program=program).count()
     if existing >= total:
@@ -331,16 +340,76 @@ def seed_cases(*, program: Program, total: int, seed: int = 2026, today: date | 
     )
     if len(mediators) < 2:
         raise ValueError("The demo program needs at least two mediators.")
-    created = 0
-    batch = 2000
-    for start in range(existing, total, batch):
-        built = [
-            _build_case(i, total, seed, today, program, sources, mediators)
-            for i in range(start, min(start + batch, total))
-        ]
-        _insert_batch(program, built, seed)
-        created += len(built)
-    return created
+    batches = list(enumerate(range(existing, total, BATCH)))
+
+    def run(share, turns):
+        for position, start in share:
+            built = [
+                _build_case(i, total, seed, today, program, sources, mediators)
+                for i in range(start, min(start + BATCH, total))
+            ]
+            with turns.turn(position):
+                _number(program, built)
+            _insert_batch(built, seed)
+
+    if workers > 1 and len(batches) > 1 and connection.vendor == "postgresql":
+        _in_processes(run, batches, workers)
+    else:
+        run(batches, _Turns(None))
+    return total - existing
+
+
+class _Turns:
+    """Batches take their case numbers in batch order, whichever process built them first."""
+
+    def __init__(self, context):
+        self.serial = context is None
+        if not self.serial:
+            self.condition = context.Condition()
+            self.next = context.Value("i", 0, lock=False)
+            self.failed = context.Value("b", 0, lock=False)
+
+    @contextmanager
+    def turn(self, position: int):
+        if self.serial:
+            yield
+            return
+        with self.condition:
+            ready = self.condition.wait_for(lambda: self.failed.value or self.next.value == position, timeout=900)
+            if not ready or self.failed.value:
+                raise RuntimeError("Another seeding process failed or stalled; this one stops too.")
+            yield
+            self.next.value = position + 1
+            self.condition.notify_all()
+
+    def fail(self):
+        with self.condition:
+            self.failed.value = 1
+            self.condition.notify_all()
+
+
+def _in_processes(run, batches, workers: int) -> None:
+    """``run`` a share of the batches in each of ``workers`` forked processes, each on its own connection."""
+    context = multiprocessing.get_context("fork")
+    turns = _Turns(context)
+    connections.close_all()  # a forked child must not share the parent's socket
+
+    def child(share):
+        try:
+            run(share, turns)
+        except BaseException:
+            turns.fail()
+            raise
+        finally:
+            connections.close_all()
+
+    processes = [context.Process(target=child, args=(batches[w::workers],)) for w in range(workers)]
+    for process in processes:
+        process.start()
+    for process in processes:
+        process.join()
+    if any(process.exitcode for process in processes):
+        raise RuntimeError("A seeding process failed (its error is printed above); the batches it finished stay.")
 
 
 def _ensure_mediator_pool(program: Program, size: int) -> None:
@@ -363,17 +432,20 @@ def _ensure_mediator_pool(program: Program, size: int) -> None:
     )
 
 
-def _insert_batch(program, built, seed: int) -> None:
+def _number(program, built) -> None:
+    """Case numbers in referral order within each year, reserved outside the batch's transaction so
+    the counter row is not held while the batch is written."""
+    by_year: dict[int, list[Case]] = {}
+    for case, _parties in built:
+        by_year.setdefault(case.referral_date.year, []).append(case)
+    for year, cases in by_year.items():
+        cases.sort(key=lambda c: c.referral_date)
+        for case, number in zip(cases, case_numbers_reserve(program=program, year=year, count=len(cases)), strict=True):
+            case.number = number
+
+
+def _insert_batch(built, seed: int) -> None:
     with transaction.atomic():
-        by_year: dict[int, list[Case]] = {}
-        for case, _parties in built:
-            by_year.setdefault(case.referral_date.year, []).append(case)
-        for year, cases in by_year.items():
-            cases.sort(key=lambda c: c.referral_date)
-            for case, number in zip(
-                cases, case_numbers_reserve(program=program, year=year, count=len(cases)), strict=True
-            ):
-                case.number = number
         cases = Case.objects.bulk_create([case for case, _ in built])
         people = Person.objects.bulk_create([person for _, parties in built for person, *_ in parties])
         people_iter = iter(people)

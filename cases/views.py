@@ -147,7 +147,7 @@ def intake(request):
     roles = user_roles(request.user)
     programs = Program.objects.filter(pk__in=roles.coordinator_of)
     if not roles.coordinator_of:
-        raise PermissionDenied
+        raise Http404  # a page outside the user's role: as the reports and the export, nothing is there
     post = request.POST or None
     referral = ReferralForm(post, programs=programs, prefix="case")
     offender = PartyForm(post, prefix="offender")
@@ -415,7 +415,7 @@ def outcome_checks(request):
     """Reoffending checks due in the coordinator's programs: overdue first, then the next 30 days."""
     roles = user_roles(request.user)
     if not roles.is_coordinator:
-        raise PermissionDenied
+        raise Http404
     horizon = timezone.localdate() + timedelta(days=30)
     checks = (
         OutcomeCheck.objects.filter(case__program_id__in=roles.coordinator_of, result="", due_on__lte=horizon)

@@ -66,7 +66,8 @@ def ensure_profiles(users) -> None:
                 training_completed_on=timezone.localdate() - timedelta(days=400),
             )
         )
-    MediatorProfile.objects.bulk_create(profiles)
+    # A parallel bulk seed may meet the same mediator in two processes: the second leaves the first's row.
+    MediatorProfile.objects.bulk_create(profiles, ignore_conflicts=True)
 
 
 @dataclass

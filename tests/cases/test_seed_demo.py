@@ -121,3 +121,35 @@ def test_seed_never_gives_the_public_demo_key_to_an_account_that_already_existed
     output = seed("--cases", "0")
     assert not TOTPDevice.objects.filter(user__username="coordinator").exists()
     assert "Two-factor sign-in: after the password, admin is asked for a 6-digit code." in output
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_bulk_seed_in_parallel_processes_makes_the_same_cases_as_one_process(monkeypatch):
+    """Issue 8: the bulk seed shares its batches among processes; the batches take their case numbers
+    in order, so the data set is the one a single process makes (numbers, stages, parties, records)."""
+    from django.db import connection
+
+    from agreements.models import Agreement
+    from cases import demo
+    from mediation.models import Meeting
+    from tests.conftest import require
+
+    require(connection.vendor == "postgresql", "parallel seeding is PostgreSQL's (SQLite takes one writer at a time)")
+    monkeypatch.setattr(demo, "BATCH", 25)
+
+    def fingerprint():
+        cases = Case.objects.order_by("number").values_list("number", "stage", "referral_date", "juvenile")
+        return (
+            list(cases),
+            sorted(Party.objects.values_list("case__number", "role", "person__last_name")),
+            sorted(Meeting.objects.values_list("case__number", "kind", "status", "scheduled_for")),
+            sorted(Agreement.objects.values_list("case__number", "status")),
+        )
+
+    seed("--cases", "120", "--workers", "1")
+    serial = fingerprint()
+    call_command("flush", "--no-input")
+    output = seed("--cases", "120", "--workers", "3")
+    assert "Cases: 120 created, 120 in all" in output
+    assert fingerprint() == serial
+    assert len(serial[0]) == 120 and any(stage == "closed" for _, stage, _, _ in serial[0])

@@ -13,6 +13,7 @@ reminder-planning sweep (every planner beat runs) over --sweeps sweeps, after on
 It lives in the top app (agreements) because it drives every app; the pages it requests are URLs.
 """
 
+import os
 import statistics
 import time
 
@@ -48,7 +49,9 @@ class Command(BaseCommand):
         started = time.monotonic()
         # The small demo first (rendered PDFs, drawn signatures), then the bulk up to --cases.
         call_command("seed_demo", "--cases", str(min(cases, 40)), stdout=self.stdout)
-        call_command("seed_demo", "--cases", str(cases), stdout=self.stdout)
+        # One process per core builds and inserts the bulk (issue 8: seeding under 5 minutes).
+        workers = str(max(1, min(4, os.cpu_count() or 1)))
+        call_command("seed_demo", "--cases", str(cases), "--workers", workers, stdout=self.stdout)
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE")  # fresh planner statistics after bulk inserts
@@ -142,6 +145,9 @@ class Command(BaseCommand):
             raise RuntimeError(f"{path} answered {response.status_code}")
 
     def print_table(self, rows):
+        if not rows:
+            self.stdout.write("No page matched --only: nothing measured.")
+            return
         width = max(len(r[0]) for r in rows) + 2
         self.stdout.write(f"{'page':<{width}}{'median ms':>10}{'p95 ms':>10}{'queries':>9}")
         for label, median, p95, queries in rows:

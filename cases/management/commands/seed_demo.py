@@ -20,15 +20,21 @@ class Command(BaseCommand):
         parser.add_argument("--cases", type=int, default=40, help="Make sure the demo program has this many cases.")
         parser.add_argument("--seed", type=int, default=2026, help="Random seed; the same seed gives the same cases.")
         parser.add_argument("--password", default=DEFAULT_PASSWORD, help="Password for newly created demo accounts.")
+        parser.add_argument(
+            "--workers", type=int, default=1,
+            help="Processes that build and insert the bulk cases (PostgreSQL; the same cases as one process makes).",
+        )  # fmt: skip
 
-    def handle(self, *args, cases: int, seed: int, password: str, **options):
+    def handle(self, *args, cases: int, seed: int, password: str, workers: int, **options):
         if cases < 0:
             raise CommandError("--cases must be zero or more.")
+        if workers < 1:
+            raise CommandError("--workers must be at least 1.")
         started = time.monotonic()
         program, logins = ensure_program_and_staff(password=password)
         try:
-            created = seed_cases(program=program, total=cases, seed=seed)
-        except ValueError as exc:
+            created = seed_cases(program=program, total=cases, seed=seed, workers=workers)
+        except (ValueError, RuntimeError) as exc:
             raise CommandError(str(exc)) from exc
         if settings.CELERY_TASK_ALWAYS_EAGER:
             # No broker, so no beat: run each periodic task once, so the demo shows its reminders
