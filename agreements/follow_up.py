@@ -317,7 +317,13 @@ def follow_up_overview(cases, today: date | None = None) -> list[FollowUpRow]:
                                                                              "due_date"):  # fmt: skip
         terms[term.agreement_id].append(term)
     rows = []
-    for agreement in followed.select_related("case__program", "case__lead_mediator"):
+    # Only what a row shows (case number, currency, lead mediator): whole cases, programs and users for
+    # thousands of agreements cost more than their compliance.
+    shown = followed.select_related("case__program", "case__lead_mediator").only(
+        "case__number", "case__program__currency",
+        "case__lead_mediator__username", "case__lead_mediator__first_name", "case__lead_mediator__last_name",
+    )  # fmt: skip
+    for agreement in shown:
         states = [
             term_state(term, today, TermRecords(installments[term.pk], payments[term.pk], disbursements[term.pk],
                                                 logs[term.pk], checks[term.pk]))
