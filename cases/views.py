@@ -84,9 +84,15 @@ def _caseload_form(request) -> CaseloadFilterForm:
     user = request.user
     roles = user_roles(user)
     in_scope = {} if user.is_superuser else {"program_id__in": roles.coordinator_of | roles.mediator_of}
-    mediator_memberships = Membership.objects.filter(role=Membership.Role.MEDIATOR, **in_scope).values("user_id")
+    # Coordinators choose among their programs' mediators; a mediator among those on their own cases
+    # (the roster of a program's volunteers is not theirs to browse, and a long list helps nobody).
+    run = {} if user.is_superuser else {"program_id__in": roles.coordinator_of}
+    mediators = Q(pk__in=Membership.objects.filter(role=Membership.Role.MEDIATOR, **run).values("user_id"))
+    if not user.is_superuser and roles.mediator_of - roles.coordinator_of:
+        own = Case.objects.visible_to(user).filter(program_id__in=roles.mediator_of - roles.coordinator_of)
+        mediators |= Q(pk__in=own.values("lead_mediator")) | Q(pk__in=own.values("co_mediator"))
     # Only what an option shows: a large program has hundreds of mediators in this list.
-    mediators = get_user_model().objects.filter(pk__in=mediator_memberships).only("username", "first_name", "last_name")
+    mediators = get_user_model().objects.filter(mediators).only("username", "first_name", "last_name")
     return CaseloadFilterForm(
         request.GET or None,
         mediators=mediators.order_by("last_name", "first_name"),

@@ -100,3 +100,22 @@ def test_user_without_program_sees_a_plain_explanation(client, no_role_user):
     client.force_login(no_role_user)
     response = client.get("/")
     assert b"not a member of any program" in response.content
+
+
+@pytest.mark.django_db
+def test_the_mediator_filter_lists_a_coordinators_mediators_but_only_a_mediators_colleagues(
+    client, program, coordinator, mediator, unassigned_mediator
+):
+    from tests.factories import MembershipFactory, UserFactory
+
+    colleague = UserFactory(username="colleague", first_name="Ana", last_name="Colleague")
+    MembershipFactory(user=colleague, program=program, role="mediator")
+    CaseFactory(program=program, stage="screening", lead_mediator=mediator, co_mediator=colleague)
+
+    def options(user):
+        client.force_login(user)
+        return set(client.get("/cases/").context["form"].fields["mediator"].queryset)
+
+    assert options(coordinator) == {mediator, unassigned_mediator, colleague}
+    assert options(mediator) == {mediator, colleague}  # not the rest of the program's volunteers
+    assert options(unassigned_mediator) == set()
