@@ -276,8 +276,12 @@ class CaseQuerySet(models.QuerySet):
             )
         # People first (a small set), then their cases: cheaper than probing every case's parties.
         people = Person.objects.filter(names).values("pk")
-        cases = Party.objects.filter(person__in=people).values("case_id")
-        return self.filter(Q(number__icontains=text) | Q(pk__in=cases))
+        found = Q(pk__in=Party.objects.filter(person__in=people).values("case_id"))
+        if any(character.isdigit() for character in text):
+            # Case numbers ("2026-0042") have digits; matching inside them reads every case, so only
+            # text that could be part of one is looked for there.
+            found |= Q(number__icontains=text)
+        return self.filter(found)
 
 
 class Case(models.Model):

@@ -119,3 +119,28 @@ def test_the_mediator_filter_lists_a_coordinators_mediators_but_only_a_mediators
     assert options(coordinator) == {mediator, unassigned_mediator, colleague}
     assert options(mediator) == {mediator, colleague}  # not the rest of the program's volunteers
     assert options(unassigned_mediator) == set()
+
+
+@pytest.mark.django_db
+def test_caseload_search_by_name_prefix_or_case_number(client, program, coordinator):
+    from tests.factories import PersonFactory
+
+    okafor = CaseFactory(program=program, number="2026-0042")
+    PartyFactory(case=okafor, role="offender", person=PersonFactory(first_name="Tobi", last_name="Okafor"))
+    shop = CaseFactory(program=program, number="2026-1042")
+    organisation = PersonFactory(kind="organisation", first_name="", last_name="", organisation_name="Corner Shop Ltd")
+    PartyFactory(case=shop, role="victim", person=organisation)
+    other = CaseFactory(program=program, number="2025-0007")
+    PartyFactory(case=other, role="offender", person=PersonFactory(first_name="Okan", last_name="Berg"))
+    client.force_login(coordinator)
+
+    def found(q):
+        return {case.number for case in client.get("/cases/", {"q": q}).context["page"].object_list}
+
+    assert found("okaf") == {"2026-0042"}  # the start of a last name, any case
+    assert found("Oka") == {"2026-0042", "2025-0007"}  # first or last name
+    assert found("tobi okafor") == {"2026-0042"}  # every word must match a name
+    assert found("corner") == {"2026-1042"}  # an organisation
+    assert found("042") == {"2026-0042", "2026-1042"}  # inside a case number
+    assert found("2025-0007") == {"2025-0007"}
+    assert found("afor") == set()  # names match from their start only
