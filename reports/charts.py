@@ -4,8 +4,8 @@ printouts rely on: the SVG carries a title and a one-line summary."""
 
 from dataclasses import dataclass, field
 
-WIDTH = 640
-LABEL_WIDTH = 190
+WIDTH = 560  # drawn at about this size in a half-width dashboard card, so its 13px text stays 13px
+LABEL_WIDTH = 170
 VALUE_WIDTH = 110
 ROW_HEIGHT = 30
 BAR_HEIGHT = 20
@@ -47,6 +47,7 @@ def bar_chart(key: str, title: str, bars: list[Bar], *, summary: str = "", limit
         bar.value_x = LABEL_WIDTH + bar.width + 6
         if limits and limits[index] is not None:
             bar.limit_x = round(LABEL_WIDTH + span * limits[index] / top, 1)
+            bar.value_x = max(bar.value_x, bar.limit_x + 6)  # the value is written clear of the marker
     if not summary:
         summary = "; ".join(f"{b.label}: {b.detail or b.text}" for b in bars) or "No data."
     return Chart(key, title, summary, bars, height=max(len(bars), 1) * ROW_HEIGHT)

@@ -53,6 +53,11 @@ class Dashboard:
     workload: Chart
     restitution: object
 
+    @property
+    def referred(self) -> int:
+        """Cases referred in the period (the funnel's first bar)."""
+        return self.funnel.bars[0].value
+
 
 def _caseload(program: Program, **filters) -> str:
     return f"{reverse('cases:list')}?{urlencode({'program': program.pk, **filters})}"

@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from urllib.parse import urlencode
 
 from django.db.models import Count, DecimalField, OuterRef, Q, Subquery, Sum
@@ -339,8 +339,15 @@ def _satisfaction(program, period) -> tuple[Section, list[dict]]:
         for _, _, roles in SIDES:
             rows = side_rows(roles)
             total, n = sum(row[f"{name}_sum"] or 0 for row in rows), sum(row[f"{name}_n"] for row in rows)
-            average = total / n if n else None
-            cells.append(Cell(round(average, 2) if n else None, None, f"{average:.1f} (n = {n})" if n else "—"))
+            if not n:
+                cells.append(Cell(None, None, "—"))
+                continue
+            # Decimal halves round up, as a reader expects (the float 4.25 printed as 4.2).
+            average = Decimal(total) / Decimal(n)
+            shown = average.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+            cells.append(
+                Cell(float(average.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)), None, f"{shown} (n = {n})")
+            )
         section.rows.append(Row(text, cells))
     side_of = {role: label for _, label, roles in SIDES[1:] for role in roles}
     occasions = dict(SurveyInvitation.Occasion.choices)
@@ -374,7 +381,10 @@ def _reoffending(program, period, today, columns) -> Section:
             cell = table[(row["months"], row["mediated"], group)]
             for key in ("due", "recorded", "reoffended"):
                 cell[key] += row[key]
-    section = Section("reoffending", "Reoffending checks that fell due in the period", columns, note=COMPARISON_NOTE)
+    section = Section(
+        "reoffending", "Reoffending: checks that fell due in the period, and how many found a new offense",
+        columns, note=COMPARISON_NOTE,
+    )  # fmt: skip
     windows = sorted(set(program.check_windows) | {months for months, _, _ in table})
     for months in windows:
         for mediated, label in [(True, "mediated"), (False, "referred, not mediated")]:
@@ -383,9 +393,10 @@ def _reoffending(program, period, today, columns) -> Section:
                 figures = table[(months, mediated, group)]
                 cell = count_cell(figures["reoffended"], figures["recorded"])
                 if figures["recorded"]:
-                    cell.text = f"{figures['reoffended']:,} of {figures['recorded']:,} ({100 * cell.share:.1f}%)"
+                    reoffended, recorded = figures["reoffended"], figures["recorded"]
+                    cell.text = f"{reoffended:,} of {recorded:,} reoffended ({100 * cell.share:.1f}%)"
                 else:
-                    cell.text = "none recorded"
+                    cell = Cell(None, None, "none recorded")  # no figure, not a zero
                 missing = figures["due"] - figures["recorded"]
                 if missing > 0:
                     cell.text += f"; {missing:,} due, not recorded"

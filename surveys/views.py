@@ -1,9 +1,13 @@
 """The survey pages a party opens from the emailed link: no account, no session, CSRF as everywhere."""
 
+from urllib.parse import urlencode
+
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_GET, require_http_methods
 
+from cases.models import Program
 from vom.core.errors import DomainError
 from vom.core.forms import add_domain_error
 
@@ -13,8 +17,8 @@ from .selectors import LinkState, survey_link
 from .services import SurveyAlreadyAnswered, SurveyLinkInvalid, program_contact, survey_response_submit
 
 
-def _page(request, template: str, *, status: int = 200, invitation=None, **context):
-    program = invitation.case.program if invitation is not None else None
+def _page(request, template: str, *, status: int = 200, invitation=None, program=None, **context):
+    program = invitation.case.program if invitation is not None else program
     context |= {"program": program, "contact": program_contact(program) if program else "", "invitation": invitation}
     response = render(request, template, context, status=status)
     add_never_cache_headers(response)  # answers and the link must not stay in any cache
@@ -50,10 +54,12 @@ def answer(request, token: str):
         except DomainError as error:
             add_domain_error(form, error)
         else:
-            return redirect("surveys:thanks")
+            # The thanks page names the program, never the case or the link.
+            return redirect(f"{reverse('surveys:thanks')}?{urlencode({'program': link.invitation.case.program.slug})}")
     return _page(request, "surveys/survey_answer.html", invitation=link.invitation, form=form, scale=SCALE)
 
 
 @require_GET
 def thanks(request):
-    return _page(request, "surveys/survey_thanks.html")
+    program = Program.objects.filter(slug=request.GET.get("program", "")[:60]).first()
+    return _page(request, "surveys/survey_thanks.html", program=program)

@@ -112,6 +112,17 @@ def test_dashboard_refuses_a_reversed_period_and_other_roles(client, program, co
     assert client.get("/dashboard/").status_code == 404
 
 
+def test_a_period_without_referrals_says_so_and_still_shows_todays_work(client, program, data, coordinator):
+    client.force_login(coordinator)
+    response = client.get("/dashboard/", {"start": "2001-01-01", "end": "2001-12-31"})
+    html = response.content.decode()
+    assert response.status_code == 200 and response.context["board"].referred == 0
+    assert "No cases were referred from Jan 1, 2001 to Dec 31, 2001." in html
+    assert response.context["board"].overdue[0].value == 1  # stuck cases are today's, whatever the period
+    with_cases = client.get("/dashboard/", {"start": PERIOD.start, "end": PERIOD.end}).content.decode()
+    assert "No cases were referred" not in with_cases
+
+
 def test_workload_lists_the_busiest_mediators_first_and_says_how_many_are_left_out(program, data, mediator):
     from reports.dashboard import WORKLOAD_LISTED
     from tests.factories import MembershipFactory, UserFactory
@@ -130,3 +141,5 @@ def test_workload_lists_the_busiest_mediators_first_and_says_how_many_are_left_o
     total = WORKLOAD_LISTED + 3
     assert chart.title.endswith(f"(the {WORKLOAD_LISTED} busiest of {total} mediators; {total - 2} carry no open case)")
     assert chart.bars[2].value == 0
+    # Each value is written clear of the dotted line that marks the mediator's maximum.
+    assert all(bar.value_x > bar.limit_x for bar in chart.bars if bar.limit_x is not None)

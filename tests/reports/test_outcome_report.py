@@ -87,6 +87,7 @@ def test_satisfaction_per_question_and_side_with_anonymous_comments(report):
     section = next(s for s in report.sections if s.key == "satisfaction")
     texts = {row.label: [c.text for c in row.cells] for row in section.rows}
     assert texts["I am satisfied with the outcome."] == ["3.7 (n = 3)", "3.0 (n = 2)", "5.0 (n = 1)"]
+    assert texts["The process was fair."][0] == "4.3 (n = 4)"  # 4.25: a half rounds up
     assert report.comments == [
         {"side": "Victim side", "occasion": "After the joint session", "text": "It helped me move on."},
         {"side": "Victim side", "occasion": "After the joint session", "text": "Too slow."},
@@ -96,16 +97,18 @@ def test_satisfaction_per_question_and_side_with_anonymous_comments(report):
 def test_reoffending_compares_mediated_with_not_mediated(report):
     rows = figures(report, "reoffending")
     assert rows["6 months after closure, mediated"] == [(1, 2), (0, 1), (1, 1)]
-    assert rows["6 months after closure, referred, not mediated"] == [(1, 1), (0, 0), (1, 1)]
-    assert rows["12 months after closure, referred, not mediated"] == [(0, 1), (0, 1), (0, 0)]
-    assert rows["12 months after closure, mediated"] == [(0, 0), (0, 0), (0, 0)]
+    assert rows["6 months after closure, referred, not mediated"] == [(1, 1), (None, None), (1, 1)]
+    assert rows["12 months after closure, referred, not mediated"] == [(0, 1), (0, 1), (None, None)]
+    assert rows["12 months after closure, mediated"] == [(None, None), (None, None), (None, None)]
     section = next(s for s in report.sections if s.key == "reoffending")
     texts = {row.label: [c.text for c in row.cells] for row in section.rows}
-    assert texts["6 months after closure, mediated"][0] == "1 of 2 (50.0%)"
+    assert texts["6 months after closure, mediated"][0] == "1 of 2 reoffended (50.0%)"
     # C's 12-month check fell due and was never recorded: said, not counted.
     assert texts["12 months after closure, referred, not mediated"] == [
-        "0 of 1 (0.0%); 1 due, not recorded", "0 of 1 (0.0%)", "none recorded; 1 due, not recorded",
-    ]  # fmt: skip
+        "0 of 1 reoffended (0.0%); 1 due, not recorded",
+        "0 of 1 reoffended (0.0%)",
+        "none recorded; 1 due, not recorded",
+    ]
     assert "select themselves" in section.note and "incomplete" in section.note
 
 
@@ -140,10 +143,11 @@ def test_report_page_csv_and_pdf_show_the_same_figures(program, client, coordina
     lookup = {(r[0], r[1], r[2]): r for r in rows[1:]}
     assert lookup[("Referrals", "Referrals received", "All cases")][3] == "6"
     assert lookup[("Restitution (USD)", "Money collected (share of agreed)", "Juveniles")][3:5] == ["350.00", "70.0"]
-    mediated = lookup[
-        ("Reoffending checks that fell due in the period", "6 months after closure, mediated", "All cases")
-    ]
-    assert mediated[3:5] == ["1", "50.0"]
+    reoffending = "Reoffending: checks that fell due in the period, and how many found a new offense"
+    mediated = lookup[(reoffending, "6 months after closure, mediated", "All cases")]
+    assert mediated[3:6] == ["1", "50.0", "1 of 2 reoffended (50.0%)"]
+    unrecorded = lookup[(reoffending, "12 months after closure, mediated", "All cases")]
+    assert unrecorded[3:6] == ["", "", "none recorded"]  # no figure, not a zero
     assert not any("R-A" in cell for row in rows for cell in row)  # no case numbers
     comments = [row for row in rows if row[0] == "Comments"]
     assert ["Comments", "After the joint session", "Victim side", "Too slow.", "", ""] in comments
@@ -153,8 +157,9 @@ def test_report_page_csv_and_pdf_show_the_same_figures(program, client, coordina
     pdf = client.get("/reports/outcomes.pdf", query)
     assert pdf["Content-Type"] == "application/pdf"
     text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
+    text = " ".join(text.split())  # table cells wrap their text over lines
     for expected in ["Outcome report", "January 1, 2026", "March 31, 2026", "Referrals received", "$1,000.00",
-                     "$450.00 (45%)", "1 of 2 (50.0%)", "select themselves", "Page 1 of"]:  # fmt: skip
+                     "$450.00 (45%)", "1 of 2 reoffended (50.0%)", "select themselves", "Page 1 of"]:  # fmt: skip
         assert expected in text, expected
     exports = AuditEvent.objects.filter(action=AuditEvent.Action.EXPORT, user=coordinator)
     assert sorted(e.what.split(":")[0] for e in exports) == ["outcome report csv", "outcome report pdf"]

@@ -50,9 +50,12 @@ def test_a_party_opens_the_survey_without_signing_in(client, url):
 @pytest.mark.django_db
 def test_answers_are_saved_once_with_the_role_and_no_name(client, url, invitation):
     response = client.post(url, ALL_AGREE)
-    assert response.status_code == 302 and response["Location"] == "/survey/thanks/"
-    thanks = client.get("/survey/thanks/")
+    program = invitation.case.program
+    assert response.status_code == 302 and response["Location"] == f"/survey/thanks/?program={program.slug}"
+    thanks = client.get(response["Location"])
     assert "Your answers were received" in thanks.content.decode() and "no-store" in thanks["Cache-Control"]
+    assert f"<title>Thank you · {program.name}</title>" in thanks.content.decode()
+    assert "Your answers were received" in client.get("/survey/thanks/?program=nonsense").content.decode()
     saved = SurveyResponse.objects.get()
     assert (saved.invitation, saved.case, saved.respondent_role, saved.occasion) == (
         invitation, invitation.case, "offender", "joint_session",
