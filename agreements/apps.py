@@ -8,7 +8,7 @@ class AgreementsConfig(AppConfig):
     def ready(self):
         from cases import registry
 
-        from . import demo, next_actions, panels, services
+        from . import demo, next_actions, panels, receivers, services  # noqa: F401 (receivers connect)
 
         registry.register_move(
             "begin_follow_up", guard=services.guard_begin_follow_up, perform=services.case_begin_follow_up

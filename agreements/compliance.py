@@ -1,4 +1,9 @@
-"""Compliance derived from the follow-up records: never stored, always computed from the facts.
+"""Compliance derived from the follow-up records: always computed from the facts.
+
+What the Follow-up list sorts on is kept per agreement in ``FollowUpSummary`` (whether every term is
+fulfilled, the earliest date an unfulfilled term is due, the money outstanding): a cache of
+``summarise(states)``, recomputed whenever a record changes, from which ``status_on`` gives the same
+status as ``agreement_status`` on any day.
 
 Payments are applied to the oldest open installment first, so partial and early payments count
 where a program would count them. A term is defaulted once it has been overdue for longer than
@@ -130,3 +135,27 @@ def agreement_status(states: list[TermState]) -> str:
     if not states:
         return ON_TRACK
     return max((s.status for s in states), key=SEVERITY.index)
+
+
+@dataclass(frozen=True)
+class Summary:
+    """An agreement's compliance reduced to facts that do not change with the calendar."""
+
+    fulfilled: bool
+    next_due: date | None
+    outstanding: Decimal
+
+
+def summarise(states: list[TermState]) -> Summary:
+    """Every term fulfilled (an agreement without terms is not), the earliest open due date, money owed."""
+    return Summary(
+        fulfilled=bool(states) and all(s.status == FULFILLED for s in states),
+        next_due=min((s.next_due for s in states if s.status != FULFILLED and s.next_due), default=None),
+        outstanding=sum((s.outstanding for s in states if s.term.kind == Term.Kind.MONEY), ZERO),
+    )
+
+
+def status_on(fulfilled: bool, next_due: date | None, today: date) -> str:
+    """``agreement_status`` from a summary: a term's status worsens as its due date nears and passes, so the
+    worst term is the unfulfilled one due first."""
+    return FULFILLED if fulfilled else _by_date(next_due, today)

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import Exists, F, OuterRef, Prefetch
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -23,18 +23,32 @@ from .compliance import (
     FULFILLED,
     LABELS,
     OVERDUE,
-    SEVERITY,
+    Summary,
     TermRecords,
     TermState,
     agreement_status,
+    status_on,
+    summarise,
     term_state,
 )
 from .documents import STATIC_PREFIX, html_to_pdf, money
-from .models import Agreement, Disbursement, Installment, Letter, Payment, ServiceLog, Term, TermCheck
+from .models import (
+    Agreement,
+    Disbursement,
+    FollowUpSummary,
+    Installment,
+    Letter,
+    Payment,
+    ServiceLog,
+    Term,
+    TermCheck,
+)
 from .selectors import current_agreement
 
 S = Case.Stage
 HOURS_TERMS = {Term.Kind.COMMUNITY_SERVICE, Term.Kind.SERVICE_TO_VICTIM}
+SUMMARY_FIELDS = ("fulfilled", "next_due", "outstanding")
+SUMMARY_BATCH = 2000
 
 
 def terms_with_records(agreement: Agreement) -> list[Term]:
@@ -297,43 +311,87 @@ def _by_term(queryset, *fields: str) -> dict[int, list]:
     return groups
 
 
-def follow_up_overview(cases, today: date | None = None) -> list[FollowUpRow]:
-    """Every followed agreement of ``cases`` with its compliance, worst first (a fixed number of queries).
+def _summaries(agreement_ids: list[int]) -> dict[int, Summary]:
+    """The compliance summary of each of these agreements, in a fixed number of queries.
 
-    A large program follows thousands of agreements: the records are read as plain rows, each kind in one
-    query joined to the followed agreements, not as model instances prefetched term by term (issue 8:
-    10 s for 2,000 agreements that way, mostly building objects and matching them to their terms).
+    The records are read as plain rows, each kind in one query joined to the agreements, not as model
+    instances prefetched term by term (issue 8: 10 s for 2,000 agreements that way). Disbursements are not
+    read: forwarding money to the victim does not change what the offender still owes.
     """
-    today = today or timezone.localdate()
+    today = timezone.localdate()  # a summary does not depend on the day; term_state asks for one
+    of_these = {"term__agreement__in": agreement_ids}
+    installments = _by_term(Installment.objects.filter(**of_these).order_by(), "number", "due_date", "amount")
+    payments = _by_term(Payment.objects.filter(**of_these).order_by(), "amount")
+    logs = _by_term(ServiceLog.objects.filter(**of_these).order_by(), "hours")
+    checks = _by_term(TermCheck.objects.filter(**of_these).order_by("on", "pk"), "fulfilled")
+    states: dict[int, list[TermState]] = defaultdict(list)
+    for term in Term.objects.filter(agreement__in=agreement_ids).order_by().only("agreement_id", "kind", "amount",
+                                                                              "hours", "due_date"):  # fmt: skip
+        records = TermRecords(installments[term.pk], payments[term.pk], (), logs[term.pk], checks[term.pk])
+        states[term.agreement_id].append(term_state(term, today, records))
+    return {pk: summarise(states[pk]) for pk in agreement_ids}
+
+
+def refresh_follow_up_summaries(agreements) -> int:
+    """Store the summary of every agreement of ``agreements`` whose summary is missing or older than its
+    revision; returns how many were computed (none, usually: every change is followed by a read or two).
+
+    Each summary is stored with the revision read *before* its records, so one computed while a record
+    changes is stored as already stale and computed again on the next read; nothing stale is ever counted.
+    """
+    current = FollowUpSummary.objects.filter(agreement=OuterRef("pk"), revision=OuterRef("follow_up_revision"))
+    stale = dict(agreements.exclude(Exists(current)).order_by().values_list("pk", "follow_up_revision"))
+    if not stale:
+        return 0
+    ids = sorted(stale)
+    for start in range(0, len(ids), SUMMARY_BATCH):  # bounded IN lists (SQLite limits a query's parameters)
+        summaries = _summaries(ids[start : start + SUMMARY_BATCH])
+        FollowUpSummary.objects.bulk_create(
+            [FollowUpSummary(agreement_id=pk, revision=stale[pk], **vars(one)) for pk, one in summaries.items()],
+            update_conflicts=True, unique_fields=["agreement"], update_fields=["revision", *SUMMARY_FIELDS],
+        )  # fmt: skip
+    return len(stale)
+
+
+def followed_agreements(cases):
+    """The signed agreements of ``cases`` in follow-up, worst first (the earliest unfulfilled due date
+    first, fulfilled last), their summaries brought up to date: a queryset to page through."""
     followed = Agreement.objects.filter(case__in=cases.filter(stage=S.FOLLOW_UP), status=Agreement.Status.SIGNED)
-    of_followed = {"term__agreement__in": followed}
-    installments = _by_term(Installment.objects.filter(**of_followed).order_by(), "number", "due_date", "amount")
-    payments = _by_term(Payment.objects.filter(**of_followed).order_by(), "amount")
-    disbursements = _by_term(Disbursement.objects.filter(**of_followed).order_by(), "amount")
-    logs = _by_term(ServiceLog.objects.filter(**of_followed).order_by(), "hours")
-    checks = _by_term(TermCheck.objects.filter(**of_followed).order_by("on", "pk"), "fulfilled")
-    terms: dict[int, list[Term]] = defaultdict(list)
-    for term in Term.objects.filter(agreement__in=followed).order_by().only("agreement_id", "kind", "amount", "hours",
-                                                                             "due_date"):  # fmt: skip
-        terms[term.agreement_id].append(term)
-    rows = []
-    # Only what a row shows (case number, currency, lead mediator): whole cases, programs and users for
-    # thousands of agreements cost more than their compliance.
-    shown = followed.select_related("case__program", "case__lead_mediator").only(
-        "case__number", "case__program__currency",
-        "case__lead_mediator__username", "case__lead_mediator__first_name", "case__lead_mediator__last_name",
-    )  # fmt: skip
-    for agreement in shown:
-        states = [
-            term_state(term, today, TermRecords(installments[term.pk], payments[term.pk], disbursements[term.pk],
-                                                logs[term.pk], checks[term.pk]))
-            for term in terms[agreement.pk]
-        ]  # fmt: skip
-        status = agreement_status(states)
-        dues = [s.next_due for s in states if s.next_due]
-        outstanding = sum((s.outstanding for s in states if s.term.kind == Term.Kind.MONEY), Decimal("0"))
-        rows.append(
-            FollowUpRow(agreement.case, agreement, status, LABELS[status], min(dues, default=None), outstanding)
+    refresh_follow_up_summaries(followed)
+    # Only what a row shows (case number, currency, lead mediator).
+    return (
+        followed.select_related("follow_up_summary", "case__program", "case__lead_mediator")
+        .only(
+            "case__number", "case__program__currency",
+            "case__lead_mediator__username", "case__lead_mediator__first_name", "case__lead_mediator__last_name",
+            *(f"follow_up_summary__{name}" for name in ("revision", *SUMMARY_FIELDS)),
         )
-    rows.sort(key=lambda r: (-SEVERITY.index(r.status), r.next_due or date.max))
+        .order_by("follow_up_summary__fulfilled", F("follow_up_summary__next_due").asc(nulls_last=True), "pk")
+    )  # fmt: skip
+
+
+def follow_up_rows(agreements, today: date | None = None) -> list[FollowUpRow]:
+    """Rows for agreements of ``followed_agreements`` (a page of them, say), with their status on ``today``."""
+    today = today or timezone.localdate()
+    agreements = list(agreements)
+    # One signed after the summaries were brought up to date has none yet: computed here.
+    missing = [a.pk for a in agreements if not hasattr(a, "follow_up_summary")]
+    if missing:
+        refresh_follow_up_summaries(Agreement.objects.filter(pk__in=missing))
+        computed = FollowUpSummary.objects.in_bulk(missing)
+        for agreement in agreements:
+            if agreement.pk in computed:
+                agreement.follow_up_summary = computed[agreement.pk]
+    rows = []
+    for agreement in agreements:
+        summary = agreement.follow_up_summary
+        status = status_on(summary.fulfilled, summary.next_due, today)
+        rows.append(
+            FollowUpRow(agreement.case, agreement, status, LABELS[status], summary.next_due, summary.outstanding)
+        )
     return rows
+
+
+def follow_up_overview(cases, today: date | None = None) -> list[FollowUpRow]:
+    """Every followed agreement of ``cases`` with its compliance, worst first (a fixed number of queries)."""
+    return follow_up_rows(followed_agreements(cases), today)

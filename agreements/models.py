@@ -41,6 +41,12 @@ class Agreement(models.Model):
         blank=True,
         help_text="The day every party's written consent to share the terms with the referral source was recorded.",
     )
+    follow_up_revision = models.PositiveIntegerField(
+        default=0,
+        editable=False,
+        help_text="Raised in the same transaction as any change to a record compliance is computed from: "
+        "a stored follow-up summary counts only while it was computed at the current revision.",
+    )
 
     class Meta:
         ordering = ["case", "-number"]
@@ -104,6 +110,28 @@ class Term(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.description[:60]}"
+
+
+class FollowUpSummary(models.Model):
+    """What a followed agreement's compliance is computed from, reduced to three facts (a cache, never a source).
+
+    An agreement's status on any day follows from whether every term is fulfilled and the earliest date an
+    unfulfilled term is due (``compliance.status_on``), so nothing here goes stale with the calendar; it goes
+    stale only when a record changes, which raises ``Agreement.follow_up_revision`` in the same transaction.
+    The Follow-up list sorts and pages thousands of agreements on these columns instead of recomputing each
+    one's compliance on every request (issue 8).
+    """
+
+    agreement = models.OneToOneField(
+        Agreement, on_delete=models.CASCADE, primary_key=True, related_name="follow_up_summary"
+    )
+    revision = models.PositiveIntegerField(help_text="The agreement's follow-up revision this was computed at.")
+    fulfilled = models.BooleanField()
+    next_due = models.DateField(null=True, blank=True, help_text="Earliest due date of an unfulfilled term.")
+    outstanding = models.DecimalField(max_digits=12, decimal_places=2, help_text="Money still owed, all terms.")
+
+    def __str__(self) -> str:
+        return f"Follow-up summary of agreement {self.agreement_id} at revision {self.revision}"
 
 
 class Installment(models.Model):

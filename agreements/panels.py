@@ -1,7 +1,6 @@
 from cases.models import Case
 
-from .compliance import LABELS
-from .follow_up import compliance as follow_up_compliance
+from .follow_up import follow_up_overview
 from .models import Agreement, Letter
 from .selectors import current_agreement, signer_statuses
 
@@ -11,7 +10,8 @@ def agreement_panel(case: Case, user) -> dict:
     statuses = signer_statuses(agreement) if agreement and agreement.status == Agreement.Status.AWAITING else []
     compliance = ""
     if agreement and agreement.status == Agreement.Status.SIGNED and case.stage == Case.Stage.FOLLOW_UP:
-        compliance = LABELS[follow_up_compliance(agreement)[0]]
+        # From the stored summary, as the Follow-up list shows it, not from every record of every term.
+        compliance = next((row.label for row in follow_up_overview(Case.objects.filter(pk=case.pk))), "")
     return {
         "compliance": compliance,
         "letters": list(Letter.objects.filter(case=case)) if case.stage == Case.Stage.CLOSED else [],

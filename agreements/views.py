@@ -380,6 +380,8 @@ def follow_up_list(request):
     """Every case in follow-up the user may see, with how its agreement is being kept, worst first.
 
     50 a page, as the caseload: a large program follows thousands of agreements (issue 8)."""
-    rows = follow_up.follow_up_overview(Case.objects.visible_to(request.user))
-    page = Paginator(rows, FOLLOW_UP_PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "agreements/follow_up_list.html", {"page": page, "rows": page.object_list})
+    agreements = follow_up.followed_agreements(Case.objects.visible_to(request.user))
+    page = Paginator(agreements, FOLLOW_UP_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request, "agreements/follow_up_list.html", {"page": page, "rows": follow_up.follow_up_rows(page.object_list)}
+    )

@@ -5,11 +5,13 @@ import io
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from pypdf import PdfReader
 
 from agreements import follow_up
-from agreements.compliance import allocate, term_state
-from agreements.models import Installment, Letter, Term
+from agreements.compliance import TermRecords, agreement_status, allocate, status_on, summarise, term_state
+from agreements.models import Agreement, FollowUpSummary, Installment, Letter, Term, TermCheck
 from cases.models import Case
 from tests.agreements.helpers import case_in_agreement, draft_with_money, send, sign_all
 from tests.mediation.helpers import TODAY
@@ -190,3 +192,119 @@ def test_service_hours_are_bounded_by_a_day(program, coordinator, mediator):
         )
     follow_up.service_log_record(term=term, actor=mediator, on=TODAY, hours=D("10"), place="Park", verified_by="Sam")
     assert Case.objects.get(pk=case.pk).outcome == "completed"
+
+
+# --- The stored follow-up summary (FollowUpSummary): what the Follow-up list sorts and pages on -------------
+
+_days = st.integers(min_value=-90, max_value=90).map(lambda n: TODAY + datetime.timedelta(days=n))
+_cents = st.integers(min_value=1, max_value=50_000).map(lambda n: D(n) / 100)
+
+
+@st.composite
+def _term_with_records(draw):
+    """A term of any followed kind with arbitrary records, as plain objects (term_state reads only fields)."""
+    from types import SimpleNamespace
+
+    kind = draw(st.sampled_from(["money", "community", "apology"]))
+    if kind == "money":
+        shares = draw(st.lists(_cents, min_size=1, max_size=4))
+        dues = sorted(draw(st.lists(_days, min_size=len(shares), max_size=len(shares))))
+        installments = [
+            SimpleNamespace(number=n, due_date=d, amount=a) for n, (d, a) in enumerate(zip(dues, shares, strict=True))
+        ]
+        paid = draw(st.integers(min_value=0, max_value=int(sum(shares) * 100))) / D(100)
+        term = SimpleNamespace(kind=kind, amount=sum(shares), hours=None, due_date=dues[-1])
+        return term, TermRecords(installments, [SimpleNamespace(amount=paid)] if paid else [], [], [], [])
+    due = draw(_days)
+    if kind == "community":
+        hours = D(draw(st.integers(min_value=1, max_value=40)))
+        logs = [SimpleNamespace(hours=D(h)) for h in draw(st.lists(st.integers(1, 12), max_size=4))]
+        return SimpleNamespace(kind=kind, amount=None, hours=hours, due_date=due), TermRecords([], [], [], logs, [])
+    checks = [SimpleNamespace(fulfilled=f) for f in draw(st.lists(st.booleans(), max_size=3))]
+    return SimpleNamespace(kind=kind, amount=None, hours=None, due_date=due), TermRecords([], [], [], [], checks)
+
+
+@given(terms=st.lists(_term_with_records(), max_size=5), today=_days)
+def test_a_summary_gives_the_same_status_as_the_terms_on_any_day(terms, today):
+    """What is stored (fulfilled, earliest open due date, outstanding) decides the status on every day."""
+    computed_on = TODAY - datetime.timedelta(days=400)  # the summary does not depend on the day it is made
+    summary = summarise([term_state(term, computed_on, records) for term, records in terms])
+    states = [term_state(term, today, records) for term, records in terms]
+    assert status_on(summary.fulfilled, summary.next_due, today) == agreement_status(states)
+    assert summary.next_due == min((s.next_due for s in states if s.next_due), default=None)
+    assert summary.outstanding == sum((s.outstanding for s in states if s.term.kind == "money"), D("0"))
+
+
+@pytest.mark.django_db
+def test_the_follow_up_list_follows_every_change_to_the_records(signed, mediator, coordinator):
+    """The summary is stored once, then made stale by each change, by a service or a plain save or delete."""
+    cases = Case.objects.filter(pk=signed.case_id)
+    (row,) = follow_up.follow_up_overview(cases)
+    assert (row.outstanding, row.next_due) == (D("300.00"), TODAY + datetime.timedelta(days=14))
+    assert follow_up.refresh_follow_up_summaries(Agreement.objects.filter(pk=signed.pk)) == 0  # stored, current
+
+    payment = follow_up.payment_record(
+        term=money_term(signed), actor=mediator, amount=D("100.00"), received_on=TODAY, method="cash"
+    )
+    (row,) = follow_up.follow_up_overview(cases)
+    second = Installment.objects.get(term__agreement=signed, number=2).due_date
+    assert (row.outstanding, row.next_due) == (D("200.00"), min(second, signed.terms.get(kind="apology").due_date))
+
+    apology = signed.terms.get(kind="apology")
+    apology.due_date = TODAY - datetime.timedelta(days=2)  # corrected in Django admin, say
+    apology.save()
+    (row,) = follow_up.follow_up_overview(cases)
+    assert (row.status, row.next_due) == ("overdue", TODAY - datetime.timedelta(days=2))
+
+    payment.delete()
+    (row,) = follow_up.follow_up_overview(cases)
+    assert row.outstanding == D("300.00")
+
+    first = Installment.objects.get(term__agreement=signed, number=1)
+    first.due_date = TODAY - datetime.timedelta(days=40)
+    first.save()
+    (row,) = follow_up.follow_up_overview(cases)
+    assert (row.status, row.next_due) == ("defaulted", TODAY - datetime.timedelta(days=40))
+
+    TermCheck.objects.create(term=apology, on=TODAY, fulfilled=True, recorded_by=coordinator)
+    first.due_date = TODAY + datetime.timedelta(days=14)
+    first.save()
+    (row,) = follow_up.follow_up_overview(cases)
+    assert (row.status, row.next_due) == ("on_track", TODAY + datetime.timedelta(days=14))
+
+
+@pytest.mark.django_db
+def test_a_stored_summary_moves_with_the_calendar_without_being_recomputed(signed):
+    cases = Case.objects.filter(pk=signed.case_id)
+    first_due = TODAY + datetime.timedelta(days=14)
+    follow_up.follow_up_overview(cases)
+    stored = FollowUpSummary.objects.get(agreement=signed)
+    statuses = [
+        follow_up.follow_up_overview(cases, today=first_due + datetime.timedelta(days=days))[0].status
+        for days in (-30, -3, 1, 31)
+    ]
+    assert statuses == ["on_track", "due_soon", "overdue", "defaulted"]
+    assert FollowUpSummary.objects.get(agreement=signed).revision == stored.revision
+
+
+@pytest.mark.django_db
+def test_a_summary_computed_while_a_record_changes_is_stored_as_stale(signed, mediator):
+    """Its revision is read before its records: a change in between leaves it behind the agreement's."""
+    agreements = Agreement.objects.filter(pk=signed.pk)
+    revision = Agreement.objects.get(pk=signed.pk).follow_up_revision
+    follow_up.payment_record(
+        term=money_term(signed), actor=mediator, amount=D("50.00"), received_on=TODAY, method="cash"
+    )  # committed between reading the revision and the records
+    FollowUpSummary.objects.create(
+        agreement=signed, revision=revision, fulfilled=False, next_due=TODAY, outstanding=D("300.00")
+    )
+    assert follow_up.refresh_follow_up_summaries(agreements) == 1
+    assert FollowUpSummary.objects.get(agreement=signed).outstanding == D("250.00")
+
+
+@pytest.mark.django_db
+def test_an_agreement_signed_while_the_list_is_read_gets_its_summary_then(signed):
+    page = follow_up.followed_agreements(Case.objects.filter(pk=signed.case_id))
+    FollowUpSummary.objects.all().delete()  # as if signed after the summaries were brought up to date
+    (row,) = follow_up.follow_up_rows(page)
+    assert (row.status, row.outstanding) == ("on_track", D("300.00"))

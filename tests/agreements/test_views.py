@@ -180,13 +180,19 @@ def test_follow_up_list_puts_who_is_behind_first_in_a_fixed_number_of_queries(
     Installment.objects.filter(pk=first.pk).update(due_date=TODAY - datetime.timedelta(days=3))
     client.force_login(coordinator)
     client.get("/follow-up/")  # the first request after sign-in stamps the session (idle timeout)
-    # session, user, the two-factor device that verified the session, memberships (navigation),
-    # installments, payments, disbursements, service logs, checks, terms, agreements with their cases
-    with django_assert_num_queries(11):
+    # session, user, the two-factor device that verified the session, memberships (navigation), the
+    # summaries older than their agreement (none), the count, the page of agreements with their summaries
+    with django_assert_num_queries(7):
         response = client.get("/follow-up/")
     rows = response.context["rows"]
     assert len(rows) == cases
     assert (rows[0].case.pk, rows[0].label) == (late.case_id, "Overdue")
+    # After a change, the stale summaries are computed again in a fixed number of queries: installments,
+    # payments, service logs, checks, terms, and one upsert of the summaries.
+    for agreement in signed:
+        Installment.objects.filter(term__agreement=agreement).last().save()
+    with django_assert_num_queries(7 + 6):
+        client.get("/follow-up/")
 
 
 @pytest.mark.django_db
