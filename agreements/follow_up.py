@@ -337,7 +337,8 @@ def refresh_follow_up_summaries(agreements) -> int:
     revision; returns how many were computed (none, usually: every change is followed by a read or two).
 
     Each summary is stored with the revision read *before* its records, so one computed while a record
-    changes is stored as already stale and computed again on the next read; nothing stale is ever counted.
+    changes is stored as already stale and computed again on the next read. (A change committed between
+    this refresh and the page's own query shows on the next request, as with any page read a moment ago.)
     """
     current = FollowUpSummary.objects.filter(agreement=OuterRef("pk"), revision=OuterRef("follow_up_revision"))
     stale = dict(agreements.exclude(Exists(current)).order_by().values_list("pk", "follow_up_revision"))

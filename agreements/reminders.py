@@ -10,7 +10,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import DecimalField, F, OuterRef, Subquery, Sum, Value, Window
+from django.db.models import DecimalField, F, OuterRef, Q, Subquery, Sum, Value, Window
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -82,11 +82,14 @@ def plan_follow_up_reminders(*, now=None) -> int:
             upcoming[term_id].append((number, due, open_amount))
         elif term_id not in first_overdue or due < first_overdue[term_id][1]:
             first_overdue[term_id] = (number, due, open_amount)
-    # Terms without money are overdue when their date passed and no check or enough hours fulfil them.
+    # Terms without money are overdue when their date passed and neither their latest check nor enough
+    # hours fulfil them (as compliance.term_state decides).
+    latest_check = TermCheck.objects.filter(term=OuterRef("pk")).order_by("-on", "-pk").values("fulfilled")[:1]
     unfulfilled = (
         Term.objects.filter(**FOLLOWED, due_date__lte=today + timedelta(days=REMIND_DAYS_AHEAD))
         .exclude(kind=Term.Kind.MONEY)
-        .exclude(pk__in=TermCheck.objects.filter(fulfilled=True).values("term_id"))
+        .alias(checked=Subquery(latest_check))
+        .filter(Q(checked__isnull=True) | Q(checked=False))
         .annotate(done=Coalesce(Sum("service_logs__hours"), Value(Decimal("0")), output_field=DecimalField()))
         .exclude(hours__isnull=False, done__gte=F("hours"))
     )

@@ -308,3 +308,21 @@ def test_an_agreement_signed_while_the_list_is_read_gets_its_summary_then(signed
     FollowUpSummary.objects.all().delete()  # as if signed after the summaries were brought up to date
     (row,) = follow_up.follow_up_rows(page)
     assert (row.status, row.outstanding) == ("on_track", D("300.00"))
+
+
+def test_every_compliance_record_is_listened_to_with_production_settings():
+    """With DEBUG off nothing else holds the receivers: a weakly referenced one would be gone (and every
+    payment would leave the Follow-up list's summaries as they were)."""
+    from tests.vom.test_settings import PRODUCTION, run_manage
+
+    code = (
+        "from django.db.models.signals import post_delete, post_save\n"
+        "from agreements.receivers import COMPLIANCE_RECORDS\n"
+        "import gc; gc.collect()\n"
+        "print(*[f'{m.__name__}:{post_save.has_listeners(m)}:{post_delete.has_listeners(m)}'\n"
+        "        for m in COMPLIANCE_RECORDS])"
+    )
+    result = run_manage("shell", "--verbosity", "0", "-c", code, **PRODUCTION)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [f"{name}:True:True" for name in ("Term", "Installment", "Payment", "ServiceLog",
+                                                                        "TermCheck")]  # fmt: skip
