@@ -232,31 +232,38 @@ class CaseloadFilterForm(forms.Form):
     }
     q = forms.CharField(required=False, max_length=100, label="Search")
     stage = forms.ChoiceField(
-        choices=[("", "All stages"), ("open", "Any open stage"), *Case.Stage.choices], required=False
+        choices=[("", "All stages"), ("open", "Any open stage"), *Case.Stage.choices], required=False, widget=LongSelect
     )
     mediator = forms.ModelChoiceField(queryset=None, required=False, empty_label="All mediators", widget=LongSelect)
-    offense = forms.ChoiceField(choices=[("", "All offenses"), *Case.OffenseCategory.choices], required=False)
+    offense = forms.ChoiceField(
+        choices=[("", "All offenses"), *Case.OffenseCategory.choices], required=False, widget=LongSelect
+    )
     source = forms.ModelChoiceField(queryset=None, required=False, empty_label="All sources", widget=LongSelect)
     overdue = forms.BooleanField(
         required=False,
         label="Stuck in its stage",
         help_text="Follow-up cases behind on their agreement: see Follow-up.",
     )
-    sort = forms.ChoiceField(choices=list(SORTS.items()), required=False)
+    sort = forms.ChoiceField(choices=list(SORTS.items()), required=False, widget=LongSelect)
     # Narrower filters, mostly reached from the dashboard and the outcome report's figures.
-    program = forms.ModelChoiceField(queryset=None, required=False, empty_label="All programs")
+    program = forms.ModelChoiceField(queryset=None, required=False, empty_label="All programs", widget=LongSelect)
     referred_from = forms.DateField(required=False, widget=DateInput(), label="Referred from")
     referred_to = forms.DateField(required=False, widget=DateInput(), label="Referred to")
     reached = forms.ChoiceField(
         choices=[("", "Any"), *[(s, f"Reached {Case.Stage(s).label.lower()}") for s in PIPELINE[1:]]],
         required=False,
         label="Got as far as",
+        widget=LongSelect,
     )
-    outcome = forms.ChoiceField(choices=[("", "Any outcome"), *Case.Outcome.choices], required=False)
+    outcome = forms.ChoiceField(choices=[("", "Any outcome"), *Case.Outcome.choices], required=False, widget=LongSelect)
     mediated = forms.ChoiceField(
-        choices=[("", "Either"), ("yes", "Mediated"), ("no", "Referred, not mediated")], required=False
+        choices=[("", "Either"), ("yes", "Mediated"), ("no", "Referred, not mediated")],
+        required=False,
+        widget=LongSelect,
     )
-    juvenile = forms.ChoiceField(choices=[("", "Either"), ("yes", "Juvenile"), ("no", "Adult")], required=False)
+    juvenile = forms.ChoiceField(
+        choices=[("", "Either"), ("yes", "Juvenile"), ("no", "Adult")], required=False, widget=LongSelect
+    )
     MORE = ("program", "referred_from", "referred_to", "reached", "outcome", "mediated", "juvenile")
 
     def __init__(self, *args, mediators, sources, programs, **kwargs):

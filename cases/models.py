@@ -244,6 +244,20 @@ class CaseQuerySet(models.QuerySet):
             models.Prefetch("parties", queryset=Party.objects.select_related("person").in_display_order())
         )
 
+    def for_caseload_page(self) -> "CaseQuerySet":
+        """The caseload list's rows: only the columns it shows (no description, address or phone is read)."""
+        people = ("username", "first_name", "last_name")
+        return (
+            self.select_related("referral_source", "lead_mediator", "co_mediator")
+            .only(
+                "number", "stage", "mode", "offense_category", "referral_date", "referral_source__name",
+                *(f"{who}__{field}" for who in ("lead_mediator", "co_mediator") for field in people),
+            )
+            .prefetch_related(
+                models.Prefetch("parties", Party.objects.select_related("person").in_display_order().listed())
+            )
+        )  # fmt: skip
+
     def for_case_page(self) -> "CaseQuerySet":
         return self.select_related("program", "referral_source", "lead_mediator", "co_mediator")
 
@@ -424,6 +438,14 @@ class CaseNumberCounter(models.Model):
 
 
 class PartyQuerySet(models.QuerySet):
+    def listed(self, *more: str) -> "PartyQuerySet":
+        """Only what a list of cases shows of each party, role and name (with ``select_related("person")``), and
+        ``more`` fields: no address, phone or email is read."""
+        return self.only(
+            "case_id", "role", "person__kind", "person__first_name", "person__last_name", "person__organisation_name",
+            *more,
+        )  # fmt: skip
+
     def in_display_order(self) -> "PartyQuerySet":
         """Offenders first (they are contacted first), then guardians, victims and the rest."""
         order = [

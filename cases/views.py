@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import pluralize
@@ -71,8 +71,7 @@ def my_cases(request):
         Case.objects.visible_to(user)
         .open()
         .filter(Q(lead_mediator=user) | Q(co_mediator=user))
-        .select_related("program")
-        .prefetch_related("parties__person")
+        .prefetch_related(Prefetch("parties", queryset=Party.objects.select_related("person").listed()))
     )
     actions = next_actions_for(cases)
     today = timezone.localdate()
@@ -116,7 +115,8 @@ def case_list(request):
     form = _caseload_form(request)
     cases = _filtered(form, Case.objects.visible_to(user))
     sort = (form.cleaned_data.get("sort") if form.is_bound and form.is_valid() else "") or "-referral_date"
-    cases = cases.for_caseload().with_overdue(timezone.now()).order_by(sort, "-pk" if sort.startswith("-") else "pk")
+    cases = cases.for_caseload_page().with_overdue(timezone.now())
+    cases = cases.order_by(sort, "-pk" if sort.startswith("-") else "pk")
     page = Paginator(cases, CASELOAD_PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)

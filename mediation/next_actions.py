@@ -49,7 +49,9 @@ def next_actions(cases: list[Case]) -> dict[int, list[NextAction]]:
         return result
     ids = [c.pk for c in working]
     parties_by_case: dict[int, list[Party]] = defaultdict(list)
-    all_parties = list(Party.objects.filter(case_id__in=ids).select_related("person").in_display_order())
+    # What the actions need (who must be screened): not the parties' contact details.
+    needed = Party.objects.filter(case_id__in=ids).select_related("person").in_display_order()
+    all_parties = list(needed.listed("related_party_id", "person__date_of_birth"))
     for party in all_parties:
         parties_by_case[party.case_id].append(party)
     latest = latest_screenings(all_parties)

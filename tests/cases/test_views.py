@@ -144,3 +144,22 @@ def test_caseload_search_by_name_prefix_or_case_number(client, program, coordina
     assert found("042") == {"2026-0042", "2026-1042"}  # inside a case number
     assert found("2025-0007") == {"2025-0007"}
     assert found("afor") == set()  # names match from their start only
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("who", "path"), [("coordinator", "/cases/"), ("mediator", "/cases/"), ("mediator", "/my/")])
+def test_case_lists_read_no_contact_details(request, client, program, mediator, who, path):
+    """Lists show each party's role and name: their address, phone and email are not even read."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    make_cases(program, mediator, 3)
+    client.force_login(request.getfixturevalue(who))
+    client.get(path)  # the first request after sign-in stamps the session (idle timeout)
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(path)
+    assert page.status_code == 200 and page.content.decode().count("(offender)") == 3
+    read = " ".join(q["sql"] for q in queries.captured_queries)
+    assert '"cases_party"."role"' in read
+    for column in ("address", "phone", "email"):
+        assert f'"cases_party"."{column}"' not in read
