@@ -371,6 +371,12 @@ def followed_agreements(cases):
     )  # fmt: skip
 
 
+def behind(agreements, today: date):
+    """Those of ``followed_agreements`` with an item due before ``today`` and not kept (overdue or
+    defaulted): the ones the Follow-up list shows first, in red."""
+    return agreements.filter(follow_up_summary__fulfilled=False, follow_up_summary__next_due__lt=today)
+
+
 def follow_up_rows(agreements, today: date | None = None) -> list[FollowUpRow]:
     """Rows for agreements of ``followed_agreements`` (a page of them, say), with their status on ``today``."""
     today = today or timezone.localdate()

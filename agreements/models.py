@@ -59,6 +59,16 @@ class Agreement(models.Model):
                 condition=~Q(status="signed") | ~Q(verification_code=""), name="agreements_signed_has_code"
             ),
         ]
+        indexes = [
+            # The signed versions of a set of cases (a program's followed cases, a report's cohort), read
+            # from the index alone: a program's 2,000 followed agreements among 50,000 signed ones were
+            # found by reading the whole table (the Follow-up list, the dashboard, the report's restitution).
+            models.Index(
+                fields=["case", "id", "follow_up_revision"],
+                condition=Q(status="signed"),
+                name="agreements_signed_by_case",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Agreement {self.case.number} v{self.number} ({self.get_status_display()})"

@@ -3,6 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cases.forms import VersionForm
@@ -381,7 +382,9 @@ def follow_up_list(request):
 
     50 a page, as the caseload: a large program follows thousands of agreements (issue 8)."""
     agreements = follow_up.followed_agreements(Case.objects.visible_to(request.user))
+    only_behind = request.GET.get("behind") == "1"  # the dashboard's "agreements behind" figure
+    if only_behind:
+        agreements = follow_up.behind(agreements, timezone.localdate())
     page = Paginator(agreements, FOLLOW_UP_PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(
-        request, "agreements/follow_up_list.html", {"page": page, "rows": follow_up.follow_up_rows(page.object_list)}
-    )
+    rows = follow_up.follow_up_rows(page.object_list)
+    return render(request, "agreements/follow_up_list.html", {"page": page, "rows": rows, "only_behind": only_behind})

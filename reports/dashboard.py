@@ -10,8 +10,7 @@ from django.db.models import Count, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
-from agreements.models import Installment
-from agreements.reminders import unpaid_installments
+from agreements.follow_up import behind, followed_agreements
 from cases.models import PIPELINE, Case, Membership, OutcomeCheck, Program, overdue_q, reached_q
 from mediation.models import MediatorProfile, Meeting
 
@@ -109,18 +108,14 @@ def _stages(program, now) -> Chart:
 
 def _overdue(program, now, today) -> list[Figure]:
     stuck = Case.objects.filter(program=program).filter(overdue_q(now)).count()
-    of_program = Installment.objects.filter(term__agreement__case__program=program)
-    installments = (
-        unpaid_installments(today - timedelta(days=1), of_program)
-        .order_by()
-        .aggregate(n=Count("pk"), cases=Count("term__agreement__case", distinct=True))
-    )
+    # From the stored summaries the Follow-up list sorts on: its red rows, counted.
+    late = behind(followed_agreements(Case.objects.filter(program=program)), today).count()
     checks = OutcomeCheck.objects.filter(case__program=program, due_on__lte=today, result="").count()
     return [
         Figure("Cases stuck in their stage", stuck, _caseload(program, overdue="on"),
                "Longer in screening, preparation or before the session than the program allows."),
-        Figure(f"Overdue installments, in {installments['cases']:,} cases", installments["n"],
-               reverse("agreements:follow_up_list"), "Due before today and not covered by payments."),
+        Figure("Agreements behind", late, f"{reverse('agreements:follow_up_list')}?behind=1",
+               "A payment, hours or a check due before today and not kept: overdue or defaulted."),
         Figure("Reoffending checks due, not recorded", checks, reverse("cases:outcome_checks"),
                "6, 12 or 30 months (as the program sets) after closure."),
     ]  # fmt: skip

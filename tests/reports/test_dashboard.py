@@ -49,7 +49,7 @@ def test_dashboard_figures(program, data, mediator):
     overdue = {figure.label: figure.value for figure in board.overdue}
     assert overdue == {
         "Cases stuck in their stage": 1,
-        "Overdue installments, in 1 cases": 1,
+        "Agreements behind": 1,
         "Reoffending checks due, not recorded": 1,
     }
     assert [m.case.number for m in board.sessions] == ["R-B"] and board.sessions_total == 1
@@ -71,8 +71,11 @@ def test_every_dashboard_figure_opens_the_caseload_behind_it(client, program, da
             assert response.context["page"].paginator.count == bar.value, (chart.key, bar.label, bar.url)
     for bar in board.workload.bars:
         assert client.get(bar.url).context["page"].paginator.count == bar.value
-    stuck = board.overdue[0]
+    stuck, late = board.overdue[:2]
     assert client.get(stuck.url).context["page"].paginator.count == stuck.value
+    listed = client.get(late.url)  # the Follow-up list's overdue and defaulted agreements
+    assert listed.context["page"].paginator.count == late.value == 1
+    assert [row.status for row in listed.context["rows"]] == ["overdue"]  # due 30 days ago: not yet defaulted
 
 
 def test_dashboard_page_renders_charts_with_tables(client, program, data, coordinator):
@@ -92,14 +95,15 @@ def test_dashboard_query_count_does_not_grow_with_cases(client, program, data, c
     query = {"start": PERIOD.start, "end": PERIOD.end}
     client.get("/dashboard/", query)
     # 1 session, 2 user, 3 the two-factor device that verified the session, 4 memberships, 5 program count,
-    # 6 the program (form), 7 funnel, 8 stages with medians, 9-11 overdue (stuck, installments, checks),
-    # 12 meetings this week, 13-14 workload (mediators, open cases by lead and co-mediator),
-    # 15 restitution (agreed, collected and served, term by term), 16 program choices (rendered)
-    with django_assert_num_queries(16):
+    # 6 the program (form), 7 funnel, 8 stages with medians, 9-12 overdue (stuck, follow-up summaries older
+    # than their agreement (none), agreements behind, checks), 13 meetings this week, 14-15 workload
+    # (mediators, open cases by lead and co-mediator), 16 restitution (agreed, collected and served, term
+    # by term), 17 program choices (rendered)
+    with django_assert_num_queries(17):
         client.get("/dashboard/", query)
     for index in range(12):
         CaseFactory(program=program, number=f"More-{index}", referral_date=PERIOD.start, stage="screening")
-    with django_assert_num_queries(16):
+    with django_assert_num_queries(17):
         client.get("/dashboard/", query)
 
 
