@@ -381,10 +381,18 @@ def follow_up_list(request):
     """Every case in follow-up the user may see, with how its agreement is being kept, worst first.
 
     50 a page, as the caseload: a large program follows thousands of agreements (issue 8)."""
-    agreements = follow_up.followed_agreements(Case.objects.visible_to(request.user))
-    only_behind = request.GET.get("behind") == "1"  # the dashboard's "agreements behind" figure
+    cases = Case.objects.visible_to(request.user)
+    # The dashboard's "agreements behind" figure opens this list narrowed to its program and to those
+    # agreements, with the same count; a program the user cannot see narrows it to nothing.
+    program = request.GET.get("program", "")
+    if program.isdigit():
+        cases = cases.filter(program_id=int(program))
+    agreements = follow_up.followed_agreements(cases)
+    only_behind = request.GET.get("behind") == "1"
     if only_behind:
         agreements = follow_up.behind(agreements, timezone.localdate())
     page = Paginator(agreements, FOLLOW_UP_PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = follow_up.follow_up_rows(page.object_list)
-    return render(request, "agreements/follow_up_list.html", {"page": page, "rows": rows, "only_behind": only_behind})
+    query = request.GET.copy()
+    query.pop("page", None)  # the pages keep the filters
+    context = {"page": page, "rows": follow_up.follow_up_rows(page.object_list), "only_behind": only_behind}
+    return render(request, "agreements/follow_up_list.html", {**context, "query": query.urlencode()})

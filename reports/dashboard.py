@@ -114,7 +114,8 @@ def _overdue(program, now, today) -> list[Figure]:
     return [
         Figure("Cases stuck in their stage", stuck, _caseload(program, overdue="on"),
                "Longer in screening, preparation or before the session than the program allows."),
-        Figure("Agreements behind", late, f"{reverse('agreements:follow_up_list')}?behind=1",
+        Figure("Agreements behind", late,
+               f"{reverse('agreements:follow_up_list')}?{urlencode({'behind': 1, 'program': program.pk})}",
                "A payment, hours or a check due before today and not kept: overdue or defaulted."),
         Figure("Reoffending checks due, not recorded", checks, reverse("cases:outcome_checks"),
                "6, 12 or 30 months (as the program sets) after closure."),

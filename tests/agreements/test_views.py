@@ -224,3 +224,46 @@ def test_follow_up_list_is_paged_like_the_caseload(client, program, coordinator,
     first, second = client.get("/follow-up/"), client.get("/follow-up/?page=2")
     assert len(first.context["rows"]) == 2 and len(second.context["rows"]) == 1
     assert "3 in all" in first.content.decode() and "Page 2 of 2" in second.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_dashboards_agreements_behind_open_the_same_agreements_page_by_page(
+    client, program, other_program, coordinator, mediator, monkeypatch
+):
+    """A coordinator of two programs: the figure counts its program, and its link lists exactly those
+    agreements, on every page."""
+    import html
+    import re
+
+    from django.utils import timezone
+
+    from agreements import views
+    from agreements.models import Installment
+    from reports.dashboard import dashboard
+    from reports.periods import Period
+    from tests.factories import MembershipFactory
+
+    MembershipFactory(user=coordinator, program=other_program, role="coordinator")
+    MembershipFactory(user=mediator, program=other_program, role="mediator")
+    for each, late in ((program, True), (program, True), (other_program, True), (program, False)):
+        agreement = sign_all(send(draft_with_money(case_in_agreement(each, coordinator, mediator), mediator), mediator),
+                             mediator)  # fmt: skip
+        if late:
+            first = Installment.objects.get(term__agreement=agreement, number=1)
+            first.due_date = TODAY - datetime.timedelta(days=3)
+            first.save()
+    board = dashboard(program, Period(TODAY - datetime.timedelta(days=90), TODAY), timezone.now())
+    figure = next(f for f in board.overdue if f.label == "Agreements behind")
+    assert figure.value == 2
+    monkeypatch.setattr(views, "FOLLOW_UP_PAGE_SIZE", 1)
+    client.force_login(coordinator)
+    first_page = client.get(figure.url)
+    assert first_page.context["page"].paginator.count == 2
+    assert [row.status for row in first_page.context["rows"]] == ["overdue"]
+    following = html.unescape(re.search(r'href="\?([^"]+)" rel="next"', first_page.content.decode()).group(1))
+    second_page = client.get(f"/follow-up/?{following}")
+    assert (second_page.context["page"].number, second_page.context["page"].paginator.count) == (2, 2)
+    assert client.get("/follow-up/?behind=1").context["page"].paginator.count == 3  # both programs
+    assert client.get("/follow-up/").context["page"].paginator.count == 4
+    nothing = client.get(f"/follow-up/?behind=1&program={other_program.pk + program.pk + 100}")
+    assert "No agreement is behind." in nothing.content.decode()
