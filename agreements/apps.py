@@ -8,7 +8,7 @@ class AgreementsConfig(AppConfig):
     def ready(self):
         from cases import registry
 
-        from . import demo, next_actions, panels, receivers, services  # noqa: F401 (receivers connect)
+        from . import demo, letters, next_actions, panels, receivers, services, victim_updates  # noqa: F401
 
         registry.register_move(
             "begin_follow_up", guard=services.guard_begin_follow_up, perform=services.case_begin_follow_up
@@ -18,3 +18,6 @@ class AgreementsConfig(AppConfig):
         )
         registry.register_next_actions(next_actions.next_actions)
         registry.register_demo_seeder(demo.seed_agreements)
+        # Every closure, whichever app's move makes it: the letter to the referral source, the victim's update.
+        registry.register_closure_listener(letters.closure_letter)
+        registry.register_closure_listener(victim_updates.victim_update_closed)

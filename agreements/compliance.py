@@ -6,8 +6,9 @@ fulfilled, the earliest date an unfulfilled term is due, the money outstanding):
 status as ``agreement_status`` on any day.
 
 Payments are applied to the oldest open installment first, so partial and early payments count
-where a program would count them. A term is defaulted once it has been overdue for longer than
-DEFAULT_AFTER_DAYS; an agreement takes the state of its worst term.
+where a program would count them. A term is defaulted once it has been overdue for longer than the
+program's ``default_after_days`` (DEFAULT_AFTER_DAYS unless set); an agreement takes the state of its
+worst term.
 """
 
 from collections.abc import Iterable
@@ -15,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from .models import Term
+from .models import Term, counts_hours
 
 DUE_SOON_DAYS = 7
 DEFAULT_AFTER_DAYS = 30
@@ -46,32 +47,35 @@ class InstallmentState:
 
 @dataclass
 class TermState:
+    """A term's compliance. ``received`` and ``hours_done`` count toward this version: its own payments or
+    logs, and those of the version it amends recorded after it was written (``Term.carried_in``). What was
+    paid under earlier versions, and what was forwarded to the victim, is the ledger's (``ledger.py``)."""
+
     term: Term
     status: str
     owed: Decimal = ZERO
     received: Decimal = ZERO
-    forwarded: Decimal = ZERO
     hours_done: Decimal = ZERO
     installments: list[InstallmentState] = field(default_factory=list)
     next_due: date | None = None
 
     @property
     def outstanding(self) -> Decimal:
-        return self.owed - self.received
+        return max(self.owed - self.received, ZERO)
 
     @property
-    def held(self) -> Decimal:
-        return self.received - self.forwarded
+    def hours_left(self) -> Decimal:
+        return max((self.term.hours or ZERO) - self.hours_done, ZERO) if counts_hours(self.term) else ZERO
 
     @property
     def label(self) -> str:
         return LABELS[self.status]
 
 
-def _by_date(due: date | None, today: date) -> str:
+def _by_date(due: date | None, today: date, default_after: int = DEFAULT_AFTER_DAYS) -> str:
     if due is None:
         return ON_TRACK
-    if due < today - timedelta(days=DEFAULT_AFTER_DAYS):
+    if due < today - timedelta(days=default_after):
         return DEFAULTED
     if due < today:
         return OVERDUE
@@ -96,39 +100,39 @@ class TermRecords:
 
     installments: Iterable  # number, due_date, amount
     payments: Iterable  # amount
-    disbursements: Iterable  # amount
     service_logs: Iterable  # hours
     checks: Iterable  # fulfilled; oldest first
 
     @classmethod
     def of(cls, term: Term) -> "TermRecords":
         """The term's own related records (prefetched, or queried as they are read)."""
-        return cls(term.installments.all(), term.payments.all(), term.disbursements.all(), term.service_logs.all(),
-                   term.checks.all())  # fmt: skip
+        return cls(term.installments.all(), term.payments.all(), term.service_logs.all(), term.checks.all())
 
 
-def term_state(term: Term, today: date, records: TermRecords | None = None) -> TermState:
-    """From ``records``, by default the term's prefetched installments, payments, disbursements, logs and checks."""
+def term_state(
+    term: Term, today: date, records: TermRecords | None = None, default_after: int = DEFAULT_AFTER_DAYS
+) -> TermState:
+    """From ``records``, by default the term's prefetched installments, payments, logs and checks;
+    ``default_after`` is the program's ``default_after_days``."""
     records = records or TermRecords.of(term)
+    carried = term.carried_in or ZERO
     if term.kind == Term.Kind.MONEY:
-        received = sum((p.amount for p in records.payments), ZERO)
-        forwarded = sum((d.amount for d in records.disbursements), ZERO)
+        received = sum((p.amount for p in records.payments), ZERO) + carried
         states = allocate(records.installments, received)
         first_open = next((s for s in states if s.open > 0), None)
-        status = FULFILLED if first_open is None else _by_date(first_open.due_date, today)
+        status = FULFILLED if first_open is None else _by_date(first_open.due_date, today, default_after)
         return TermState(
-            term, status, owed=term.amount, received=received, forwarded=forwarded, installments=states,
+            term, status, owed=term.amount, received=received, installments=states,
             next_due=first_open.due_date if first_open else None,
         )  # fmt: skip
-    if term.kind in {Term.Kind.COMMUNITY_SERVICE, Term.Kind.SERVICE_TO_VICTIM} and term.hours:
-        done = sum((log.hours for log in records.service_logs), ZERO)
-        status = FULFILLED if done >= term.hours else _by_date(term.due_date, today)
+    done = sum((log.hours for log in records.service_logs), ZERO) + carried
+    if counts_hours(term):
+        status = FULFILLED if done >= term.hours else _by_date(term.due_date, today, default_after)
         return TermState(term, status, hours_done=done, next_due=None if status == FULFILLED else term.due_date)
     checks = list(records.checks)
-    done = bool(checks) and checks[-1].fulfilled
-    hours = sum((log.hours for log in records.service_logs), ZERO)
-    status = FULFILLED if done else _by_date(term.due_date, today)
-    return TermState(term, status, hours_done=hours, next_due=None if done else term.due_date)
+    fulfilled = bool(checks) and checks[-1].fulfilled
+    status = FULFILLED if fulfilled else _by_date(term.due_date, today, default_after)
+    return TermState(term, status, hours_done=done, next_due=None if fulfilled else term.due_date)
 
 
 def agreement_status(states: list[TermState]) -> str:
@@ -155,7 +159,7 @@ def summarise(states: list[TermState]) -> Summary:
     )
 
 
-def status_on(fulfilled: bool, next_due: date | None, today: date) -> str:
+def status_on(fulfilled: bool, next_due: date | None, today: date, default_after: int = DEFAULT_AFTER_DAYS) -> str:
     """``agreement_status`` from a summary: a term's status worsens as its due date nears and passes, so the
     worst term is the unfulfilled one due first."""
-    return FULFILLED if fulfilled else _by_date(next_due, today)
+    return FULFILLED if fulfilled else _by_date(next_due, today, default_after)

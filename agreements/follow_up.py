@@ -1,16 +1,18 @@
-"""Follow-up: payments, disbursements, service hours and checks; completion and non-compliance letters."""
+"""Follow-up: payments, disbursements, service hours and checks; per offender, completion and returns.
 
-import hashlib
-import uuid
+A case with several offenders is followed per offender: each one's terms are kept or not on their own, a
+coordinator may return one offender to the referral source while the others go on, and the case closes
+once every offender has fulfilled their part or been returned (completed, returned, or a mixed outcome).
+Every closure writes its letter to the referral source (``letters.closure_letter``, run by ``case_move``).
+"""
+
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Prefetch
-from django.template.loader import render_to_string
 from django.utils import timezone
 
 from cases.models import Case, Party, TimelineEvent
@@ -31,22 +33,26 @@ from .compliance import (
     summarise,
     term_state,
 )
-from .documents import STATIC_PREFIX, html_to_pdf, money
+from .documents import money
+from .ledger import case_ledger
+from .letters import letter_write
 from .models import (
+    HOURS_TERMS,
     Agreement,
     Disbursement,
     FollowUpSummary,
     Installment,
     Letter,
+    OffenderReturn,
     Payment,
     ServiceLog,
     Term,
     TermCheck,
 )
 from .selectors import current_agreement
+from .victim_updates import victim_update_forwarded, victim_update_returned
 
 S = Case.Stage
-HOURS_TERMS = {Term.Kind.COMMUNITY_SERVICE, Term.Kind.SERVICE_TO_VICTIM}
 SUMMARY_FIELDS = ("fulfilled", "next_due", "outstanding")
 SUMMARY_BATCH = 2000
 
@@ -57,7 +63,6 @@ def terms_with_records(agreement: Agreement) -> list[Term]:
         .prefetch_related(
             "installments",
             Prefetch("payments", queryset=Payment.objects.order_by("received_on", "pk")),
-            Prefetch("disbursements", queryset=Disbursement.objects.order_by("paid_on", "pk")),
             Prefetch("service_logs", queryset=ServiceLog.objects.order_by("on", "pk")),
             Prefetch("checks", queryset=TermCheck.objects.order_by("on", "pk")),
         )
@@ -65,10 +70,18 @@ def terms_with_records(agreement: Agreement) -> list[Term]:
     )
 
 
+def returned_offenders(case: Case) -> set[int]:
+    """The offender parties a coordinator returned to the referral source: their terms are no longer followed."""
+    return set(OffenderReturn.objects.filter(case=case).values_list("party_id", flat=True))
+
+
 def compliance(agreement: Agreement, today: date | None = None) -> tuple[str, list[TermState]]:
+    """The status of the offenders still followed (returned ones left out), and every term's state."""
     today = today or timezone.localdate()
-    states = [term_state(term, today) for term in terms_with_records(agreement)]
-    return agreement_status(states), states
+    default_after = agreement.case.program.default_after_days
+    states = [term_state(term, today, default_after=default_after) for term in terms_with_records(agreement)]
+    returned = returned_offenders(agreement.case)
+    return agreement_status([s for s in states if s.term.responsible_id not in returned]), states
 
 
 def _followed_term(term: Term) -> Term:
@@ -77,16 +90,8 @@ def _followed_term(term: Term) -> Term:
         raise DomainError("Follow-up is recorded against the signed, current version of the agreement.")
     if agreement.case.stage != S.FOLLOW_UP:
         raise DomainError("The case is not in follow-up.")
-    return term
-
-
-def _forwardable_term(term: Term) -> Term:
-    """Money held for the victim is forwarded even after the case closed: the last payment usually
-    closes it (completed), and a returned or withdrawn case may still hold money received before."""
-    if term.agreement.status != Agreement.Status.SIGNED:
-        raise DomainError("Money is forwarded against the signed, current version of the agreement.")
-    if term.agreement.case.stage not in {S.FOLLOW_UP, S.CLOSED}:
-        raise DomainError("The case is not in follow-up.")
+    if term.responsible_id in returned_offenders(agreement.case):
+        raise DomainError(f"{term.responsible.person} was returned to the referral source: their terms are closed.")
     return term
 
 
@@ -102,7 +107,7 @@ def _check_day(day: date, agreement: Agreement, what: str) -> list[str]:
 
 def _state(term: Term) -> TermState:
     fresh = next(t for t in terms_with_records(term.agreement) if t.pk == term.pk)
-    return term_state(fresh, timezone.localdate())
+    return term_state(fresh, timezone.localdate(), default_after=term.agreement.case.program.default_after_days)
 
 
 @transaction.atomic
@@ -128,35 +133,49 @@ def payment_record(
     )
     timeline_add(
         case=term.agreement.case, kind=TimelineEvent.Kind.FOLLOW_UP,
-        summary=f"Payment of {money(amount, currency)} received", actor=actor,
+        summary=f"Payment of {money(amount, currency)} received from {term.responsible.person}", actor=actor,
     )  # fmt: skip
-    complete_if_fulfilled(case=term.agreement.case, actor=actor)
+    close_if_done(case=term.agreement.case, actor=actor)
     return payment
+
+
+def forwardable_terms(case: Case) -> list[Term]:
+    """The latest term of each money obligation whose chain holds money not yet forwarded to the victim:
+    money is forwarded after an amendment and after closure too (the last payment usually closes the case)."""
+    if case.stage not in {S.FOLLOW_UP, S.CLOSED}:
+        return []
+    return [chain.latest for chain in case_ledger(case).money_chains if chain.held > 0]
 
 
 @transaction.atomic
 def disbursement_record(
     *, term: Term, actor, amount: Decimal, paid_on: date, method: str, reference: str = ""
 ) -> Disbursement:
-    _forwardable_term(term)
+    case = term.agreement.case
     if term.kind != Term.Kind.MONEY:
         raise DomainError("Disbursements are recorded against a money term.")
+    if case.stage not in {S.FOLLOW_UP, S.CLOSED} or term.agreement.status not in {
+        Agreement.Status.SIGNED, Agreement.Status.SUPERSEDED,
+    }:  # fmt: skip
+        raise DomainError("Money is forwarded once the agreement is signed and followed.")
+    chain = case_ledger(case).chain_of(term)
     problems = _check_day(paid_on, term.agreement, "A disbursement")
-    state = _state(term)
-    currency = term.agreement.case.program.currency
+    currency = case.program.currency
+    held = chain.held if chain else Decimal("0")
     if amount is None or amount <= 0:
         problems.append("The amount must be more than zero.")
-    elif amount > state.held:
-        problems.append(f"Only {money(state.held, currency)} has been received and not yet forwarded.")
+    elif amount > held:
+        problems.append(f"Only {money(held, currency)} has been received and not yet forwarded.")
     if problems:
         raise DomainError("The disbursement was not recorded.", problems)
     disbursement = Disbursement.objects.create(
-        term=term, amount=amount, paid_on=paid_on, method=method, reference=reference, recorded_by=actor
+        term=chain.latest, amount=amount, paid_on=paid_on, method=method, reference=reference, recorded_by=actor
     )
     timeline_add(
-        case=term.agreement.case, kind=TimelineEvent.Kind.FOLLOW_UP,
+        case=case, kind=TimelineEvent.Kind.FOLLOW_UP,
         summary=f"{money(amount, currency)} forwarded to the victim", actor=actor,
     )  # fmt: skip
+    victim_update_forwarded(disbursement=disbursement)
     return disbursement
 
 
@@ -178,17 +197,17 @@ def service_log_record(*, term: Term, actor, on: date, hours: Decimal, place: st
     timeline_add(
         case=term.agreement.case,
         kind=TimelineEvent.Kind.FOLLOW_UP,
-        summary=f"{hours} service hours logged",
+        summary=f"{hours} service hours logged ({term.get_kind_display().lower()}, {term.responsible.person})",
         actor=actor,
     )
-    complete_if_fulfilled(case=term.agreement.case, actor=actor)
+    close_if_done(case=term.agreement.case, actor=actor)
     return log
 
 
 @transaction.atomic
 def term_check_record(*, term: Term, actor, on: date, fulfilled: bool, note: str = "") -> TermCheck:
     _followed_term(term)
-    if term.kind == Term.Kind.MONEY or (term.kind in HOURS_TERMS and term.hours):
+    if term.kind == Term.Kind.MONEY or term.counts_hours:
         raise DomainError("This term is followed by its payments or hours.")
     problems = _check_day(on, term.agreement, "A check")
     if problems:
@@ -196,7 +215,7 @@ def term_check_record(*, term: Term, actor, on: date, fulfilled: bool, note: str
     check = TermCheck.objects.create(term=term, on=on, fulfilled=fulfilled, note=note.strip(), recorded_by=actor)
     label = f"{term.get_kind_display()}: {'fulfilled' if fulfilled else 'checked, not yet fulfilled'}"
     timeline_add(case=term.agreement.case, kind=TimelineEvent.Kind.FOLLOW_UP, summary=label, actor=actor)
-    complete_if_fulfilled(case=term.agreement.case, actor=actor)
+    close_if_done(case=term.agreement.case, actor=actor)
     return check
 
 
@@ -213,82 +232,92 @@ def agreement_record_sharing_consent(*, agreement: Agreement, actor, on: date) -
     return agreement
 
 
-def complete_if_fulfilled(*, case: Case, actor) -> Case:
-    """Close the case as completed, with its letter, once every term of the signed agreement is fulfilled."""
-    case = Case.objects.get(pk=case.pk)
+def _closing_outcome(parts) -> str | None:
+    """How the case ends once every offender of the signed version has fulfilled their part or been
+    returned; None while someone's part is still open."""
+    parts = [p for p in parts if p.states or p.returned]
+    if not parts or any(p.returned is None and p.status != FULFILLED for p in parts):
+        return None
+    returned = sum(1 for p in parts if p.returned)
+    if returned == len(parts):
+        return Case.Outcome.RETURNED
+    return Case.Outcome.MIXED if returned else Case.Outcome.COMPLETED
+
+
+CLOSING_SUMMARY = {
+    Case.Outcome.COMPLETED: "Every term fulfilled. Closed as completed; completion letter written.",
+    Case.Outcome.MIXED: "Every offender's part fulfilled or returned. Closed with a mixed outcome; letter written.",
+    Case.Outcome.RETURNED: "Every offender returned to the referral source. Closed; letter written.",
+}
+
+
+def close_if_done(*, case: Case, actor, expected_version: int | None = None, reason: str = "") -> Case:
+    """Close the case (its letter is written by the closure) once every offender has fulfilled their part
+    of the signed version or been returned."""
+    case = Case.objects.select_related("program").get(pk=case.pk)
     agreement = current_agreement(case)
     if case.stage != S.FOLLOW_UP or agreement is None or agreement.status != Agreement.Status.SIGNED:
         return case
-    status, states = compliance(agreement)
-    if status != FULFILLED:
+    outcome = _closing_outcome(case_ledger(case).offenders)
+    if outcome is None:
         return case
-    _letter(case, agreement, states, Letter.Kind.COMPLETION, actor)
     return case_move(
-        case=case, to_stage=S.CLOSED, expected_version=case.version, actor=actor,
-        summary="Every term fulfilled. Closed as completed; completion letter written.",
-        outcome=Case.Outcome.COMPLETED, outcome_reason="Agreement fulfilled.",
+        case=case, to_stage=S.CLOSED, expected_version=case.version if expected_version is None else expected_version,
+        actor=actor, summary=CLOSING_SUMMARY[outcome], outcome=outcome,
+        outcome_reason=reason or ("Agreement fulfilled." if outcome == Case.Outcome.COMPLETED else ""),
     )  # fmt: skip
 
 
+def offenders_behind(case: Case) -> list[Party]:
+    """Offenders still followed with something overdue: the ones a coordinator may return."""
+    return [p.party for p in case_ledger(case).offenders if p.returned is None and p.status in {OVERDUE, DEFAULTED}]
+
+
 @transaction.atomic
-def case_return_to_source(*, case: Case, expected_version: int, actor, reason: str) -> Case:
-    """A coordinator closes a case whose agreement is not being kept, with a non-compliance letter."""
+def case_return_to_source(
+    *, case: Case, expected_version: int, actor, reason: str, parties: list[Party] | None = None
+) -> Case:
+    """A coordinator returns offenders who are not keeping the agreement (by default every one behind) to
+    the referral source. The case closes when nobody is left to follow; otherwise the others go on and a
+    non-compliance letter names the ones returned."""
     if case.stage != S.FOLLOW_UP:
         raise DomainError("Only a case in follow-up can be returned for non-compliance.")
     if not reason.strip():
         raise DomainError("Give the reason for returning the case to the referral source.")
-    agreement = current_agreement(case)
-    status, states = compliance(agreement)
-    if status not in {OVERDUE, DEFAULTED}:
+    behind = offenders_behind(case)
+    chosen = behind if not parties else list(parties)
+    if not chosen:
         raise DomainError("Nothing in the agreement is overdue: the case cannot be returned for non-compliance.")
-    _letter(case, agreement, states, Letter.Kind.NON_COMPLIANCE, actor, reason=reason.strip())
-    return case_move(
-        case=case, to_stage=S.CLOSED, expected_version=expected_version, actor=actor,
-        summary=f"Returned to the referral source for non-compliance: {reason.strip()}",
-        outcome=Case.Outcome.RETURNED, outcome_reason=reason.strip(),
-    )  # fmt: skip
-
-
-def letter_html(case: Case, agreement: Agreement, states: list[TermState], kind: str, reason: str = "") -> str:
-    shares = agreement.terms_shared_consent_on is not None
-    currency = case.program.currency
-    offenders = [
-        str(p.person) for p in Party.objects.filter(case=case, role=Party.Role.OFFENDER).select_related("person")
+    late = {p.pk for p in behind}
+    problems = [
+        f"Nothing of {p.person}'s part is overdue: they cannot be returned." for p in chosen if p.pk not in late
     ]
-    outstanding = sum((s.outstanding for s in states if s.term.kind == Term.Kind.MONEY), Decimal("0"))
-    hours_left = sum(
-        (max(s.term.hours - s.hours_done, Decimal("0")) for s in states if s.term.kind in HOURS_TERMS and s.term.hours),
-        Decimal("0"),
-    )
-    context = {
-        "case": case,
-        "program": case.program,
-        "source": case.referral_source,
-        "kind": kind,
-        "offenders": offenders,
-        "agreement": agreement,
-        "session_date": session_date(case),
-        "states": states if shares else [],
-        "shares": shares,
-        "outstanding": money(outstanding, currency),
-        "hours_left": hours_left,
-        "reason": reason,
-        "today": timezone.localdate(),
-        "static_prefix": STATIC_PREFIX,
-        "currency": currency,
-    }
-    return render_to_string("agreements/pdf/letter.html", context)
+    if problems:
+        raise DomainError("Nobody was returned.", problems)
+    if Case.objects.filter(pk=case.pk, version=expected_version).update(version=F("version") + 1) != 1:
+        raise DomainError("This case was changed by someone else since you opened it. Nothing was changed.")
+    today = timezone.localdate()
+    for party in chosen:
+        OffenderReturn.objects.create(case=case, party=party, on=today, reason=reason.strip(), recorded_by=actor)
+    names = ", ".join(str(p.person) for p in chosen)
+    timeline_add(case=case, kind=TimelineEvent.Kind.FOLLOW_UP, actor=actor,
+                 summary=f"Returned to the referral source for non-compliance: {names}. {reason.strip()}")  # fmt: skip
+    closed = close_if_done(case=case, actor=actor, expected_version=expected_version + 1, reason=reason.strip())
+    if closed.stage != S.CLOSED:
+        letter_write(case=closed, kind=Letter.Kind.NON_COMPLIANCE, actor=actor, parties=chosen, reason=reason.strip())
+        victim_update_returned(case=closed, parties=chosen)
+    return closed
 
 
-def _letter(case: Case, agreement: Agreement, states, kind: str, actor, reason: str = "") -> Letter:
-    html = letter_html(case, agreement, states, kind, reason)
-    pdf = html_to_pdf(html)
-    letter = Letter(
-        case=case, agreement=agreement, kind=kind, pdf_sha256=hashlib.sha256(pdf).hexdigest(),
-        shares_terms=agreement.terms_shared_consent_on is not None, created_by=actor,
-    )  # fmt: skip
-    letter.pdf.save(f"{case.number}-{kind}-{uuid.uuid4().hex[:8]}.pdf", ContentFile(pdf), save=False)
-    letter.save()
+@transaction.atomic
+def progress_report_issue(*, case: Case, actor) -> Letter:
+    """An interim progress report to the referral source during follow-up (ahead of a court date, say)."""
+    agreement = current_agreement(case)
+    if case.stage != S.FOLLOW_UP or agreement is None or not agreement.signed_at:
+        raise DomainError("A progress report is written while a signed agreement is being followed.")
+    letter = letter_write(case=case, kind=Letter.Kind.PROGRESS, actor=actor)
+    timeline_add(case=case, kind=TimelineEvent.Kind.FOLLOW_UP, summary="Progress report to the referral source",
+                 actor=actor)  # fmt: skip
     return letter
 
 
@@ -316,7 +345,8 @@ def _summaries(agreement_ids: list[int]) -> dict[int, Summary]:
 
     The records are read as plain rows, each kind in one query joined to the agreements, not as model
     instances prefetched term by term (issue 8: 10 s for 2,000 agreements that way). Disbursements are not
-    read: forwarding money to the victim does not change what the offender still owes.
+    read: forwarding money to the victim does not change what the offender still owes. Returned offenders'
+    terms are left out: they are no longer followed.
     """
     today = timezone.localdate()  # a summary does not depend on the day; term_state asks for one
     of_these = {"term__agreement__in": agreement_ids}
@@ -324,10 +354,11 @@ def _summaries(agreement_ids: list[int]) -> dict[int, Summary]:
     payments = _by_term(Payment.objects.filter(**of_these).order_by(), "amount")
     logs = _by_term(ServiceLog.objects.filter(**of_these).order_by(), "hours")
     checks = _by_term(TermCheck.objects.filter(**of_these).order_by("on", "pk"), "fulfilled")
+    returned = set(OffenderReturn.objects.filter(case__agreements__in=agreement_ids).values_list("party_id", flat=True))
     states: dict[int, list[TermState]] = defaultdict(list)
-    for term in Term.objects.filter(agreement__in=agreement_ids).order_by().only("agreement_id", "kind", "amount",
-                                                                              "hours", "due_date"):  # fmt: skip
-        records = TermRecords(installments[term.pk], payments[term.pk], (), logs[term.pk], checks[term.pk])
+    terms = Term.objects.filter(agreement__in=agreement_ids).exclude(responsible__in=returned).order_by()
+    for term in terms.only("agreement_id", "kind", "amount", "hours", "due_date", "carried_in"):
+        records = TermRecords(installments[term.pk], payments[term.pk], logs[term.pk], checks[term.pk])
         states[term.agreement_id].append(term_state(term, today, records))
     return {pk: summarise(states[pk]) for pk in agreement_ids}
 
@@ -363,7 +394,7 @@ def followed_agreements(cases):
     return (
         followed.select_related("follow_up_summary", "case__program", "case__lead_mediator")
         .only(
-            "case__number", "case__program__currency",
+            "case__number", "case__program__currency", "case__program__default_after_days",
             "case__lead_mediator__username", "case__lead_mediator__first_name", "case__lead_mediator__last_name",
             *(f"follow_up_summary__{name}" for name in ("revision", *SUMMARY_FIELDS)),
         )
@@ -392,7 +423,7 @@ def follow_up_rows(agreements, today: date | None = None) -> list[FollowUpRow]:
     rows = []
     for agreement in agreements:
         summary = agreement.follow_up_summary
-        status = status_on(summary.fulfilled, summary.next_due, today)
+        status = status_on(summary.fulfilled, summary.next_due, today, agreement.case.program.default_after_days)
         rows.append(
             FollowUpRow(agreement.case, agreement, status, LABELS[status], summary.next_due, summary.outstanding)
         )

@@ -3,6 +3,8 @@ from django.utils import timezone
 
 from cases.forms import DateInput, VersionForm
 from cases.models import Party
+from mediation.forms import DateTimeInput
+from mediation.models import ContactAttempt
 
 from .models import Payment, Signature, Term
 from .uploads import MAX_SCAN_BYTES
@@ -13,10 +15,23 @@ class TermForm(VersionForm):
     responsible = forms.ModelChoiceField(queryset=Party.objects.none(), label="Responsible offender", empty_label=None)
     description = forms.CharField(max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
     amount = forms.DecimalField(required=False, max_digits=12, decimal_places=2, min_value=0, label="Total amount")
-    installment_count = forms.IntegerField(required=False, min_value=1, max_value=120, label="Number of installments")
+    schedule = forms.ChoiceField(
+        choices=Term.Schedule.choices, widget=forms.RadioSelect, required=False, initial=Term.Schedule.EQUAL,
+        label="How the money is paid",
+    )  # fmt: skip
+    installment_count = forms.IntegerField(
+        required=False, min_value=1, max_value=120, label="Number of installments", help_text="Equal installments."
+    )
+    period_amount = forms.DecimalField(
+        required=False, max_digits=12, decimal_places=2, min_value=0, label="Amount each period",
+        help_text="A fixed amount each period until the total is paid; the last installment is smaller.",
+    )  # fmt: skip
     frequency = forms.ChoiceField(choices=[("", "—"), *Term.Frequency.choices], required=False)
     first_due_date = forms.DateField(required=False, widget=DateInput(), label="First installment due")
-    hours = forms.DecimalField(required=False, max_digits=6, decimal_places=2, min_value=0, label="Hours")
+    hours = forms.DecimalField(
+        required=False, max_digits=6, decimal_places=2, min_value=0, label="Hours",
+        help_text="Community service or service to the victim: the hours to do, verified as they are done.",
+    )  # fmt: skip
     due_date = forms.DateField(
         required=False,
         widget=DateInput(),
@@ -24,13 +39,56 @@ class TermForm(VersionForm):
         help_text="For money, the last installment's date is used.",
     )
 
-    def __init__(self, *args, case, **kwargs):
+    def __init__(self, *args, case, fixed_kind: str = "", **kwargs):
         super().__init__(*args, **kwargs)
         # Only this case's offenders: another case's party is an invalid choice.
         self.fields["responsible"].queryset = Party.objects.filter(case=case, role=Party.Role.OFFENDER).select_related(
             "person"
         )
         self.fields["responsible"].label_from_instance = lambda p: str(p.person)
+        if fixed_kind:  # editing: a term's kind stays what it is
+            del self.fields["kind"]
+
+    @classmethod
+    def initial_for(cls, term: Term, version: int) -> dict:
+        names = ["description", "amount", "schedule", "installment_count", "period_amount", "frequency",
+                 "first_due_date", "hours", "due_date"]  # fmt: skip
+        return {name: getattr(term, name) for name in names} | {"responsible": term.responsible_id, "version": version}
+
+
+class InstallmentRowForm(forms.Form):
+    due_on = forms.DateField(required=False, widget=DateInput(), label="Due on")
+    amount = forms.DecimalField(required=False, max_digits=12, decimal_places=2, label="Amount")
+
+    def clean(self):
+        data = super().clean()
+        if (data.get("due_on") is None) != (data.get("amount") is None) and not self.errors:
+            raise forms.ValidationError("Give both the date and the amount of this installment, or neither.")
+        return data
+
+
+InstallmentRowFormSet = forms.formset_factory(InstallmentRowForm, extra=0, max_num=120, absolute_max=120)
+CUSTOM_ROWS_SHOWN = 6
+
+
+def installment_rows(data=None, *, rows: list | None = None, more: int = 0):
+    """The custom schedule's rows: what was posted (``more`` empty rows added), or a term's installments."""
+    if data is not None and "rows-TOTAL_FORMS" in data:
+        formset = InstallmentRowFormSet(data, prefix="rows")
+        if more and formset.is_valid():
+            kept = [f.cleaned_data for f in formset.forms if f.cleaned_data.get("due_on")]
+            formset = InstallmentRowFormSet(prefix="rows", initial=kept + [{}] * more)
+            formset.extra = 0
+        return formset
+    initial = [{"due_on": day, "amount": amount} for day, amount in rows or []]
+    initial += [{}] * max(CUSTOM_ROWS_SHOWN - len(initial), 2)
+    return InstallmentRowFormSet(prefix="rows", initial=initial)
+
+
+def custom_rows(formset) -> list:
+    if not formset.is_bound:
+        return []
+    return [(f.cleaned_data["due_on"], f.cleaned_data["amount"]) for f in formset.forms if f.cleaned_data.get("due_on")]
 
 
 class SignatureForm(forms.Form):
@@ -63,11 +121,14 @@ class _TermForm(forms.Form):
     term = forms.ModelChoiceField(queryset=Term.objects.none(), empty_label=None)
     KINDS: set[str] = set()
 
-    def __init__(self, *args, agreement, **kwargs):
+    def __init__(self, *args, agreement, terms=None, **kwargs):
         super().__init__(*args, **kwargs)
-        # Only this agreement's terms of the right kind: anything else posted is an invalid choice.
-        self.fields["term"].queryset = agreement.terms.filter(kind__in=self.KINDS)
-        self.fields["term"].label_from_instance = lambda t: f"{t.get_kind_display()}: {t.description[:50]}"
+        # Only these terms (by default the agreement's) of the right kind: anything else posted is an invalid choice.
+        terms = agreement.terms.all() if terms is None else terms
+        self.fields["term"].queryset = terms.filter(kind__in=self.KINDS).select_related("responsible__person")
+        self.fields["term"].label_from_instance = lambda t: (
+            f"{t.get_kind_display()}: {t.description[:50]} ({t.responsible.person})"
+        )
         for field in self.fields.values():
             if isinstance(field, forms.DateField):
                 field.initial = timezone.localdate()
@@ -103,10 +164,59 @@ class TermCheckForm(_TermForm):
     fulfilled = forms.BooleanField(required=False, label="The term is now fulfilled")
     note = forms.CharField(max_length=500, required=False)
 
+    def __init__(self, *args, agreement, terms=None, **kwargs):
+        super().__init__(*args, agreement=agreement, terms=terms, **kwargs)
+        # Service to the victim with hours is followed by its logged hours, not by a check.
+        self.fields["term"].queryset = self.fields["term"].queryset.exclude(
+            kind=Term.Kind.SERVICE_TO_VICTIM, hours__gt=0
+        )
 
-class ConsentForm(forms.Form):
-    on = forms.DateField(widget=DateInput(), label="Written consent of every party recorded on")
+
+class FollowUpContactForm(forms.Form):
+    """A contact attempt with the offender side about a missed item, during follow-up."""
+
+    party = forms.ModelChoiceField(queryset=Party.objects.none(), empty_label=None, label="Who")
+    regarding = forms.ChoiceField(label="About", required=False)
+    at = forms.DateTimeField(widget=DateTimeInput(), label="When")
+    method = forms.ChoiceField(choices=ContactAttempt.Method.choices, label="How")
+    result = forms.ChoiceField(choices=ContactAttempt.Result.choices)
+    note = forms.CharField(max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, case, missed: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["party"].queryset = Party.objects.filter(
+            case=case, role__in=[Party.Role.OFFENDER, Party.Role.GUARDIAN]
+        ).select_related("person")
+        self.fields["party"].label_from_instance = lambda p: f"{p.person} ({p.get_role_display().lower()})"
+        self.fields["regarding"].choices = [(item, item) for item in missed] + [
+            ("", "Something else (say in the note)")
+        ]
+        self.fields["at"].initial = timezone.localtime().replace(second=0, microsecond=0)
 
 
 class ReturnForm(VersionForm):
+    parties = forms.ModelMultipleChoiceField(
+        queryset=Party.objects.none(), widget=forms.CheckboxSelectMultiple, label="Return",
+        help_text="Those whose part of the agreement is not being kept. The others' parts go on being followed.",
+    )  # fmt: skip
     reason = forms.CharField(max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, offenders: list[Party], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["parties"].queryset = Party.objects.filter(pk__in=[p.pk for p in offenders]).select_related(
+            "person"
+        )
+        self.fields["parties"].label_from_instance = lambda p: str(p.person)
+        self.fields["parties"].initial = [p.pk for p in offenders]
+
+
+class MinimiseForm(forms.Form):
+    confirm = forms.BooleanField(
+        label="I understand that this party's contact details, free-text reasons and notes about them are removed "
+        "for good; only their age band, gender and ethnicity are kept for statistics."
+    )
+    reason = forms.CharField(max_length=500, label="Why now", widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ConsentForm(forms.Form):
+    on = forms.DateField(widget=DateInput(), label="Written consent of every party recorded on")

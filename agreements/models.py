@@ -94,6 +94,11 @@ class Term(models.Model):
         FORTNIGHTLY = "fortnightly", "Every two weeks"
         MONTHLY = "monthly", "Monthly"
 
+    class Schedule(models.TextChoices):
+        EQUAL = "equal", "Equal installments"
+        FIXED = "fixed", "A fixed amount each period until paid"
+        CUSTOM = "custom", "Dated amounts, row by row"
+
     agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="terms")
     position = models.PositiveSmallIntegerField(default=0)
     kind = models.CharField(max_length=20, choices=Kind.choices)
@@ -103,8 +108,36 @@ class Term(models.Model):
     installment_count = models.PositiveSmallIntegerField(null=True, blank=True, validators=[MinValueValidator(1)])
     frequency = models.CharField(max_length=20, choices=Frequency.choices, blank=True)
     first_due_date = models.DateField(null=True, blank=True)
+    schedule = models.CharField(max_length=10, choices=Schedule.choices, default=Schedule.EQUAL, db_default="equal")
+    period_amount = models.DecimalField(
+        max_digits=12, decimal_places=2, null=True, blank=True, help_text="For a fixed amount each period."
+    )
     hours = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
     due_date = models.DateField(help_text="When the whole term must be fulfilled.")
+    continues = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="continued_by",
+        help_text="The term of the previous version this one carries on (an amendment), so the ledger follows "
+        "one obligation across versions.",
+    )
+    carried_base = models.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        default=0,
+        db_default=0,
+        help_text="What the continued term had received (money) or logged (hours) when this one was written.",
+    )
+    carried_in = models.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        default=0,
+        db_default=0,
+        help_text="Received (money) or logged (hours) on the continued term after this one was written: counted "
+        "toward this one when its version was signed.",
+    )
 
     class Meta:
         ordering = ["agreement", "position", "pk"]
@@ -116,10 +149,27 @@ class Term(models.Model):
             models.CheckConstraint(
                 condition=~Q(kind="community") | Q(hours__gt=0), name="agreements_community_term_hours"
             ),
+            models.CheckConstraint(
+                condition=~Q(schedule="fixed") | ~Q(kind="money") | Q(period_amount__gt=0),
+                name="agreements_fixed_schedule_amount",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.description[:60]}"
+
+    @property
+    def counts_hours(self) -> bool:
+        return counts_hours(self)
+
+
+# Terms whose fulfilment is counted in verified hours.
+HOURS_TERMS = {Term.Kind.COMMUNITY_SERVICE, Term.Kind.SERVICE_TO_VICTIM}
+
+
+def counts_hours(term) -> bool:
+    """Whether a term (or anything with its ``kind`` and ``hours``) is fulfilled by verified hours."""
+    return term.kind in HOURS_TERMS and bool(term.hours)
 
 
 class FollowUpSummary(models.Model):
@@ -297,19 +347,35 @@ class TermCheck(models.Model):
 
 
 class Letter(models.Model):
-    """A letter to the referral source at closure, rendered once and kept with its hash.
+    """A letter to the referral source, rendered once and kept with its hash: at every closure, when one
+    offender of several is returned, and as an interim progress report (ahead of a court date, say).
 
-    Mediation confidentiality limits it: whether an agreement was reached and fulfilled, what remains
-    outstanding, and the terms only with every party's written consent; never notes or contact details.
+    Mediation confidentiality limits it: whether an agreement was reached and fulfilled, per offender what
+    was paid, what remains and what the program still holds, and the terms only with every party's written
+    consent; never notes, contact details, or why a party declined or was found unsuitable.
     """
 
     class Kind(models.TextChoices):
         COMPLETION = "completion", "Completion letter"
         NON_COMPLIANCE = "non_compliance", "Non-compliance letter"
+        PARTIAL = "partial", "Closure letter: fulfilled in part"
+        CLOSURE = "closure", "Closure letter"
+        PROGRESS = "progress", "Progress report"
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="letters")
-    agreement = models.ForeignKey(Agreement, on_delete=models.PROTECT, related_name="letters")
+    agreement = models.ForeignKey(
+        Agreement, on_delete=models.PROTECT, null=True, blank=True, related_name="letters",
+        help_text="The signed version the letter reports on; none when the case closed before an agreement.",
+    )  # fmt: skip
+    party = models.ForeignKey(
+        Party, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        help_text="The offender a letter is about, when it is about one of several.",
+    )  # fmt: skip
     kind = models.CharField(max_length=20, choices=Kind.choices)
+    outcome = models.CharField(
+        max_length=20, blank=True, db_default="", help_text="The case's outcome, for a closure letter."
+    )
+    signatory = models.CharField(max_length=200, blank=True, db_default="")
     pdf = models.FileField(upload_to="letters/%Y/")
     pdf_sha256 = models.CharField(max_length=64)
     shares_terms = models.BooleanField(default=False)
@@ -321,3 +387,42 @@ class Letter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} for {self.case}"
+
+
+class AgreementDefault(models.Model):
+    """An offender's part of a signed version went into default: an item still unkept the program's
+    ``default_after_days`` after its due date. Written once, by the planner, with the coordinators' notice."""
+
+    agreement = models.ForeignKey(Agreement, on_delete=models.PROTECT, related_name="defaults")
+    party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="+")
+    on = models.DateField(help_text="The day the default was noticed.")
+    item = models.CharField(max_length=300, help_text="The item that was not kept, as people read it.")
+    due_on = models.DateField()
+
+    class Meta:
+        ordering = ["agreement", "on"]
+        constraints = [
+            models.UniqueConstraint(fields=["agreement", "party"], name="agreements_one_default_per_offender"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Default of {self.party_id} on {self.agreement} ({self.on})"
+
+
+class OffenderReturn(models.Model):
+    """A coordinator returned one offender of a case to the referral source for non-compliance: that
+    offender's terms are no longer followed, while the other offenders' may still be completed."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="offender_returns")
+    party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="+")
+    on = models.DateField()
+    reason = models.TextField(max_length=2000)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["case", "on", "pk"]
+        constraints = [models.UniqueConstraint(fields=["case", "party"], name="agreements_one_return_per_offender")]
+
+    def __str__(self) -> str:
+        return f"Return of {self.party_id} from {self.case} on {self.on}"

@@ -1,8 +1,21 @@
-"""Reminders while an agreement is followed: installments coming due, and anything overdue.
+"""Reminders while an agreement is followed: what is coming due, every item missed, defaults, court dates.
 
-The open installments are found in SQL: a running total per term (a window function) compared with
-what was paid tells which installments are still open once payments go to the oldest first, so only
-the terms that need a reminder are loaded at all.
+- An installment, or another term's deadline, a few days ahead: a reminder to the offender (and the
+  guardian of a juvenile) who consented to email.
+- Every missed item on its own: each overdue installment, service-hours deadline, apology letter or
+  commitment raises one notice to the lead mediator and the program's coordinators (the dedupe key names
+  the item), month after month as installments keep falling due; and, when the victim chose updates, one
+  update that it is being followed up.
+- An item still not kept the program's ``default_after_days`` after its due date puts that offender's part
+  of the agreement in default: recorded once (``AgreementDefault``), on the timeline, and the coordinators
+  are told once.
+- A court return date ahead of a followed case: the coordinators are told, with a link to issue a progress
+  report for the court.
+
+The open installments are found in SQL: a running total per term (a window function) compared with what
+counts toward the term (its payments and what an amendment carried in) tells which installments are still
+open once payments go to the oldest first, so only the terms that need a reminder are loaded at all.
+Returned offenders' terms are no longer followed.
 """
 
 from collections import defaultdict
@@ -10,51 +23,66 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import DecimalField, F, OuterRef, Q, Subquery, Sum, Value, Window
+from django.db import IntegrityError, transaction
+from django.db.models import DecimalField, Exists, F, OuterRef, Q, Subquery, Sum, Value, Window
 from django.db.models.functions import Coalesce
+from django.urls import reverse
 from django.utils import timezone
 
-from cases.models import Case, Party
+from cases.models import Case, Party, TimelineEvent
 from cases.reminders import coordinators_by_program
 from cases.rules import is_juvenile
+from cases.services import timeline_add
 from vom.notifications.services import Outgoing, notifications_queue, register_template
 
 from .documents import money
-from .models import Agreement, Installment, Payment, Term, TermCheck
+from .models import Agreement, AgreementDefault, Installment, OffenderReturn, Payment, Term, TermCheck
+from .victim_updates import missed_updates, victim_side
 
 REMIND_DAYS_AHEAD = 3
 CHUNK = 5000
 register_template("installment_due", {"case_number", "amount", "due_on", "program"})
 register_template("overdue_item", {"case_number", "item", "due_on", "url"})
 register_template("term_due", {"case_number", "item", "due_on", "program"})
+register_template("agreement_default", {"case_number", "offender", "item", "due_on", "days", "url"})
 FOLLOWED = {"agreement__status": Agreement.Status.SIGNED, "agreement__case__stage": Case.Stage.FOLLOW_UP}
 
 
+def _not_returned():
+    return ~Exists(OffenderReturn.objects.filter(party=OuterRef("responsible_id")))
+
+
+def followed_terms():
+    return Term.objects.filter(**FOLLOWED).filter(_not_returned())
+
+
 def unpaid_installments(horizon, installments=None):
-    """Installments of followed money terms due by ``horizon`` that payments (oldest first) have not
-    covered, annotated with ``running`` (the term's total up to this one) and ``paid`` (the term's payments)."""
+    """Installments of followed money terms due by ``horizon`` that what counts toward the term (payments,
+    oldest first, and what an amendment carried in) has not covered, annotated with ``running`` (the
+    term's total up to this one) and ``paid``."""
     money_value = DecimalField(max_digits=14, decimal_places=2)
     paid = (
         Payment.objects.filter(term=OuterRef("term_id")).values("term_id").annotate(total=Sum("amount")).values("total")
     )
     installments = Installment.objects.all() if installments is None else installments
     return (
-        installments.filter(**{f"term__{k}": v for k, v in FOLLOWED.items()}, term__kind=Term.Kind.MONEY)
+        installments.filter(term__in=followed_terms().filter(kind=Term.Kind.MONEY))
         .annotate(
             running=Window(
                 Sum("amount"), partition_by=[F("term_id")], order_by=[F("due_date").asc(), F("number").asc()]
             ),
-            paid=Coalesce(Subquery(paid, output_field=money_value), Value(Decimal("0")), output_field=money_value),
+            paid=Coalesce(Subquery(paid, output_field=money_value), Value(Decimal("0")), output_field=money_value)
+            + F("term__carried_in"),
         )
         .filter(running__gt=F("paid"), due_date__lte=horizon)
     )
 
 
 def open_installments(horizon):
-    """(term id, number, due date, open amount) of every unpaid installment due by ``horizon``."""
-    rows = unpaid_installments(horizon).values_list("term_id", "number", "due_date", "amount", "running", "paid")
-    for term_id, number, due, amount, running, paid_total in rows.iterator(chunk_size=CHUNK):
-        yield term_id, number, due, min(amount, running - paid_total)
+    """(installment id, term id, number, due date, open amount) of every unpaid installment due by ``horizon``."""
+    rows = unpaid_installments(horizon).values_list("pk", "term_id", "number", "due_date", "amount", "running", "paid")
+    for pk, term_id, number, due, amount, running, paid_total in rows.iterator(chunk_size=CHUNK):
+        yield pk, term_id, number, due, min(amount, running - paid_total)
 
 
 def _email_recipients(offender: Party, guardians: list[Party], case: Case) -> list[dict]:
@@ -72,39 +100,27 @@ def _terms(ids):
         )
 
 
-def plan_follow_up_reminders(*, now=None) -> int:
-    """Installment reminders a few days ahead, and overdue items to the lead mediator and coordinators."""
-    now = now or timezone.now()
-    today = timezone.localdate(now)
-    upcoming, first_overdue = defaultdict(list), {}
-    for term_id, number, due, open_amount in open_installments(today + timedelta(days=REMIND_DAYS_AHEAD)):
-        if due >= today:
-            upcoming[term_id].append((number, due, open_amount))
-        elif term_id not in first_overdue or due < first_overdue[term_id][1]:
-            first_overdue[term_id] = (number, due, open_amount)
-    # Terms without money are overdue when their date passed and neither their latest check nor enough
-    # hours fulfil them (as compliance.term_state decides).
+def _unkept_terms(today):
+    """Followed terms without money that are due by the horizon and that neither their latest check nor
+    enough hours (with what an amendment carried in) fulfil, as ``compliance.term_state`` decides."""
     latest_check = TermCheck.objects.filter(term=OuterRef("pk")).order_by("-on", "-pk").values("fulfilled")[:1]
-    unfulfilled = (
-        Term.objects.filter(**FOLLOWED, due_date__lte=today + timedelta(days=REMIND_DAYS_AHEAD))
+    return (
+        followed_terms()
+        .filter(due_date__lte=today + timedelta(days=REMIND_DAYS_AHEAD))
         .exclude(kind=Term.Kind.MONEY)
         .alias(checked=Subquery(latest_check))
-        .filter(Q(checked__isnull=True) | Q(checked=False))
         .annotate(done=Coalesce(Sum("service_logs__hours"), Value(Decimal("0")), output_field=DecimalField()))
-        .exclude(hours__isnull=False, done__gte=F("hours"))
-    )
-    late_ids, soon_ids = [], set()
-    for pk, due in unfulfilled.values_list("pk", "due_date"):
-        if due < today:
-            late_ids.append(pk)
-        else:
-            soon_ids.add(pk)
+        .filter(
+            Q(kind__in=[Term.Kind.COMMUNITY_SERVICE, Term.Kind.SERVICE_TO_VICTIM], hours__gt=0,
+              done__lt=F("hours") - F("carried_in"))
+            | (~Q(kind__in=[Term.Kind.COMMUNITY_SERVICE, Term.Kind.SERVICE_TO_VICTIM], hours__gt=0)
+               & (Q(checked__isnull=True) | Q(checked=False)))
+        )
+    )  # fmt: skip
 
-    ids = sorted(set(upcoming) | set(first_overdue) | set(late_ids) | soon_ids)
-    coordinators = coordinators_by_program()
+
+def _guardians(terms) -> dict[int, list[Party]]:
     guardians = defaultdict(list)
-    items = []
-    terms = list(_terms(ids))
     responsible = [t.responsible_id for t in terms]
     for start in range(0, len(responsible), CHUNK):
         chunk = responsible[start : start + CHUNK]
@@ -112,34 +128,108 @@ def plan_follow_up_reminders(*, now=None) -> int:
             "person"
         ):
             guardians[guardian.related_party_id].append(guardian)
-    late_set = set(late_ids)
+    return guardians
+
+
+def _record_default(term: Term, item: str, due, today) -> bool:
+    """Record once that this offender's part of the agreement is in default; True when it is new."""
+    try:
+        with transaction.atomic():
+            _default, created = AgreementDefault.objects.get_or_create(
+                agreement=term.agreement,
+                party=term.responsible,
+                defaults={"on": today, "item": item[:300], "due_on": due},
+            )
+            if created:
+                timeline_add(case=term.agreement.case, kind=TimelineEvent.Kind.FOLLOW_UP,
+                             summary=f"Agreement in default for {term.responsible.person}: {item}, due "
+                             f"{due:%b %-d, %Y}, still not kept")  # fmt: skip
+    except IntegrityError:  # another planner recorded it a moment ago
+        return False
+    return created
+
+
+def plan_follow_up_reminders(*, now=None) -> int:
+    """Every reminder and notice of followed agreements that is due now; the outbox's dedupe keys make a
+    second run (another beat, a retry) queue nothing."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    upcoming, overdue = defaultdict(list), defaultdict(list)
+    for pk, term_id, number, due, open_amount in open_installments(today + timedelta(days=REMIND_DAYS_AHEAD)):
+        (upcoming if due >= today else overdue)[term_id].append((pk, number, due, open_amount))
+    late_ids, soon_ids = set(), set()
+    for pk, due in _unkept_terms(today).values_list("pk", "due_date"):
+        (late_ids if due < today else soon_ids).add(pk)
+
+    terms = list(_terms(sorted(set(upcoming) | set(overdue) | late_ids | soon_ids)))
+    coordinators = coordinators_by_program()
+    guardians = _guardians(terms)
+    defaulted = set(AgreementDefault.objects.filter(agreement__in={t.agreement_id for t in terms})
+                    .values_list("agreement_id", "party_id"))  # fmt: skip
+    victims = victim_side({t.agreement.case_id for t in terms if t.pk in overdue or t.pk in late_ids})
+    items = []
     for term in terms:
         case = term.agreement.case
         currency = case.program.currency
-        for number, due, open_amount in upcoming.get(term.pk, []):
+        offenders = _email_recipients(term.responsible, guardians[term.responsible_id], case)
+        for _pk, number, due, open_amount in upcoming.get(term.pk, []):
             context = {"case_number": case.number, "amount": money(open_amount, currency),
                        "due_on": f"{due:%A %B %-d}", "program": case.program.name}  # fmt: skip
-            for r in _email_recipients(term.responsible, guardians[term.responsible_id], case):
+            for r in offenders:
                 items.append(Outgoing(f"installment:{term.pk}:{number}:{r['who']}", "installment_due", now, context,
                                       email=r["email"], name=r["name"], case_id=case.pk))  # fmt: skip
         if term.pk in soon_ids:
             context = {"case_number": case.number, "item": term.get_kind_display(),
                        "due_on": f"{term.due_date:%A %B %-d}", "program": case.program.name}  # fmt: skip
-            for r in _email_recipients(term.responsible, guardians[term.responsible_id], case):
-                items.append(Outgoing(f"term-due:{term.pk}:{term.due_date:%Y%m%d}:{r['who']}", "term_due", now, context,
-                                      email=r["email"], name=r["name"], case_id=case.pk))  # fmt: skip
-            continue
-        if term.pk in first_overdue:
-            _number, due, _open = first_overdue[term.pk]
-            item = f"{term.get_kind_display()} (installment of {money(_open, currency)})"
-        elif term.pk in late_set:
-            due, item = term.due_date, term.get_kind_display()
-        else:
-            continue
-        context = {"case_number": case.number, "item": item, "due_on": f"{due:%B %-d, %Y}",
-                   "url": f"{settings.SITE_URL}/cases/{case.pk}/"}  # fmt: skip
-        for user in [case.lead_mediator, *coordinators.get(case.program_id, [])]:
-            if user is not None:
-                items.append(Outgoing(f"overdue:{term.pk}:{due:%Y%m%d}:u{user.pk}", "overdue_item", now, context,
-                                      user=user, case_id=case.pk))  # fmt: skip
+            for r in offenders:
+                items.append(Outgoing(f"term-due:{term.pk}:{term.due_date:%Y%m%d}:{r['who']}", "term_due", now,
+                                      context, email=r["email"], name=r["name"], case_id=case.pk))  # fmt: skip
+        # Each missed item on its own: (key, what, due date).
+        missed = [(f"i{pk}", f"Installment {number} of {money(open_amount, currency)}", due)
+                  for pk, number, due, open_amount in overdue.get(term.pk, [])]  # fmt: skip
+        if term.pk in late_ids:
+            missed.append((f"t{term.pk}", term.get_kind_display(), term.due_date))
+        staff = [u for u in [case.lead_mediator, *coordinators.get(case.program_id, [])] if u is not None]
+        url = f"{settings.SITE_URL}/cases/{case.pk}/"
+        for key, what, due in missed:
+            context = {"case_number": case.number, "item": f"{what} ({term.responsible.person})",
+                       "due_on": f"{due:%B %-d, %Y}", "url": url}  # fmt: skip
+            for user in staff:
+                items.append(Outgoing(f"overdue:{key}:u{user.pk}", "overdue_item", now, context, user=user,
+                                      case_id=case.pk))  # fmt: skip
+            items += missed_updates(case, victims[case.pk], key=key, item=what, due_on=due, now=now)
+        late = [
+            (what, due) for _key, what, due in missed if due < today - timedelta(days=case.program.default_after_days)
+        ]
+        if late and (term.agreement_id, term.responsible_id) not in defaulted:
+            what, due = min(late, key=lambda item: item[1])
+            defaulted.add((term.agreement_id, term.responsible_id))
+            _record_default(term, what, due, today)
+            context = {"case_number": case.number, "offender": str(term.responsible.person), "item": what,
+                       "due_on": f"{due:%B %-d, %Y}", "days": case.program.default_after_days, "url": url}  # fmt: skip
+            for user in coordinators.get(case.program_id, []):
+                items.append(Outgoing(f"default:{term.agreement_id}:{term.responsible_id}:u{user.pk}",
+                                      "agreement_default", now, context, user=user, case_id=case.pk))  # fmt: skip
+    items += _court_dates(today, coordinators, now)
     return notifications_queue(items)
+
+
+def _court_dates(today, coordinators, now) -> list[Outgoing]:
+    """Court return dates ahead of followed cases: the coordinators are told, with the link that issues a
+    progress report for the court (cases in other stages are told of by ``cases.reminders``)."""
+    items = []
+    courts = Case.objects.filter(
+        stage=Case.Stage.FOLLOW_UP, court_return_date__gte=today, court_return_date__lte=today + timedelta(days=60)
+    ).select_related("program")
+    for case in courts.iterator(chunk_size=2000):
+        if case.court_return_date > today + timedelta(days=case.program.court_warning_days):
+            continue
+        context = {
+            "case_number": case.number, "court_date": f"{case.court_return_date:%B %-d, %Y}",
+            "stage": case.get_stage_display(), "url": f"{settings.SITE_URL}/cases/{case.pk}/",
+            "report_url": settings.SITE_URL + reverse("agreements:progress_report", args=[case.pk]),
+        }  # fmt: skip
+        for user in coordinators.get(case.program_id, []):
+            items.append(Outgoing(f"court:{case.pk}:{case.court_return_date:%Y%m%d}:u{user.pk}", "court_date", now,
+                                  context, user=user, case_id=case.pk))  # fmt: skip
+    return items

@@ -35,3 +35,26 @@ def due_dates(first: date, count: int, frequency: str) -> list[date]:
     """Due dates from ``first`` at the given frequency; monthly keeps the day (or the month's last day)."""
     step = STEP[frequency]
     return [first + step * i for i in range(count)]
+
+
+def fixed_amounts(total: Decimal, per_period: Decimal) -> list[Decimal]:
+    """``per_period`` each time until ``total`` is reached, the last installment smaller (never zero)."""
+    total, per_period = Decimal(total).quantize(CENT), Decimal(per_period).quantize(CENT)
+    if total <= 0 or per_period <= 0:
+        raise ValueError("total and per_period must be positive")
+    full, rest = divmod(total, per_period)
+    return [per_period] * int(full) + ([rest] if rest else [])
+
+
+def installments_for(
+    *, schedule: str, total: Decimal, first: date | None = None, frequency: str = "", count: int | None = None,
+    per_period: Decimal | None = None, rows: list[tuple[date, Decimal]] | None = None,
+) -> list[tuple[date, Decimal]]:  # fmt: skip
+    """The (due date, amount) of each installment of a money term, in date order, adding up to ``total``.
+
+    ``equal``: ``count`` shares a cent apart at most; ``fixed``: ``per_period`` each period until the total
+    is reached; ``custom``: the dated ``rows`` as given (the caller checks that they add up)."""
+    if schedule == "custom":
+        return sorted(rows or [], key=lambda row: row[0])
+    amounts = fixed_amounts(total, per_period) if schedule == "fixed" else split_amount(total, count)
+    return list(zip(due_dates(first, len(amounts), frequency), amounts, strict=True))

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from cases.models import Case, Party, Person
 from cases.rules import is_juvenile
+from mediation.models import ContactAttempt
 
 from .models import Agreement, Signature, Term
 
@@ -122,3 +123,12 @@ def document_content(agreement: Agreement, terms: list[Term], statuses: list[Sig
 def verification_code(content: dict) -> str:
     digest = hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=False).encode()).hexdigest().upper()
     return "-".join(digest[i : i + 4] for i in range(0, 20, 4))
+
+
+def follow_up_contacts(case: Case, since=None):
+    """Contact attempts with the offender side since the agreement was signed, newest first."""
+    attempts = ContactAttempt.objects.filter(party__case=case, party__role__in=[Party.Role.OFFENDER,
+                                                                                Party.Role.GUARDIAN])  # fmt: skip
+    if since is not None:
+        attempts = attempts.filter(at__gte=since)
+    return attempts.select_related("party__person", "recorded_by").order_by("-at", "-pk")

@@ -16,11 +16,15 @@ from cases.services import case_move, timeline_add
 from mediation.selectors import session_date
 from vom.core.errors import DomainError, StaleObjectError
 
+from .compliance import FULFILLED, term_state
 from .documents import agreement_pdf
-from .models import Agreement, Installment, Signature, Term
-from .schedule import due_dates, split_amount
+from .follow_up import compliance, returned_offenders, terms_with_records
+from .models import HOURS_TERMS, Agreement, Installment, Signature, Term, TermCheck
+from .receivers import follow_up_changed
+from .schedule import CENT, STEP, fixed_amounts, installments_for
 from .selectors import current_agreement, document_content, signer_statuses, terms_of, verification_code
 from .uploads import check_scan, decode_drawn
+from .victim_updates import victim_update_amended
 
 S = Case.Stage
 MAX_INSTALLMENTS = 120
@@ -58,6 +62,61 @@ def agreement_create(*, case: Case, actor, language: str = "") -> Agreement:
     return agreement
 
 
+TERM_FIELDS = (
+    "description", "due_date", "amount", "schedule", "installment_count", "frequency", "first_due_date",
+    "period_amount", "installments", "hours",
+)  # fmt: skip
+
+
+def _check_money(values: dict) -> list[str]:
+    problems = []
+    amount, schedule = values.get("amount"), values.get("schedule") or Term.Schedule.EQUAL
+    if amount is None or amount <= 0:
+        return ["The amount must be more than zero."]
+    if amount != amount.quantize(CENT):
+        return ["The amount cannot have fractions of a cent."]
+    if schedule not in Term.Schedule.values:
+        return ["Choose how the amount is scheduled."]
+    if schedule in {Term.Schedule.EQUAL, Term.Schedule.FIXED}:
+        if values.get("frequency") not in Term.Frequency.values:
+            problems.append("Choose how often installments are due.")
+        if values.get("first_due_date") is None:
+            problems.append("Give the first due date.")
+    if schedule == Term.Schedule.EQUAL:
+        count = values.get("installment_count")
+        if not count or not 1 <= count <= MAX_INSTALLMENTS:
+            problems.append(f"The number of installments must be between 1 and {MAX_INSTALLMENTS}.")
+        elif amount < CENT * count:
+            problems.append("Each installment must be at least one cent.")
+    elif schedule == Term.Schedule.FIXED:
+        per = values.get("period_amount")
+        if per is None or per <= 0 or per != per.quantize(CENT):
+            problems.append("Give the amount due each period, in dollars and cents, more than zero.")
+        elif per > amount:
+            problems.append("The amount each period cannot be more than the total.")
+        elif len(fixed_amounts(amount, per)) > MAX_INSTALLMENTS:
+            problems.append(f"At that amount the plan would need more than {MAX_INSTALLMENTS} installments.")
+    else:
+        rows = values.get("installments") or []
+        if not rows:
+            problems.append("Enter the date and amount of each installment.")
+        elif len(rows) > MAX_INSTALLMENTS:
+            problems.append(f"At most {MAX_INSTALLMENTS} installments.")
+        else:
+            if any(share is None or share <= 0 or share != share.quantize(CENT) for _, share in rows):
+                problems.append("Each installment must be more than zero, in dollars and cents.")
+            if len({day for day, _ in rows}) != len(rows):
+                problems.append("Two installments cannot fall on the same day.")
+            total = sum((share for _, share in rows if share is not None), Decimal("0"))
+            if not problems and total != amount:
+                difference = amount - total
+                problems.append(
+                    f"The installments add up to {total:,.2f}, not the total of {amount:,.2f}: "
+                    f"{'add' if difference > 0 else 'take off'} {abs(difference):,.2f}."
+                )
+    return problems
+
+
 def _check_term(case: Case, kind: str, responsible: Party, values: dict) -> list[str]:
     problems = []
     if responsible.case_id != case.pk or responsible.role != Party.Role.OFFENDER:
@@ -66,26 +125,16 @@ def _check_term(case: Case, kind: str, responsible: Party, values: dict) -> list
         problems.append("Describe the term.")
     earliest = session_date(case) or case.referral_date
     dates = [values.get("due_date"), values.get("first_due_date")]
+    if kind == Term.Kind.MONEY and values.get("schedule") == Term.Schedule.CUSTOM:
+        dates = [day for day, _ in values.get("installments") or []]
     if any(d is not None and d < earliest for d in dates):
         problems.append(f"Due dates cannot be before the session ({earliest:%b %-d, %Y}).")
     if kind == Term.Kind.MONEY:
-        amount, count = values.get("amount"), values.get("installment_count")
-        if amount is None or amount <= 0:
-            problems.append("The amount must be more than zero.")
-        elif amount != amount.quantize(Decimal("0.01")):
-            problems.append("The amount cannot have fractions of a cent.")
-        if not count or not 1 <= count <= MAX_INSTALLMENTS:
-            problems.append(f"The number of installments must be between 1 and {MAX_INSTALLMENTS}.")
-        elif amount and amount > 0 and amount < Decimal("0.01") * count:
-            problems.append("Each installment must be at least one cent.")
-        if values.get("frequency") not in Term.Frequency.values:
-            problems.append("Choose how often installments are due.")
-        if values.get("first_due_date") is None:
-            problems.append("Give the first due date.")
-    elif kind == Term.Kind.COMMUNITY_SERVICE:
-        hours = values.get("hours")
+        problems += _check_money(values)
+    elif kind in HOURS_TERMS:
+        hours, what = values.get("hours"), Term.Kind(kind).label.lower()
         if hours is None or hours <= 0:
-            problems.append("The hours of community service must be more than zero.")
+            problems.append(f"The hours of {what} must be more than zero.")
         elif hours > MAX_HOURS:
             problems.append(f"At most {MAX_HOURS} hours can be agreed in one term.")
     if kind != Term.Kind.MONEY and values.get("due_date") is None:
@@ -93,53 +142,53 @@ def _check_term(case: Case, kind: str, responsible: Party, values: dict) -> list
     return problems
 
 
-def _create_term(agreement: Agreement, *, kind: str, responsible: Party, position: int, **values) -> Term:
-    term = Term(agreement=agreement, kind=kind, responsible=responsible, position=position)
+def _write_term(term: Term, values: dict) -> Term:
+    """Set a term's fields from checked ``values`` and (re)write a money term's installments."""
     term.description = values["description"].strip()
-    if kind == Term.Kind.MONEY:
-        amount, count = values["amount"], values["installment_count"]
-        dates = due_dates(values["first_due_date"], count, values["frequency"])
-        term.amount, term.installment_count, term.frequency = amount, count, values["frequency"]
-        term.first_due_date = values["first_due_date"]
-        term.due_date = dates[-1]
+    term.amount = term.installment_count = term.period_amount = term.first_due_date = term.hours = None
+    term.frequency, term.schedule = "", Term.Schedule.EQUAL
+    if term.kind == Term.Kind.MONEY:
+        term.amount, term.schedule = values["amount"], values.get("schedule") or Term.Schedule.EQUAL
+        if term.schedule != Term.Schedule.CUSTOM:
+            term.frequency, term.first_due_date = values["frequency"], values["first_due_date"]
+        if term.schedule == Term.Schedule.FIXED:
+            term.period_amount = values["period_amount"]
+        plan = installments_for(
+            schedule=term.schedule, total=term.amount, first=term.first_due_date, frequency=term.frequency,
+            count=values.get("installment_count"), per_period=term.period_amount, rows=values.get("installments"),
+        )  # fmt: skip
+        term.installment_count, term.due_date = len(plan), plan[-1][0]
+        term.first_due_date = plan[0][0]
         term.save()
+        Installment.objects.filter(term=term).delete()
         Installment.objects.bulk_create(
-            Installment(term=term, number=n, due_date=day, amount=share)
-            for n, (day, share) in enumerate(zip(dates, split_amount(amount, count), strict=True), start=1)
+            Installment(term=term, number=n, due_date=day, amount=share) for n, (day, share) in enumerate(plan, 1)
         )
     else:
-        term.hours = values.get("hours") if kind == Term.Kind.COMMUNITY_SERVICE else None
+        term.hours = values.get("hours") if term.kind in HOURS_TERMS else None
         term.due_date = values["due_date"]
         term.save()
     return term
 
 
+def _term_values(description: str, **values) -> dict:
+    values["description"] = description
+    unknown = set(values) - set(TERM_FIELDS)
+    if unknown:
+        raise TypeError(f"unexpected term fields: {sorted(unknown)}")
+    return {name: values.get(name) for name in TERM_FIELDS} | {"schedule": values.get("schedule") or "equal"}
+
+
 @transaction.atomic
 def term_add(
-    *,
-    agreement: Agreement,
-    expected_version: int,
-    actor,
-    kind: str,
-    responsible: Party,
-    description: str,
-    due_date: date | None = None,
-    amount: Decimal | None = None,
-    installment_count: int | None = None,
-    frequency: str = "",
-    first_due_date: date | None = None,
-    hours: Decimal | None = None,
+    *, agreement: Agreement, expected_version: int, actor, kind: str, responsible: Party, description: str, **values
 ) -> Term:
-    """Add a term to a draft; a money term gets its installment schedule, exact to the cent."""
-    values = {
-        "description": description,
-        "due_date": due_date,
-        "amount": amount,
-        "installment_count": installment_count,
-        "frequency": frequency,
-        "first_due_date": first_due_date,
-        "hours": hours,
-    }
+    """Add a term to a draft; a money term gets its installment schedule, exact to the cent.
+
+    ``values``: ``due_date``; for money ``amount`` and ``schedule`` (``equal``: ``installment_count``,
+    ``frequency``, ``first_due_date``; ``fixed``: ``period_amount``, ``frequency``, ``first_due_date``;
+    ``custom``: ``installments``, a list of (date, amount)); for hours ``hours``."""
+    values = _term_values(description, **values)
     if kind not in Term.Kind.values:
         raise DomainError("Choose the kind of term.")
     problems = _check_term(agreement.case, kind, responsible, values)
@@ -147,7 +196,32 @@ def term_add(
         raise DomainError("The term was not added.", problems)
     _claim(agreement, expected_version, Agreement.Status.DRAFT)
     position = agreement.terms.count() + 1
-    return _create_term(agreement, kind=kind, responsible=responsible, position=position, **values)
+    return _write_term(Term(agreement=agreement, kind=kind, responsible=responsible, position=position), values)
+
+
+@transaction.atomic
+def term_update(*, term: Term, expected_version: int, actor, responsible: Party, description: str, **values) -> Term:
+    """Change a term of a draft (its kind stays); an amendment's carried term keeps what it continues."""
+    values = _term_values(description, **values)
+    problems = _check_term(term.agreement.case, term.kind, responsible, values)
+    if problems:
+        raise DomainError("The term was not changed.", problems)
+    _claim(term.agreement, expected_version, Agreement.Status.DRAFT)
+    term.responsible = responsible
+    return _write_term(term, values)
+
+
+def term_warnings(case: Case, terms: list[Term]) -> list[str]:
+    """What a coordinator should know about a plan without it being wrong: a last due date after the
+    court return date (the court may lose its hold on the case before the plan ends)."""
+    if not case.court_return_date:
+        return []
+    return [
+        f"{term.get_kind_display()} ({term.description[:40]}) is due until {term.due_date:%b %-d, %Y}, after the "
+        f"court return date of {case.court_return_date:%b %-d, %Y}: report progress to the court before then."
+        for term in terms
+        if term.due_date > case.court_return_date
+    ]
 
 
 @transaction.atomic
@@ -267,8 +341,11 @@ def seal(agreement: Agreement, signed_at) -> None:
 def _lock(agreement: Agreement, actor) -> None:
     """Freeze the fully signed version, supersede older ones and start follow-up."""
     seal(agreement, timezone.now())
+    _carry_in(agreement)
     older = Agreement.objects.filter(case=agreement.case, status=Agreement.Status.SIGNED, number__lt=agreement.number)
     older.update(status=Agreement.Status.SUPERSEDED)
+    if agreement.number > 1:
+        victim_update_amended(agreement=agreement)
     timeline_add(
         case=agreement.case,
         kind=TimelineEvent.Kind.AGREEMENT,
@@ -308,9 +385,35 @@ def case_begin_follow_up(*, case: Case, expected_version: int, actor) -> Case:
     )
 
 
+def _carried_values(state, today: date) -> dict | None:
+    """What an amendment carries of a term of the signed version: nothing once it is fulfilled; a money term
+    for the balance, in as many equal installments as were still open, from its next due date (or a period
+    from today when that has passed); hours for those not yet done; other terms as they were."""
+    term = state.term
+    values = {"description": term.description, "due_date": term.due_date}
+    if state.status == FULFILLED:
+        return None
+    if term.kind == Term.Kind.MONEY:
+        open_installments = [i for i in state.installments if i.open > 0]
+        frequency = term.frequency or Term.Frequency.MONTHLY
+        first = open_installments[0].due_date if open_installments else today
+        if first < today:
+            first = today + STEP[frequency]
+        count = max(1, min(len(open_installments), int(state.outstanding / CENT)))
+        return values | {"amount": state.outstanding, "schedule": Term.Schedule.EQUAL, "installment_count": count,
+                         "frequency": frequency, "first_due_date": first, "base": state.received}  # fmt: skip
+    if term.counts_hours:
+        return values | {"hours": term.hours - state.hours_done, "base": state.hours_done}
+    return values | {"hours": term.hours}
+
+
 @transaction.atomic
 def agreement_amend(*, agreement: Agreement, actor, reason: str) -> Agreement:
-    """Start a new version from the signed one; it needs new signatures, the old one stays until then."""
+    """Start a new version from the signed one; it needs new signatures, the old one stays until then.
+
+    The draft carries what is still to do (``_carried_values``): a money term for the remaining balance, not
+    the original amount, so payments made under the old version are not asked for twice. Returned
+    offenders' terms are not carried."""
     if agreement.status != Agreement.Status.SIGNED:
         raise DomainError("Only the signed, current version can be amended.")
     if not reason.strip():
@@ -327,17 +430,18 @@ def agreement_amend(*, agreement: Agreement, actor, reason: str) -> Agreement:
         amendment_reason=reason.strip(),
         created_by=actor,
     )
-    for term in terms_of(agreement):
-        values = {
-            "description": term.description,
-            "due_date": term.due_date,
-            "amount": term.amount,
-            "installment_count": term.installment_count,
-            "frequency": term.frequency,
-            "first_due_date": term.first_due_date,
-            "hours": term.hours,
-        }
-        _create_term(new, kind=term.kind, responsible=term.responsible, position=term.position, **values)
+    today, returned = timezone.localdate(), returned_offenders(agreement.case)
+    _status, states = compliance(agreement)
+    position = 0
+    for state in states:
+        values = None if state.term.responsible_id in returned else _carried_values(state, today)
+        if values is None:
+            continue
+        position += 1
+        base = values.pop("base", Decimal("0"))
+        term = Term(agreement=new, kind=state.term.kind, responsible=state.term.responsible, position=position,
+                    continues=state.term, carried_base=base)  # fmt: skip
+        _write_term(term, _term_values(**values))
     timeline_add(
         case=agreement.case,
         kind=TimelineEvent.Kind.AGREEMENT,
@@ -345,6 +449,23 @@ def agreement_amend(*, agreement: Agreement, actor, reason: str) -> Agreement:
         actor=actor,
     )
     return new
+
+
+def _carry_in(agreement: Agreement) -> None:
+    """When an amendment is signed, what was received or done on the version it replaces since its terms
+    were written counts toward them: the old version took payments until the new one was signed."""
+    today = timezone.localdate()
+    for term in Term.objects.filter(agreement=agreement, continues__isnull=False).select_related("continues"):
+        old = next(t for t in terms_with_records(term.continues.agreement) if t.pk == term.continues_id)
+        state = term_state(old, today)
+        if term.kind == Term.Kind.MONEY or term.counts_hours:
+            done = state.received if term.kind == Term.Kind.MONEY else state.hours_done
+            Term.objects.filter(pk=term.pk).update(carried_in=max(done - term.carried_base, Decimal("0")))
+            follow_up_changed(agreement.case_id)
+        elif state.status == FULFILLED:
+            check = list(old.checks.all())[-1]
+            TermCheck.objects.create(term=term, on=check.on, fulfilled=True, recorded_by=check.recorded_by,
+                                     note=f"Fulfilled under version {old.agreement.number}.")  # fmt: skip
 
 
 def agreement_verify_copy(*, agreement: Agreement, data: bytes) -> bool:

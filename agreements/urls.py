@@ -10,6 +10,7 @@ urlpatterns = [
     path("cases/<int:pk>/agreements/new/", views.agreement_new, name="new"),
     path("cases/<int:pk>/agreements/<int:agreement_pk>/", views.agreement_detail, name="detail"),
     path("cases/<int:pk>/agreements/<int:agreement_pk>/terms/new/", views.term_new, name="term_new"),
+    path("cases/<int:pk>/agreements/<int:agreement_pk>/terms/<int:term_pk>/", views.term_edit, name="term_edit"),
     path(
         "cases/<int:pk>/agreements/<int:agreement_pk>/terms/<int:term_pk>/remove/",
         views.term_remove,
@@ -24,11 +25,19 @@ urlpatterns = [
     path("cases/<int:pk>/agreements/<int:agreement_pk>/verify/", views.verify_copy, name="verify_copy"),
     path("cases/<int:pk>/agreements/<int:agreement_pk>/follow-up/", views.follow_up_page, name="follow_up"),
     path(
-        "cases/<int:pk>/agreements/<int:agreement_pk>/follow-up/<slug:record>/",
+        "cases/<int:pk>/agreements/<int:agreement_pk>/follow-up/record/<slug:record>/",
         views.follow_up_record,
         name="follow_up_record",
     ),
+    path(
+        "cases/<int:pk>/agreements/<int:agreement_pk>/follow-up/contact/",
+        views.follow_up_contact,
+        name="follow_up_contact",
+    ),
     path("cases/<int:pk>/agreements/<int:agreement_pk>/consent/", views.sharing_consent, name="sharing_consent"),
+    path("cases/<int:pk>/progress-report/", views.progress_report, name="progress_report"),
+    path("cases/<int:pk>/parties/<int:party_pk>/minimise/", views.party_minimise, name="party_minimise"),
+    path("updates/stop/<str:token>/", views.updates_stop, name="updates_stop"),
     path("cases/<int:pk>/return/", views.return_to_source, name="return"),
     path("cases/<int:pk>/letters/<int:letter_pk>.pdf", views.letter_pdf, name="letter"),
 ]

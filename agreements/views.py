@@ -3,12 +3,15 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cases.forms import VersionForm
 from cases.models import Case
-from cases.policies import get_case_for_action, permissions_for
+from cases.policies import get_case_for_action, get_party_of_case, permissions_for
+from mediation.services import contact_attempt_record
 from vom.audit.models import AuditEvent
 from vom.audit.services import audit_record, client_ip
 from vom.core.errors import DomainError
@@ -16,11 +19,13 @@ from vom.core.forms import add_domain_error
 
 from . import follow_up, services
 from .compliance import LABELS
-from .documents import agreement_context, agreement_pdf
+from .documents import agreement_context, agreement_pdf, money
 from .forms import (
     AmendForm,
     ConsentForm,
     DisbursementForm,
+    FollowUpContactForm,
+    MinimiseForm,
     PaymentForm,
     ReturnForm,
     ServiceLogForm,
@@ -28,9 +33,14 @@ from .forms import (
     TermCheckForm,
     TermForm,
     VerifyForm,
+    custom_rows,
+    installment_rows,
 )
-from .models import Agreement, Letter, Term
-from .selectors import signer_statuses
+from .ledger import case_ledger
+from .models import Agreement, AgreementDefault, Letter, Term
+from .retention import minimise_refusals, party_minimise_data
+from .selectors import follow_up_contacts, signer_statuses
+from .victim_updates import party_for_token, victim_updates_stop
 
 FOLLOW_UP_PAGE_SIZE = 50
 
@@ -78,21 +88,53 @@ def agreement_detail(request, pk: int, agreement_pk: int):
     return _page(request, case, agreement)
 
 
+def _term_form_page(request, case, agreement, term=None):
+    """Add a term to a draft, or change one (its kind stays); a custom money schedule is edited row by row."""
+    data = request.POST if request.method == "POST" else None
+    initial = TermForm.initial_for(term, agreement.version) if term else {"version": agreement.version}
+    form = TermForm(data, case=case, fixed_kind=term.kind if term else "", initial=initial)
+    more = data is not None and "more_rows" in data
+    if more:  # "Add rows" without JavaScript: the same form again, not yet checked
+        form = TermForm(case=case, fixed_kind=term.kind if term else "", initial=initial | data.dict())
+    if data is not None:
+        rows = installment_rows(data, more=3 if more else 0)
+    else:
+        plan = [(i.due_date, i.amount) for i in term.installments.all()] if term and term.schedule == "custom" else []
+        rows = installment_rows(rows=plan)
+    if data is not None and not more and form.is_valid() and (not rows.is_bound or rows.is_valid()):
+        values = dict(form.cleaned_data)
+        version, kind = values.pop("version"), values.pop("kind", None)
+        values["installments"] = custom_rows(rows)
+        try:
+            if term:
+                saved = services.term_update(term=term, expected_version=version, actor=request.user, **values)
+            else:
+                saved = services.term_add(agreement=agreement, expected_version=version, actor=request.user,
+                                          kind=kind, **values)  # fmt: skip
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(request, "Term changed." if term else "Term added.")
+            for warning in services.term_warnings(case, [saved]):
+                messages.warning(request, warning)
+            return redirect("agreements:detail", pk=case.pk, agreement_pk=agreement.pk)
+    context = {"case": case, "agreement": agreement, "form": form, "rows": rows, "term": term}
+    return render(request, "agreements/term_form.html", context)
+
+
 @require_http_methods(["GET", "POST"])
 @login_required
 def term_new(request, pk: int, agreement_pk: int):
     case, agreement = _agreement_for(request, pk, agreement_pk, "work")
-    form = TermForm(request.POST or None, case=case, initial={"version": agreement.version})
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        try:
-            services.term_add(agreement=agreement, expected_version=data.pop("version"), actor=request.user, **data)
-        except DomainError as error:
-            add_domain_error(form, error)
-        else:
-            messages.success(request, "Term added.")
-            return redirect("agreements:detail", pk=case.pk, agreement_pk=agreement.pk)
-    return render(request, "agreements/term_form.html", {"case": case, "agreement": agreement, "form": form})
+    return _term_form_page(request, case, agreement)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def term_edit(request, pk: int, agreement_pk: int, term_pk: int):
+    case, agreement = _agreement_for(request, pk, agreement_pk, "work")
+    term = get_object_or_404(Term.objects.prefetch_related("installments"), pk=term_pk, agreement=agreement)
+    return _term_form_page(request, case, agreement, term)
 
 
 @require_POST
@@ -254,31 +296,66 @@ def verify_code(request):
 
 FOLLOW_UP_FORMS = {
     "payment": (PaymentForm, follow_up.payment_record, "Payment recorded."),
-    "disbursement": (DisbursementForm, follow_up.disbursement_record, "Disbursement to the victim recorded."),
+    "disbursement": (DisbursementForm, follow_up.disbursement_record, "Money forwarded to the victim recorded."),
     "hours": (ServiceLogForm, follow_up.service_log_record, "Service hours logged."),
-    "check": (TermCheckForm, follow_up.term_check_record, "Check recorded."),
+    "check": (TermCheckForm, follow_up.term_check_record, "Recorded."),
+}
+FOLLOW_UP_TITLES = {
+    "payment": ("Record a payment received", "Record the payment"),
+    "disbursement": ("Forward money to the victim", "Record the forwarding"),
+    "hours": ("Log service hours", "Log the hours"),
+    "check": ("Record whether a term was kept", "Record it"),
 }
 
 
-def _open_records(case, agreement, states) -> list[str]:
-    """What can still be recorded: everything in follow-up; once the case is closed, only forwarding
-    money the program still holds for the victim."""
-    if agreement.status != Agreement.Status.SIGNED:
-        return []
-    if case.stage == Case.Stage.FOLLOW_UP:
-        return list(FOLLOW_UP_FORMS)
-    if case.stage == Case.Stage.CLOSED and any(s.held > 0 for s in states):
-        return ["disbursement"]
-    return []
+def _record_forms(case, agreement, ledger, data=None, only: str = "") -> dict:
+    """The follow-up forms that apply now: payments, hours and checks on the followed offenders' terms of
+    the signed version while the case is in follow-up; forwarding of money held, in follow-up and after."""
+    followed = Term.objects.none()
+    if agreement.status == Agreement.Status.SIGNED and case.stage == Case.Stage.FOLLOW_UP:
+        returned = [o.party.pk for o in ledger.offenders if o.returned]
+        followed = agreement.terms.exclude(responsible__in=returned)
+    held = Term.objects.filter(pk__in=[c.latest.pk for c in ledger.money_chains if c.held > 0])
+    forms = {}
+    for name, (form_class, _perform, _success) in FOLLOW_UP_FORMS.items():
+        if only and name != only:
+            continue
+        terms = held if name == "disbursement" else followed
+        if case.stage not in {Case.Stage.FOLLOW_UP, Case.Stage.CLOSED}:
+            terms = Term.objects.none()
+        form = form_class(data, agreement=agreement, terms=terms, prefix=name)
+        if form.fields["term"].queryset.exists():
+            forms[name] = form
+    return forms
 
 
-def _follow_up_page(request, case, agreement, bound=None):
-    status, states = follow_up.compliance(agreement)
-    forms = {
-        name: FOLLOW_UP_FORMS[name][0](agreement=agreement, prefix=name)
-        for name in _open_records(case, agreement, states)
-    }
+def missed_items(ledger, today) -> list[str]:
+    """What each followed offender has missed, as people name it (the contact form's choices)."""
+    currency = ledger.currency
+    items = []
+    for part in ledger.offenders:
+        if part.returned:
+            continue
+        for state in part.states:
+            for installment in state.installments:
+                if installment.open > 0 and installment.due_date < today:
+                    items.append(f"Installment {installment.number} of {money(installment.amount, currency)} due "
+                                 f"{installment.due_date:%b %-d, %Y} ({part.name})")  # fmt: skip
+            if state.term.kind != Term.Kind.MONEY and state.status in {"overdue", "defaulted"}:
+                items.append(f"{state.term.get_kind_display()} due {state.term.due_date:%b %-d, %Y} ({part.name})")
+    return items
+
+
+def _follow_up_page(request, case, agreement, bound=None, contact_form=None):
+    ledger = case_ledger(case)
+    today = timezone.localdate()
+    forms = _record_forms(case, agreement, ledger)
     forms |= bound or {}
+    missed = missed_items(ledger, today)
+    if contact_form is None and case.stage == Case.Stage.FOLLOW_UP:
+        contact_form = FollowUpContactForm(case=case, missed=missed, prefix="contact")
+    first_signed = next((v.agreement for v in ledger.versions if v.agreement.signed_at), agreement)
+    status, _states = follow_up.compliance(agreement)
     return render(
         request,
         "agreements/follow_up.html",
@@ -287,12 +364,16 @@ def _follow_up_page(request, case, agreement, bound=None):
             "agreement": agreement,
             "status": status,
             "status_label": LABELS[status],
-            "states": states,
-            "forms": forms,
+            "ledger": ledger,
+            "forms": {name: (form, *FOLLOW_UP_TITLES[name]) for name, form in forms.items()},
+            "contact_form": contact_form,
+            "contacts": follow_up_contacts(case, since=first_signed.signed_at),
+            "defaults": AgreementDefault.objects.filter(agreement__case=case).select_related("party__person"),
             "consent_form": ConsentForm(prefix="consent"),
             "letters": Letter.objects.filter(case=case),
             "perms": permissions_for(request.user, case),
             "currency": case.program.currency,
+            "today": today,
         },
     )
 
@@ -301,6 +382,8 @@ def _follow_up_page(request, case, agreement, bound=None):
 @login_required
 def follow_up_page(request, pk: int, agreement_pk: int):
     case, agreement = _agreement_for(request, pk, agreement_pk, "view")
+    audit_record(request=request, action=AuditEvent.Action.VIEW, what=f"follow-up of agreement {agreement.pk}",
+                 case_id=case.pk)  # fmt: skip
     return _follow_up_page(request, case, agreement)
 
 
@@ -310,8 +393,11 @@ def follow_up_record(request, pk: int, agreement_pk: int, record: str):
     case, agreement = _agreement_for(request, pk, agreement_pk, "work")
     if record not in FOLLOW_UP_FORMS:
         raise Http404("No such record.")
-    form_class, perform, success = FOLLOW_UP_FORMS[record]
-    form = form_class(request.POST, agreement=agreement, prefix=record)
+    _form_class, perform, success = FOLLOW_UP_FORMS[record]
+    form = _record_forms(case, agreement, case_ledger(case), request.POST, only=record).get(record)
+    if form is None:
+        messages.error(request, "Nothing can be recorded there now.")
+        return redirect("agreements:follow_up", pk=case.pk, agreement_pk=agreement.pk)
     if form.is_valid():
         try:
             perform(actor=request.user, **form.cleaned_data)
@@ -322,12 +408,28 @@ def follow_up_record(request, pk: int, agreement_pk: int, record: str):
             was_open = case.stage != Case.Stage.CLOSED
             case.refresh_from_db()
             if was_open and case.stage == Case.Stage.CLOSED:
-                messages.success(
-                    request, "Every term is fulfilled: the case is closed as completed and the letter written."
-                )
+                messages.success(request, f"The case is closed: {case.get_outcome_display().lower()}. The letter to "
+                                          "the referral source is written.")  # fmt: skip
                 return redirect("cases:detail", pk=case.pk)
             return redirect("agreements:follow_up", pk=case.pk, agreement_pk=agreement.pk)
     return _follow_up_page(request, case, agreement, {record: form})
+
+
+@require_POST
+@login_required
+def follow_up_contact(request, pk: int, agreement_pk: int):
+    case, agreement = _agreement_for(request, pk, agreement_pk, "work")
+    form = FollowUpContactForm(request.POST, case=case, missed=missed_items(case_ledger(case), timezone.localdate()),
+                               prefix="contact")  # fmt: skip
+    if form.is_valid():
+        try:
+            contact_attempt_record(actor=request.user, **form.cleaned_data)
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(request, "Contact attempt recorded.")
+            return redirect("agreements:follow_up", pk=case.pk, agreement_pk=agreement.pk)
+    return _follow_up_page(request, case, agreement, contact_form=form)
 
 
 @require_POST
@@ -350,19 +452,41 @@ def sharing_consent(request, pk: int, agreement_pk: int):
 @login_required
 def return_to_source(request, pk: int):
     case = get_case_for_action(request.user, pk, "withdraw")
-    form = ReturnForm(request.POST or None, initial={"version": case.version})
+    behind = follow_up.offenders_behind(case) if case.stage == Case.Stage.FOLLOW_UP else []
+    form = ReturnForm(request.POST or None, offenders=behind, initial={"version": case.version})
     if request.method == "POST" and form.is_valid():
         try:
-            follow_up.case_return_to_source(
+            case = follow_up.case_return_to_source(
                 case=case, expected_version=form.cleaned_data["version"], actor=request.user,
-                reason=form.cleaned_data["reason"],
+                reason=form.cleaned_data["reason"], parties=list(form.cleaned_data["parties"]),
             )  # fmt: skip
         except DomainError as error:
             add_domain_error(form, error)
         else:
-            messages.success(request, "Returned to the referral source; the non-compliance letter is written.")
+            if case.stage == Case.Stage.CLOSED:
+                messages.success(request, f"Closed: {case.get_outcome_display().lower()}. The letter is written.")
+            else:
+                messages.success(request, "Returned to the referral source; the letter is written. The other "
+                                          "offenders' parts go on being followed.")  # fmt: skip
             return redirect("cases:detail", pk=case.pk)
-    return render(request, "agreements/return.html", {"case": case, "form": form})
+    return render(request, "agreements/return.html", {"case": case, "form": form, "behind": behind})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def progress_report(request, pk: int):
+    """An interim progress report for the referral source (the court-date notice links here)."""
+    case = get_case_for_action(request.user, pk, "withdraw")
+    if request.method == "POST":
+        try:
+            letter = follow_up.progress_report_issue(case=case, actor=request.user)
+        except DomainError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, "Progress report written: download it below and send it to the referral source.")
+            return redirect(f"{reverse('cases:detail', args=[case.pk])}#letter-{letter.pk}")
+    ledger = case_ledger(case) if case.stage == Case.Stage.FOLLOW_UP else None
+    return render(request, "agreements/progress_report.html", {"case": case, "ledger": ledger})
 
 
 @require_GET
@@ -396,3 +520,50 @@ def follow_up_list(request):
     query.pop("page", None)  # the pages keep the filters
     context = {"page": page, "rows": follow_up.follow_up_rows(page.object_list), "only_behind": only_behind}
     return render(request, "agreements/follow_up_list.html", {**context, "query": query.urlencode()})
+
+
+def _stop_page(request, token: str):
+    party = party_for_token(token)
+    if party is None:
+        raise Http404("This link is not valid.")
+    context = {"program": party.case.program, "contact": party.case.program.phone or party.case.program.email}
+    if request.method == "POST":
+        victim_updates_stop(party=party, request=request)
+        return render(request, "agreements/updates_stopped.html", context)
+    return render(request, "agreements/updates_stop.html", context | {"on": party.victim_updates})
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def updates_stop(request, token: str):
+    """Stop a victim's progress updates, from the signed link in each one (no sign-in).
+
+    The page asks first: mail scanners open links, and a GET must not stop what the victim chose. A mail
+    client's one-click unsubscribe (RFC 8058) POSTs ``List-Unsubscribe=One-Click`` without a form token;
+    the signed link is what authorises it. Any other POST is the page's own form and needs its CSRF token.
+    """
+    if request.method == "POST" and request.POST.get("List-Unsubscribe") == "One-Click":
+        return _stop_page(request, token)
+    return csrf_protect(_stop_page)(request, token)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def party_minimise(request, pk: int, party_pk: int):
+    """A coordinator removes the personal data of a party who declined or was found unsuitable."""
+    case = get_case_for_action(request.user, pk, "withdraw")
+    party = get_party_of_case(case, party_pk)
+    form = MinimiseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            party_minimise_data(party=party, actor=request.user, reason=form.cleaned_data["reason"])
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            audit_record(request=request, action=AuditEvent.Action.CHANGE, what=f"party {party.pk} minimised",
+                         case_id=case.pk)  # fmt: skip
+            messages.success(request, "Their personal data is removed; age band, gender and ethnicity are kept.")
+            return redirect("cases:detail", pk=case.pk)
+    reasons = minimise_refusals(party)
+    return render(request, "agreements/party_minimise.html", {"case": case, "party": party, "form": form,
+                                                               "refusals": reasons})  # fmt: skip

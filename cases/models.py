@@ -36,6 +36,12 @@ class Program(models.Model):
     retention_years = models.PositiveSmallIntegerField(
         default=7, help_text="Closed cases older than this are anonymised (names, contacts, notes, files removed)."
     )
+    default_after_days = models.PositiveSmallIntegerField(
+        default=30,
+        db_default=30,
+        help_text="An installment, hours or a check still not kept this many days after its due date puts the "
+        "agreement in default, and the coordinators are told once.",
+    )
     court_warning_days = models.PositiveSmallIntegerField(
         default=14, help_text="Warn coordinators this many days before a court return date of an open case."
     )
@@ -124,11 +130,31 @@ class Person(models.Model):
         INDIVIDUAL = "individual", "Individual"
         ORGANISATION = "organisation", "Organisation"
 
+    class Gender(models.TextChoices):
+        FEMALE = "female", "Female"
+        MALE = "male", "Male"
+        ANOTHER = "another", "Another gender"
+        DECLINED = "declined", "Prefers not to say"
+
+    class Ethnicity(models.TextChoices):
+        HISPANIC = "hispanic", "Hispanic or Latino"
+        WHITE = "white", "White"
+        BLACK = "black", "Black or African American"
+        ASIAN = "asian", "Asian"
+        NATIVE_AMERICAN = "native_american", "American Indian or Alaska Native"
+        PACIFIC_ISLANDER = "pacific_islander", "Native Hawaiian or Pacific Islander"
+        MULTIPLE = "multiple", "Two or more"
+        ANOTHER = "another", "Another"
+        DECLINED = "declined", "Prefers not to say"
+
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.INDIVIDUAL)
     first_name = models.CharField(max_length=100, blank=True)
     last_name = models.CharField(max_length=100, blank=True)
     organisation_name = models.CharField(max_length=200, blank=True)
     date_of_birth = models.DateField(null=True, blank=True)
+    # Self-described, optional: kept when a party's data is minimised, for the program's statistics.
+    gender = models.CharField(max_length=20, choices=Gender.choices, blank=True, db_default="")
+    ethnicity = models.CharField(max_length=20, choices=Ethnicity.choices, blank=True, db_default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -177,6 +203,7 @@ PIPELINE = ["referred", "screening", "preparation", "joint_session", "agreement"
 OUTCOME_REACHED = {
     "completed": "follow_up",
     "returned": "follow_up",
+    "mixed": "follow_up",
     "no_agreement": "joint_session",
     "cancelled": "joint_session",
     "declined": "screening",
@@ -316,6 +343,7 @@ class Case(models.Model):
     class Outcome(models.TextChoices):
         COMPLETED = "completed", "Completed: agreement fulfilled"
         RETURNED = "returned", "Returned to referral source (non-compliance)"
+        MIXED = "mixed", "Completed by some offenders, returned for others"
         NO_AGREEMENT = "no_agreement", "Session held, no agreement"
         DECLINED = "declined", "A party declined"
         UNSUITABLE = "unsuitable", "Screened not suitable"
@@ -504,6 +532,19 @@ class Party(models.Model):
     email = models.EmailField(blank=True)
     phone = models.CharField(max_length=40, blank=True)
     address = models.TextField(blank=True)
+    victim_updates = models.BooleanField(
+        "progress updates by email",
+        default=False,
+        db_default=False,
+        help_text="A victim (or an organisation victim's representative) chose to be told by email how "
+        "restitution is going: money forwarded, a missed payment followed up, the plan amended, completion.",
+    )
+    minimised_at = models.DateTimeField(
+        null=True, blank=True, help_text="When this party's personal data was removed after they declined."
+    )
+    age_band = models.CharField(
+        max_length=20, blank=True, db_default="", help_text="Kept for statistics when data is minimised."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     # Optimistic locking of the contact details: the lead and the co-mediator may edit them at once.
     # The database default lets code that predates the column (a rolling deploy) still insert parties.
@@ -620,6 +661,10 @@ class OutcomeCheck(models.Model):
         UNKNOWN = "unknown", "Could not be determined"
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="outcome_checks")
+    party = models.ForeignKey(
+        "Party", on_delete=models.PROTECT, null=True, blank=True, related_name="outcome_checks",
+        help_text="The offender checked: each offender is one person for reoffending.",
+    )  # fmt: skip
     months = models.PositiveSmallIntegerField()
     due_on = models.DateField(db_index=True)
     result = models.CharField(max_length=10, choices=Result.choices, blank=True)
@@ -632,7 +677,9 @@ class OutcomeCheck(models.Model):
 
     class Meta:
         ordering = ["due_on", "pk"]
-        constraints = [models.UniqueConstraint(fields=["case", "months"], name="cases_outcomecheck_unique_window")]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "party", "months"], name="cases_outcomecheck_unique_window_party")
+        ]
         # Checks still to record, by due date (the dashboard's count and the list of checks due).
         indexes = [
             models.Index(fields=["due_on", "case"], condition=Q(result=""), name="cases_outcomecheck_unrecorded"),
@@ -640,3 +687,13 @@ class OutcomeCheck(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case} at {self.months} months"
+
+
+AGE_BANDS = [(0, "under 14"), (14, "14 to 17"), (18, "18 to 24"), (25, "25 to 34"), (35, "35 to 49"),
+             (50, "50 to 64"), (65, "65 and over")]  # fmt: skip
+
+
+def age_band(age: int | None) -> str:
+    if age is None:
+        return ""
+    return [label for lowest, label in AGE_BANDS if age >= lowest][-1]

@@ -6,6 +6,8 @@
 - ``register_next_actions(provider)``: computes the next action for many cases at once.
 - ``register_demo_seeder(seeder)``: stage-consistent demo records for freshly seeded cases.
 - ``register_anonymiser(anonymiser)``: removes an app's personal data when retention anonymises a case.
+- ``register_closure_listener(listener)``: runs inside the transaction that closes a case (the letter to
+  the referral source is written there, whichever app's move closed it).
 """
 
 from collections.abc import Callable
@@ -47,6 +49,7 @@ PANELS: list[Panel] = []
 NEXT_ACTION_PROVIDERS: list[Callable] = []  # (cases: list[Case]) -> dict[case_id, list[NextAction]]
 DEMO_SEEDERS: list[Callable] = []  # (*, cases, parties_by_case, seed) -> None: stage-consistent demo records
 ANONYMISERS: list[Callable] = []  # (*, case) -> None: called inside the anonymising transaction
+CLOSURE_LISTENERS: list[Callable] = []  # (*, case, actor) -> None: called inside the closing transaction
 
 
 def register_move(name: str, *, guard: Callable, perform: Callable, permission: str = "work") -> None:
@@ -72,3 +75,8 @@ def register_demo_seeder(seeder: Callable) -> None:
 def register_anonymiser(anonymiser: Callable) -> None:
     if anonymiser not in ANONYMISERS:
         ANONYMISERS.append(anonymiser)
+
+
+def register_closure_listener(listener: Callable) -> None:
+    if listener not in CLOSURE_LISTENERS:
+        CLOSURE_LISTENERS.append(listener)

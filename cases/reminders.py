@@ -56,9 +56,10 @@ def plan_case_reminders(*, now=None) -> int:
                                       user=user, case_id=case.pk))  # fmt: skip
 
     # Court return dates coming up for open cases: the coordinator must report before the court loses its power.
+    # (Followed cases are told of by the follow-up planner, with a link to a progress report for the court.)
     horizon = today + timedelta(days=60)
     courts = (
-        Case.objects.exclude(stage=Case.Stage.CLOSED)
+        Case.objects.exclude(stage__in=[Case.Stage.CLOSED, Case.Stage.FOLLOW_UP])
         .filter(court_return_date__gte=today, court_return_date__lte=horizon)
         .select_related("program")
     )

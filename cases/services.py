@@ -27,6 +27,7 @@ from .models import (
     Program,
     TimelineEvent,
 )
+from .registry import CLOSURE_LISTENERS
 from .rules import is_juvenile
 from .stages import ALLOWED, OPEN_STAGES
 
@@ -466,19 +467,25 @@ def case_move(
             _schedule_outcome_checks(case, timezone.localtime(now).date())
         elif case.stage == S.CLOSED:
             OutcomeCheck.objects.filter(case=case, result="").delete()  # reopened: checks restart at the next closure
-    case.refresh_from_db()
+        case.refresh_from_db()
+        if to_stage == S.CLOSED:
+            for listener in CLOSURE_LISTENERS:  # the letter to the referral source, the victim's update
+                listener(case=case, actor=actor)
     return case
 
 
 def _schedule_outcome_checks(case: Case, closed_on: date) -> None:
-    """Reoffending checks at the program's windows after closure (6, 12 and 30 months by default)."""
+    """Reoffending checks at the program's windows after closure (6, 12 and 30 months by default), one per
+    offender: each offender is one person for reoffending."""
     program = Program.objects.get(pk=case.program_id)
-    recorded = set(OutcomeCheck.objects.filter(case=case).exclude(result="").values_list("months", flat=True))
+    recorded = set(OutcomeCheck.objects.filter(case=case).exclude(result="").values_list("party_id", "months"))
     OutcomeCheck.objects.filter(case=case, result="").delete()
+    offenders = Party.objects.filter(case=case, role=Party.Role.OFFENDER).order_by("pk").values_list("pk", flat=True)
     OutcomeCheck.objects.bulk_create(
-        OutcomeCheck(case=case, months=months, due_on=closed_on + relativedelta(months=months))
+        OutcomeCheck(case=case, party_id=party_id, months=months, due_on=closed_on + relativedelta(months=months))
+        for party_id in offenders
         for months in program.check_windows
-        if months not in recorded
+        if (party_id, months) not in recorded
     )
 
 

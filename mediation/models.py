@@ -62,6 +62,9 @@ class ContactAttempt(models.Model):
     method = models.CharField(max_length=20, choices=Method.choices)
     result = models.CharField(max_length=20, choices=Result.choices)
     note = models.TextField(blank=True, max_length=2000)
+    regarding = models.CharField(
+        max_length=300, blank=True, db_default="", help_text="During follow-up: the missed item the contact was about."
+    )
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
 
     class Meta:

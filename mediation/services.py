@@ -22,7 +22,7 @@ from .guards import (
 )
 from .models import ContactAttempt, Meeting, Screening, ShuttleRound, TimeLog
 from .reminders import cancel_meeting_reminders, plan_meeting_reminders
-from .selectors import VICTIM_SIDE, case_parties, required_screening_parties, role_name
+from .selectors import OFFENDER_SIDE, VICTIM_SIDE, case_parties, required_screening_parties, role_name
 
 S = Case.Stage
 WORKING_STAGES = {S.SCREENING, S.PREPARATION, S.JOINT_SESSION}
@@ -45,23 +45,31 @@ def _check_not_before_referral(case: Case, day: date, what: str) -> list[str]:
 
 @transaction.atomic
 def contact_attempt_record(
-    *, party: Party, actor, at: datetime, method: str, result: str, note: str = ""
+    *, party: Party, actor, at: datetime, method: str, result: str, note: str = "", regarding: str = ""
 ) -> ContactAttempt:
+    """A try to reach a party: while screening and preparing anyone, during follow-up the offender side
+    about a missed item (``regarding`` says which)."""
     case = party.case
-    _require_stage(case, WORKING_STAGES, "record contact attempts")
+    if case.stage == S.FOLLOW_UP:
+        if party.role not in OFFENDER_SIDE:
+            raise DomainError("During follow-up, contact attempts are recorded with the offender or their guardian.")
+    else:
+        _require_stage(case, WORKING_STAGES, "record contact attempts")
     problems = _check_not_before_referral(case, timezone.localtime(at).date(), "A contact attempt")
     if at > timezone.now() + timedelta(minutes=5):
         problems.append("A contact attempt cannot be in the future.")
     if problems:
         raise DomainError("The contact attempt was not saved.", problems)
     attempt = ContactAttempt.objects.create(
-        party=party, at=at, method=method, result=result, note=note, recorded_by=actor
-    )
+        party=party, at=at, method=method, result=result, note=note, regarding=regarding.strip()[:300],
+        recorded_by=actor,
+    )  # fmt: skip
+    about = f" about {attempt.regarding}" if attempt.regarding else ""
     timeline_add(
         case=case,
         kind=TimelineEvent.Kind.CONTACT,
         summary=(
-            f"{attempt.get_method_display()} to the {party.get_role_display().lower()} {party.person}: "
+            f"{attempt.get_method_display()} to the {party.get_role_display().lower()} {party.person}{about}: "
             f"{attempt.get_result_display().lower()}"
         ),
         actor=actor,

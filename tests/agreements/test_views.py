@@ -125,15 +125,15 @@ def test_follow_up_page_records_payments_and_refuses_an_overpayment(client, agre
     page = client.get(f"{base}/").content.decode()
     assert "Restitution ledger" in page and "On track" in page
     form = {"payment-term": term.pk, "payment-received_on": TODAY.isoformat(), "payment-method": "cash"}
-    too_much = client.post(f"{base}/payment/", form | {"payment-amount": "300.01"})
+    too_much = client.post(f"{base}/record/payment/", form | {"payment-amount": "300.01"})
     assert "That is more than the balance of $300.00" in too_much.content.decode()
-    assert client.post(f"{base}/payment/", form | {"payment-amount": "120.00"}).status_code == 302
+    assert client.post(f"{base}/record/payment/", form | {"payment-amount": "120.00"}).status_code == 302
     page = client.get(f"{base}/").content.decode()
     assert "$180.00" in page  # outstanding
     other_case_term = {"payment-term": 999999, "payment-received_on": TODAY.isoformat(), "payment-method": "cash"}
     assert (
         "Select a valid choice"
-        in client.post(f"{base}/payment/", other_case_term | {"payment-amount": "1"}).content.decode()
+        in client.post(f"{base}/record/payment/", other_case_term | {"payment-amount": "1"}).content.decode()
     )
 
 
@@ -145,23 +145,24 @@ def test_follow_up_page_of_a_completed_case_forwards_the_money_still_held(client
     base = f"/cases/{agreement_case.pk}/agreements/{agreement.pk}/follow-up"
     paid = {"payment-term": term.pk, "payment-received_on": TODAY.isoformat(), "payment-method": "cash",
             "payment-amount": "300.00"}  # fmt: skip
-    client.post(f"{base}/payment/", paid)
+    client.post(f"{base}/record/payment/", paid)
     done = client.post(
-        f"{base}/check/", {"check-term": apology.pk, "check-on": TODAY.isoformat(), "check-fulfilled": "on"}
+        f"{base}/record/check/", {"check-term": apology.pk, "check-on": TODAY.isoformat(), "check-fulfilled": "on"}
     )
     assert done["Location"] == f"/cases/{agreement_case.pk}/"  # closed as completed
     page = client.get(f"{base}/").content.decode()
-    assert "Forward money to the victim" in page and "Record a payment" not in page and "Record a check" not in page
+    assert "Forward money to the victim" in page and "Record a payment" not in page
+    assert "Record whether a term was kept" not in page
     forward = {"disbursement-term": term.pk, "disbursement-paid_on": TODAY.isoformat(),
                "disbursement-method": "transfer", "disbursement-amount": "300.00"}  # fmt: skip
-    response = client.post(f"{base}/disbursement/", forward, follow=True)
+    response = client.post(f"{base}/record/disbursement/", forward, follow=True)
     assert response.redirect_chain == [(f"{base}/", 302)]
     page = response.content.decode()
-    assert "Disbursement to the victim recorded." in page
-    assert "Every term is fulfilled" not in page  # it was closed before: no second closing message
+    assert "Money forwarded to the victim recorded." in page
+    assert "The case is closed" not in page  # it was closed before: no second closing message
     assert "Forward money to the victim" not in page  # nothing is held any more
-    refused = client.post(f"{base}/payment/", paid | {"payment-amount": "1.00"})
-    assert "The case is not in follow-up." in refused.content.decode()
+    refused = client.post(f"{base}/record/payment/", paid | {"payment-amount": "1.00"}, follow=True)
+    assert "Nothing can be recorded there now." in refused.content.decode()
 
 
 @pytest.mark.django_db
@@ -188,10 +189,10 @@ def test_follow_up_list_puts_who_is_behind_first_in_a_fixed_number_of_queries(
     assert len(rows) == cases
     assert (rows[0].case.pk, rows[0].label) == (late.case_id, "Overdue")
     # After a change, the stale summaries are computed again in a fixed number of queries: installments,
-    # payments, service logs, checks, terms, and one upsert of the summaries.
+    # payments, service logs, checks, returned offenders, terms, and one upsert of the summaries.
     for agreement in signed:
         Installment.objects.filter(term__agreement=agreement).last().save()
-    with django_assert_num_queries(7 + 6):
+    with django_assert_num_queries(7 + 7):
         client.get("/follow-up/")
 
 

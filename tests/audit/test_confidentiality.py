@@ -17,6 +17,7 @@ from pypdf import PdfReader
 
 from agreements import follow_up
 from agreements.documents import agreement_pdf
+from agreements.letters import letter_html
 from agreements.models import Installment, Letter
 from agreements.reminders import plan_follow_up_reminders
 from cases.models import Case, OutcomeCheck, TimelineEvent
@@ -46,7 +47,7 @@ def test_no_victim_contact_detail_leaves_the_case_team(program, coordinator, med
     case = case_in_agreement(program, coordinator, mediator, juvenile=True)
     victim = case.parties.get(role="victim")
     victim.address, victim.phone, victim.email = SECRETS[0], SECRETS[2], SECRETS[4]
-    victim.consent_to_contact, victim.contact_method = True, "email"
+    victim.consent_to_contact, victim.contact_method, victim.victim_updates = True, "email", True
     victim.save()
     for role, email in (("offender", "kai@example.org"), ("guardian", "rita@example.org")):
         party = case.parties.get(role=role)
@@ -75,7 +76,8 @@ def test_no_victim_contact_detail_leaves_the_case_team(program, coordinator, med
         )  # fmt: skip
     Case.objects.filter(pk=case.pk).update(stage="follow_up")
     installments = Installment.objects.filter(term__agreement=signed).order_by("number")
-    Installment.objects.filter(pk=installments[0].pk).update(due_date=TODAY - timedelta(days=2))
+    # Missed long enough ago to put the agreement in default (and to tell the victim, who chose updates).
+    Installment.objects.filter(pk=installments[0].pk).update(due_date=TODAY - timedelta(days=40))
     Installment.objects.filter(pk=installments[1].pk).update(due_date=TODAY + timedelta(days=2))
     apology = signed.terms.get(kind="apology")
     type(apology).objects.filter(pk=apology.pk).update(due_date=TODAY + timedelta(days=1))
@@ -92,20 +94,27 @@ def test_no_victim_contact_detail_leaves_the_case_team(program, coordinator, med
         subject, text, html = render(notification)
         rendered.add(notification.template)
         if notification.email == SECRETS[4]:
-            continue  # the victim's own reminder goes to her own address
+            # The victim's own updates go to her own address, and never carry the offender's contact details.
+            for part in (subject, text, html or "", str(notification.context)):
+                assert "kai@example.org" not in part and "rita@example.org" not in part
+            continue
         for part in (subject, text, html or "", str(notification.context)):
             assert_clean(part, f"the {notification.template} notification to {notification.email or notification.user}")
     assert rendered == set(TEMPLATES), f"not covered here: {set(TEMPLATES) - rendered}"
 
-    # Both letters to the referral source, with and without consent to share the terms.
-    for kind in (Letter.Kind.COMPLETION, Letter.Kind.NON_COMPLIANCE):
-        _status, states = follow_up.compliance(signed)
-        assert_clean(follow_up.letter_html(case, signed, states, kind, reason="Behind"), f"the {kind} letter")
+    # Every letter to the referral source, with and without consent to share the terms.
+    for kind in (Letter.Kind.COMPLETION, Letter.Kind.NON_COMPLIANCE, Letter.Kind.PARTIAL, Letter.Kind.PROGRESS):
+        assert_clean(letter_html(case, kind, reason="Behind"), f"the {kind} letter")
     follow_up.agreement_record_sharing_consent(agreement=signed, actor=coordinator, on=TODAY)
     signed.refresh_from_db()
-    _status, states = follow_up.compliance(signed)
-    assert_clean(follow_up.letter_html(case, signed, states, Letter.Kind.COMPLETION), "the letter sharing terms")
-    assert Decimal("300.00") == states[0].owed
+    shared = letter_html(case, Letter.Kind.COMPLETION)
+    assert_clean(shared, "the letter sharing terms")
+    assert "Pay for the broken window." in shared
+    for outcome in ("declined", "unsuitable", "unreachable", "no_agreement", "cancelled", "withdrawn"):
+        Case.objects.filter(pk=quiet.pk).update(stage="closed", outcome=outcome, outcome_reason="Victim afraid")
+        text = letter_html(Case.objects.get(pk=quiet.pk), Letter.Kind.CLOSURE)
+        assert_clean(text, f"the {outcome} closure letter")
+        assert "afraid" not in text, "a closure's reason went to the referral source"
 
     # The exports: the caseload CSV, and the outcome report on screen, as CSV and as PDF.
     client.force_login(coordinator)

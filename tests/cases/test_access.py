@@ -94,6 +94,11 @@ ACCESS = {
     ),
     "agreements:detail": (lambda o: f"/cases/{o['case'].pk}/agreements/{o['agreement'].pk}/", VIEW, None),
     "agreements:term_new": (lambda o: f"/cases/{o['case'].pk}/agreements/{o['agreement'].pk}/terms/new/", TEAM, None),
+    "agreements:term_edit": (
+        lambda o: f"/cases/{o['case'].pk}/agreements/{o['agreement'].pk}/terms/{o['term'].pk}/",
+        TEAM,
+        None,
+    ),
     "agreements:term_remove": (
         lambda o: f"/cases/{o['case'].pk}/agreements/{o['agreement'].pk}/terms/{o['term'].pk}/remove/",
         POST_ONLY,
@@ -130,16 +135,35 @@ ACCESS = {
     "agreements:follow_up_list": (lambda o: "/follow-up/", SIGNED_IN, None),
     "agreements:follow_up": (lambda o: f"/cases/{o['case'].pk}/agreements/{o['signed'].pk}/follow-up/", VIEW, None),
     "agreements:follow_up_record": (
-        lambda o: f"/cases/{o['case'].pk}/agreements/{o['signed'].pk}/follow-up/payment/",
+        lambda o: f"/cases/{o['case'].pk}/agreements/{o['signed'].pk}/follow-up/record/payment/",
         POST_ONLY,
-        expect(mediator=200, coordinator=200, admin=403),  # the empty form comes back with its errors
+        expect(mediator=302, coordinator=302, admin=403),  # not in follow-up: refused with a message
     ),
     "agreements:sharing_consent": (
         lambda o: f"/cases/{o['case'].pk}/agreements/{o['signed'].pk}/consent/",
         POST_ONLY,
         expect(mediator=302, coordinator=302, admin=403),
     ),
+    "agreements:follow_up_contact": (
+        lambda o: f"/cases/{o['case'].pk}/agreements/{o['signed'].pk}/follow-up/contact/",
+        POST_ONLY,
+        expect(mediator=200, coordinator=200, admin=403),  # the empty form comes back with its errors
+    ),
     "agreements:return": (lambda o: f"/cases/{o['case'].pk}/return/", COORDINATOR, None),
+    # The case is not in follow-up: the page and the refused post both say so.
+    "agreements:progress_report": (
+        lambda o: f"/cases/{o['case'].pk}/progress-report/",
+        COORDINATOR,
+        expect(mediator=403, coordinator=200, admin=403),
+    ),
+    # The case is open: the page says why nothing can be removed.
+    "agreements:party_minimise": (
+        lambda o: f"/cases/{o['case'].pk}/parties/{o['victim'].pk}/minimise/",
+        COORDINATOR,
+        expect(mediator=403, coordinator=200, admin=403),
+    ),
+    # A victim's signed link to stop progress updates works without an account, the same for everyone.
+    "agreements:updates_stop": (lambda o: f"/updates/stop/{o['stop_token']}/", EVERYONE, EVERYONE),
     "agreements:letter": (lambda o: f"/cases/{o['case'].pk}/letters/{o['letter'].pk}.pdf", VIEW, None),
     # A party's survey link works without an account, the same for everyone; an empty post shows the form's errors.
     "surveys:answer": (lambda o: f"/survey/{o['survey_token']}/", EVERYONE, EVERYONE),
@@ -238,9 +262,13 @@ def build_objects(case, mediator):
     now = timezone.now()
     invitation = SurveyInvitation.objects.create(case=case, party=offender, occasion="joint_session", nonce=new_nonce(),
                                                  created_at=now, expires_at=now + VALID_FOR)  # fmt: skip
+    from agreements.victim_updates import stop_token
+
+    victim = case.parties.get(role="victim")
     return {
         "case": case, "offender": offender, "meeting": meeting, "agreement": agreement, "term": term, "signed": signed,
-        "letter": letter, "check": check, "survey_token": invitation_token(invitation),
+        "letter": letter, "check": check, "survey_token": invitation_token(invitation), "victim": victim,
+        "stop_token": stop_token(victim),
     }  # fmt: skip
 
 

@@ -105,17 +105,17 @@ def test_a_late_apology_is_overdue_until_its_check_fulfils_it(followed, mediator
     type(apology).objects.filter(pk=apology.pk).update(due_date=TODAY - timedelta(days=2))
     plan_follow_up_reminders()
     assert Notification.objects.filter(
-        template="overdue_item", dedupe_key__startswith=f"overdue:{apology.pk}:"
+        template="overdue_item", dedupe_key__startswith=f"overdue:t{apology.pk}:"
     ).exists()
     Notification.objects.all().delete()
     follow_up.term_check_record(term=apology, actor=mediator, on=TODAY, fulfilled=True)
     plan_follow_up_reminders()
-    assert not Notification.objects.filter(dedupe_key__startswith=f"overdue:{apology.pk}:").exists()
+    assert not Notification.objects.filter(dedupe_key__startswith=f"overdue:t{apology.pk}:").exists()
     # The latest check decides, as on the Follow-up list: the letter turned out not to be sent after all.
     follow_up.term_check_record(term=apology, actor=mediator, on=TODAY, fulfilled=False)
     assert follow_up.follow_up_overview(Case.objects.filter(pk=followed.case_id))[0].status == "overdue"
     plan_follow_up_reminders()
-    assert Notification.objects.filter(dedupe_key__startswith=f"overdue:{apology.pk}:").exists()
+    assert Notification.objects.filter(dedupe_key__startswith=f"overdue:t{apology.pk}:").exists()
 
 
 @pytest.mark.django_db

@@ -132,11 +132,15 @@ def message_id(notification: Notification) -> str:
 def _deliver(notification: Notification, connection) -> str:
     subject, text, html = render(notification)
     if notification.channel == Notification.Channel.EMAIL:
+        headers = {"Message-ID": message_id(notification)}
+        stop_url = notification.context.get("stop_url")
+        if stop_url:  # RFC 8058: mail clients offer a one-click "unsubscribe" that POSTs to the same link
+            headers |= {"List-Unsubscribe": f"<{stop_url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
         message = EmailMultiAlternatives(
             subject=subject,
             body=text,
             to=[notification.recipient_email],
-            headers={"Message-ID": message_id(notification)},
+            headers=headers,
             connection=connection,
         )
         if html:
