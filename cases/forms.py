@@ -78,12 +78,23 @@ class PartyForm(forms.Form):
     email = forms.EmailField(required=False)
     phone = forms.CharField(max_length=40, required=False)
     address = forms.CharField(required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+    victim_updates = forms.BooleanField(
+        required=False,
+        label="Wants progress updates by email",
+        help_text="Money forwarded, a missed payment followed up, the plan amended, completion. Off unless they ask.",
+    )
+    gender = forms.ChoiceField(choices=[("", "Not recorded"), *Person.Gender.choices], required=False)
+    ethnicity = forms.ChoiceField(choices=[("", "Not recorded"), *Person.Ethnicity.choices], required=False)
+    VICTIM_ONLY = ("victim_updates",)
 
-    def __init__(self, *args, optional=False, **kwargs):
+    def __init__(self, *args, optional=False, victim_side=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.optional = optional
         if optional:
             self.fields["preferred_language"].required = False
+        if not victim_side:
+            for name in self.VICTIM_ONLY:
+                del self.fields[name]
 
     def is_filled(self) -> bool:
         if not self.is_bound:
@@ -113,6 +124,9 @@ class PartyForm(forms.Form):
             email=data.get("email", ""),
             phone=data.get("phone", ""),
             address=data.get("address", ""),
+            victim_updates=data.get("victim_updates", False),
+            gender=data.get("gender", ""),
+            ethnicity=data.get("ethnicity", ""),
             related_index=related_index,
         )
 
@@ -183,11 +197,22 @@ class PartyContactForm(forms.ModelForm):
             "email",
             "phone",
             "address",
+            "victim_updates",
         ]
         widgets = {
             "accessibility_needs": forms.Textarea(attrs={"rows": 2}),
             "address": forms.Textarea(attrs={"rows": 2}),
         }
+        labels = {"victim_updates": "Wants progress updates by email"}
+        help_texts = {
+            "victim_updates": "Money forwarded, a missed payment followed up, the plan amended, completion. Every "
+            "email carries a link that stops them."
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.role not in {Party.Role.VICTIM, Party.Role.VICTIM_REPRESENTATIVE}:
+            del self.fields["victim_updates"]
 
 
 class NoteForm(forms.Form):

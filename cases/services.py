@@ -14,6 +14,7 @@ from django.db.models import F, Prefetch
 from django.utils import timezone
 
 from vom.core.errors import DomainError, StaleObjectError
+from vom.notifications.models import Notification
 
 from .models import (
     Assignment,
@@ -53,7 +54,9 @@ CONTACT_FIELDS = [
     "email",
     "phone",
     "address",
+    "victim_updates",
 ]
+VICTIM_SIDE = {Party.Role.VICTIM, Party.Role.VICTIM_REPRESENTATIVE}
 
 
 def case_numbers_reserve(*, program: Program, year: int, count: int = 1) -> list[str]:
@@ -106,6 +109,9 @@ class PartyInput:
     email: str = ""
     phone: str = ""
     address: str = ""
+    victim_updates: bool = False
+    gender: str = ""
+    ethnicity: str = ""
     # For a guardian: the index (in the same intake) of the offender; for a representative: of the victim.
     related_index: int | None = None
     contact: dict = field(init=False, default_factory=dict)
@@ -157,12 +163,19 @@ def _check_party(party: PartyInput, reference_date: date | None, today: date) ->
             problems.append(f"{name}: the date of birth must be before the incident date.")
     if party.role == Party.Role.OFFENDER and party.kind == Person.Kind.INDIVIDUAL and not party.date_of_birth:
         problems.append(f"{name}: an offender's date of birth is needed to tell whether they are a juvenile.")
-    return problems + _check_contact(name, party.contact)
+    return problems + _check_contact(name, party.contact, party.role)
 
 
-def _check_contact(name: str, contact: dict) -> list[str]:
+def _check_contact(name: str, contact: dict, role: str = "") -> list[str]:
     problems = []
     method = contact.get("contact_method")
+    if contact.get("victim_updates"):
+        if role and role not in VICTIM_SIDE:
+            problems.append(f"{name}: progress updates are for the victim or an organisation's representative.")
+        elif not (contact.get("consent_to_contact") and method == Party.ContactMethod.EMAIL and contact.get("email")):
+            problems.append(
+                f"{name}: progress updates go by email: tick consent to contact, choose email and give the address."
+            )
     if contact.get("consent_to_contact") and method == Party.ContactMethod.EMAIL and not contact.get("email"):
         problems.append(f"{name}: contact by email was chosen but no email address was given.")
     if contact.get("consent_to_contact") and method == Party.ContactMethod.PHONE and not contact.get("phone"):
@@ -236,6 +249,8 @@ def _person_for(party: PartyInput) -> Person:
         last_name=party.last_name,
         organisation_name=party.organisation_name,
         date_of_birth=party.date_of_birth,
+        gender=party.gender,
+        ethnicity=party.ethnicity,
     )
 
 
@@ -356,7 +371,7 @@ def party_update_contact(*, party: Party, expected_version: int, actor, contact:
     if unknown:
         raise DomainError(f"Not a contact field: {', '.join(sorted(unknown))}.")
     merged = {name: contact.get(name, getattr(party, name)) for name in CONTACT_FIELDS}
-    problems = _check_contact(str(party.person), merged)
+    problems = _check_contact(str(party.person), merged, party.role)
     if problems:
         raise DomainError("The contact details were not saved.", problems)
     changed = [name for name, value in contact.items() if getattr(party, name) != value]
@@ -370,9 +385,12 @@ def party_update_contact(*, party: Party, expected_version: int, actor, contact:
             f"Someone else saved the details of {party.person} while you were editing them. Nothing of yours "
             "was saved: compare with what is saved now, below, and save again."
         )
+    old_email = party.email
     for name in changed:
         setattr(party, name, contact[name])
     party.version = expected_version + 1
+    if {"email", "consent_to_contact", "contact_method"} & set(changed):
+        _reroute_pending(party, old_email)
     # Field names only: values may be a victim's address and must not sit in the timeline.
     labels = ", ".join(Party._meta.get_field(name).verbose_name for name in changed)
     timeline_add(
@@ -382,6 +400,20 @@ def party_update_contact(*, party: Party, expected_version: int, actor, contact:
         actor=actor,
     )
     return party
+
+
+def _reroute_pending(party: Party, old_email: str) -> int:
+    """Reminders already queued for a party follow a change of their email or consent: to the new address,
+    or cancelled when they may no longer be emailed (a changed address must not leave them going to the old
+    one). Returns how many were changed."""
+    if not old_email:
+        return 0
+    pending = Notification.objects.filter(
+        case_id=party.case_id, email=old_email, name=str(party.person), status=Notification.Status.PENDING
+    )
+    if party.may_email:
+        return pending.update(email=party.email)
+    return pending.update(status=Notification.Status.CANCELLED)
 
 
 # --- Case edits (optimistic locking) ---------------------------------------------------------------

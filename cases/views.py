@@ -158,8 +158,8 @@ def intake(request):
     referral = ReferralForm(post, programs=programs, prefix="case")
     offender = PartyForm(post, prefix="offender")
     guardian = PartyForm(post, prefix="guardian", optional=True)
-    victim = VictimForm(post, prefix="victim")
-    representative = PartyForm(post, prefix="rep", optional=True)
+    victim = VictimForm(post, prefix="victim", victim_side=True)
+    representative = PartyForm(post, prefix="rep", optional=True, victim_side=True)
     forms = [referral, offender, guardian, victim, representative]
     if request.method == "POST" and all(f.is_valid() for f in forms):
         parties = [offender.to_input(Party.Role.OFFENDER)]
@@ -233,7 +233,9 @@ def case_detail(request, pk: int):
         "panels": panels,
         "next_action": next_actions_for([case]).get(case.pk),
         "notes": case.notes.select_related("author"),
-        "outcome_checks": case.outcome_checks.all() if case.stage == Case.Stage.CLOSED else [],
+        "outcome_checks": case.outcome_checks.select_related("party__person").order_by("party_id", "months")
+        if case.stage == Case.Stage.CLOSED
+        else [],
         "timeline": case.timeline.select_related("actor")[:100],
         # Coordinators see who looked at and changed the case.
         "access_log": AuditEvent.objects.filter(case_id=case.pk)[:30] if perms["edit"] else [],
@@ -280,7 +282,7 @@ def case_edit(request, pk: int):
 def party_add(request, pk: int):
     case = get_case_for_action(request.user, pk, "add_party")
     post = request.POST or None
-    form = AddPartyForm(post, case=case, prefix="party")
+    form = AddPartyForm(post, case=case, prefix="party", victim_side=True)
     guardian = PartyForm(post, prefix="guardian", optional=True)
     if request.method == "POST" and form.is_valid() and guardian.is_valid():
         role = form.cleaned_data["role"]
@@ -318,7 +320,7 @@ def party_edit(request, pk: int, party_pk: int):
     current = None
     if request.method == "POST" and form.is_valid():
         try:
-            contact = {name: form.cleaned_data[name] for name in form.Meta.fields}
+            contact = {name: form.cleaned_data[name] for name in form.Meta.fields if name in form.cleaned_data}
             diff = {k: (getattr(party, k), v) for k, v in contact.items() if getattr(party, k) != v}
             services.party_update_contact(
                 party=party, expected_version=form.cleaned_data.get("version") or 0, actor=request.user, contact=contact
@@ -331,7 +333,10 @@ def party_edit(request, pk: int, party_pk: int):
         except DomainError as error:
             add_domain_error(form, error)
         else:
-            messages.success(request, f"Details of {party.person} saved.")
+            if diff:
+                messages.success(request, f"Details of {party.person} saved.")
+            else:
+                messages.info(request, f"Nothing was changed in the details of {party.person}.")
             return redirect("cases:detail", pk=case.pk)
     context = {"case": case, "party": party, "form": form, "current": current}
     return render(request, "cases/party_edit.html", context)
@@ -425,7 +430,7 @@ def outcome_checks(request):
     horizon = timezone.localdate() + timedelta(days=30)
     checks = (
         OutcomeCheck.objects.filter(case__program_id__in=roles.coordinator_of, result="", due_on__lte=horizon)
-        .select_related("case")
+        .select_related("case", "party__person")
         .order_by("due_on", "pk")
     )
     page = Paginator(checks, CASELOAD_PAGE_SIZE).get_page(request.GET.get("page"))
@@ -436,7 +441,7 @@ def outcome_checks(request):
 @login_required
 def outcome_check_record(request, pk: int, check_pk: int):
     case = get_case_for_action(request.user, pk, "withdraw")  # coordinators of the case's program
-    check = get_object_or_404(OutcomeCheck, pk=check_pk, case=case)
+    check = get_object_or_404(OutcomeCheck.objects.select_related("party__person"), pk=check_pk, case=case)
     form = OutcomeCheckForm(request.POST or None, initial={"checked_on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
         try:

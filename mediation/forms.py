@@ -74,9 +74,20 @@ class ScreeningForm(forms.ModelForm):
             "reason": "Reason (required unless suitable)",
         }
 
+    victim_updates = forms.BooleanField(
+        required=False,
+        label="Wants progress updates by email",
+        help_text="How restitution goes: money forwarded, a missed payment followed up, the plan amended, completion. "
+        "Needs consent to contact by email (the party's details).",
+    )
+
     def __init__(self, *args, party: Party, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["screened_on"].initial = timezone.localdate()
+        if party.role in {Party.Role.VICTIM, Party.Role.VICTIM_REPRESENTATIVE}:
+            self.fields["victim_updates"].initial = party.victim_updates
+        else:
+            del self.fields["victim_updates"]
         self.fields["outcome"].choices = Screening.Outcome.choices  # no blank radio button
         keep = {
             Party.Role.VICTIM: self.VICTIM,
@@ -90,8 +101,8 @@ class ScreeningForm(forms.ModelForm):
 
     def answers(self) -> dict:
         data = dict(self.cleaned_data)
-        for name in ("screened_on", "outcome", "reason"):
-            data.pop(name)
+        for name in ("screened_on", "outcome", "reason", "victim_updates"):
+            data.pop(name, None)
         return data
 
 

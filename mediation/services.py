@@ -7,7 +7,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from cases.models import Case, Party, TimelineEvent
-from cases.services import case_move, timeline_add
+from cases.services import case_move, party_update_contact, timeline_add
 from vom.core.errors import DomainError, StaleObjectError
 
 from .guards import (
@@ -121,8 +121,12 @@ def _suitability_gaps(party: Party, case: Case, answers: dict) -> list[str]:
 
 
 @transaction.atomic
-def screening_record(*, party: Party, actor, screened_on: date, outcome: str, reason: str = "", **answers) -> Screening:
-    """Record a readiness screening; a 'suitable' outcome must meet the checklist for the party's role."""
+def screening_record(
+    *, party: Party, actor, screened_on: date, outcome: str, reason: str = "", victim_updates: bool | None = None,
+    **answers,
+) -> Screening:  # fmt: skip
+    """Record a readiness screening; a 'suitable' outcome must meet the checklist for the party's role. A victim
+    (or representative) may opt in to progress updates here (``victim_updates``), as at intake."""
     case = party.case
     _require_stage(case, WORKING_STAGES, "record screenings")
     unknown = set(answers) - set(SCREENING_FIELDS)
@@ -146,6 +150,9 @@ def screening_record(*, party: Party, actor, screened_on: date, outcome: str, re
         problems.append("Give the reason for this outcome.")
     if problems:
         raise DomainError("The screening was not saved.", problems)
+    if victim_updates is not None and victim_updates != party.victim_updates:
+        party_update_contact(party=party, expected_version=party.version, actor=actor,
+                             contact={"victim_updates": victim_updates})  # fmt: skip
     screening = Screening.objects.create(
         party=party, screened_by=actor, screened_on=screened_on, outcome=outcome, reason=reason.strip(), **answers
     )

@@ -81,6 +81,7 @@ def screening(request, pk: int, party_pk: int):
                 screened_on=form.cleaned_data["screened_on"],
                 outcome=form.cleaned_data["outcome"],
                 reason=form.cleaned_data["reason"],
+                victim_updates=form.cleaned_data.get("victim_updates"),
                 **form.answers(),
             )
         except DomainError as error:

@@ -13,6 +13,8 @@ def outcome_report_rows(report):
     if report.is_empty:
         yield ["Report", "No cases were referred in this period", "", 0, "", ""]
     for section in report.sections:
+        if section.note:  # what the figures mean (for reoffending, that the groups select themselves)
+            yield [section.title, "Note", "", section.note, "", ""]
         for row in section.rows:
             for column, cell in zip(section.columns, row.cells, strict=True):
                 share = "" if cell.share is None else f"{100 * cell.share:.1f}"

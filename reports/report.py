@@ -13,13 +13,13 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from urllib.parse import urlencode
 
-from django.db.models import Count, DecimalField, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, DecimalField, Exists, ExpressionWrapper, F, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce, Greatest
 from django.urls import reverse
 
 from agreements.documents import money
-from agreements.follow_up import HOURS_TERMS
-from agreements.models import Agreement, Payment, ServiceLog, Term
-from cases.models import Case, OutcomeCheck, Program, ReferralSource, juvenile_flag, mediated_q, reached_q
+from agreements.models import HOURS_TERMS, Agreement, Disbursement, OffenderReturn, Payment, ServiceLog, Term
+from cases.models import Case, OutcomeCheck, Party, Program, ReferralSource, juvenile_flag, mediated_q, reached_q
 from mediation.models import Meeting
 from surveys.models import SurveyInvitation, SurveyResponse
 from surveys.questions import FIELDS, QUESTIONS
@@ -28,13 +28,22 @@ from .aggregates import Median, days_between
 from .periods import Period
 
 GROUPS = [("all", "All cases"), ("juvenile", "Juveniles"), ("adult", "Adults")]
-COMPARISON_NOTE = (
-    "Checks are made 6, 12 and 30 months (as the program sets) after a case closes; this counts the checks "
-    "that fell due in the period, whenever the case was referred. The two groups select themselves: people "
-    "who agree to mediation may differ from those who do not, so the difference is not proof that mediation "
-    "caused it. Checks are counted only where someone recorded a result; checks not yet recorded are left "
-    "out, so the figures may be incomplete."
+SELF_SELECTION = (
+    "The two groups select themselves: people who agree to mediation may differ from those who do not, so a "
+    "difference between them is not proof that mediation caused it."
 )
+COMPARISON_NOTE = (
+    "Each offender referred in the period is one person (counted once, at their first referral in the period), "
+    "checked 6, 12 and 30 months (as the program sets) after their case closed, whenever the check is recorded. "
+    "The rate is of the people whose check found an answer; 'could not be determined' is left out of it and "
+    "counted on its own, as are the checks still to come (not yet due, or due and not yet recorded). " + SELF_SELECTION
+)
+DUE_NOTE = (
+    "A second view: the checks that fell due in the period, whoever was referred when. Checks not yet recorded "
+    "are left out of the rates. " + SELF_SELECTION
+)
+COHORT_COLUMNS = ["Mediated: reoffended", "Not mediated: reoffended", "Ratio, mediated to not mediated",
+                  "Could not be determined (left out)", "Still to come"]  # fmt: skip
 
 
 @dataclass
@@ -169,6 +178,7 @@ def outcome_report(program: Program, period: Period, today: date) -> OutcomeRepo
     measures |= {
         "completed": _split(count, Q(outcome=Case.Outcome.COMPLETED)),
         "returned": _split(count, Q(outcome=Case.Outcome.RETURNED)),
+        "mixed": _split(count, Q(outcome=Case.Outcome.MIXED)),
         "follow_up": _split(count, Q(stage=Case.Stage.FOLLOW_UP)),
         "open": _split(count, ~Q(stage=Case.Stage.CLOSED)),
         "mediated": _split(count, mediated_q()),
@@ -186,13 +196,24 @@ def outcome_report(program: Program, period: Period, today: date) -> OutcomeRepo
             count_cell(counts["mediated"][g], referred[g], link(g, mediated="yes")) for g, _ in GROUPS
         ])
     )  # fmt: skip
-    ended = {g: counts["completed"][g] + counts["returned"][g] for g, _ in GROUPS}
+    ended = {g: counts["completed"][g] + counts["returned"][g] + counts["mixed"][g] for g, _ in GROUPS}
+    offenders = _offenders_ended(program, period)
+    offenders_ended = {g: offenders["fulfilled"][g] + offenders["returned"][g] for g, _ in GROUPS}
     progress.rows += [
         Row("Agreements fulfilled (share of agreements that ended)", [
             count_cell(counts["completed"][g], ended[g], link(g, outcome="completed")) for g, _ in GROUPS
         ]),
+        Row("Agreements fulfilled in part: some offenders completed, others returned", [
+            count_cell(counts["mixed"][g], ended[g], link(g, outcome="mixed")) for g, _ in GROUPS
+        ]),
         Row("Agreements not fulfilled, returned to the referral source", [
             count_cell(counts["returned"][g], ended[g], link(g, outcome="returned")) for g, _ in GROUPS
+        ]),
+        Row("Offenders who fulfilled their part (share of offenders whose follow-up ended)", [
+            count_cell(offenders["fulfilled"][g], offenders_ended[g]) for g, _ in GROUPS
+        ]),
+        Row("Offenders returned to the referral source", [
+            count_cell(offenders["returned"][g], offenders_ended[g]) for g, _ in GROUPS
         ]),
         Row("Agreements still being followed up", [
             count_cell(counts["follow_up"][g], None, link(g, stage="follow_up")) for g, _ in GROUPS
@@ -201,8 +222,26 @@ def outcome_report(program: Program, period: Period, today: date) -> OutcomeRepo
     ]  # fmt: skip
     sections += [progress, restitution_section(program, period, columns), _durations(cases, columns)]
     satisfaction, comments = _satisfaction(program, period)
-    sections += [satisfaction, _reoffending(program, period, today, columns)]
+    sections += [
+        satisfaction,
+        _reoffending_cohort(program, period, today),
+        _reoffending(program, period, today, columns),
+    ]
     return OutcomeReport(program, period, referred["all"], sections, comments)
+
+
+def _offenders_ended(program, period) -> dict:
+    """Offenders of the cohort whose follow-up ended, each one on their own: fulfilled their part (a completed
+    case, or a mixed one they were not returned from) or returned (a returned case, or their own return)."""
+    returned_alone = Exists(OffenderReturn.objects.filter(party=OuterRef("pk")))
+    offenders = Party.objects.filter(role=Party.Role.OFFENDER, **cohort_filter(program, period, "case")).annotate(
+        juvenile=juvenile_flag("case"), returned_alone=returned_alone
+    )
+    mixed = Q(case__outcome=Case.Outcome.MIXED)
+    return _aggregate_split(offenders, {
+        "fulfilled": _split(count, Q(case__outcome=Case.Outcome.COMPLETED) | (mixed & Q(returned_alone=False))),
+        "returned": _split(count, Q(case__outcome=Case.Outcome.RETURNED) | (mixed & Q(returned_alone=True))),
+    })  # fmt: skip
 
 
 def _referrals_by(cases, program, period, referred, link) -> Section:
@@ -226,35 +265,62 @@ def _referrals_by(cases, program, period, referred, link) -> Section:
 
 
 def restitution_section(program, period, columns) -> Section:
-    """Agreed in the signed (current) versions of the cohort's agreements; collected and served on them.
+    """Restitution of the cohort across every signed version of each agreement (``agreements.ledger``):
+    agreed is the first signed version, what amendments changed is shown as a change, collected counts every
+    payment on any version, forwarded and held what went on to the victims, and outstanding what the current
+    version still asks for. Hours likewise.
 
-    One pass over the cohort's terms: each money term's payments and each service term's hours are
-    summed by a probe of their term index, rather than joining the cohort three times."""
+    One pass over the cohort's signed and superseded terms: each term's payments, disbursements and hours
+    are summed by a probe of their term index, rather than joining the cohort once per record."""
+    money_value = DecimalField(max_digits=14, decimal_places=2)
 
     def per_term(model, field):
         sums = model.objects.filter(term=OuterRef("pk")).order_by().values("term").annotate(t=Sum(field))
-        return Subquery(sums.values("t"), output_field=DecimalField(max_digits=14, decimal_places=2))
+        return Coalesce(Subquery(sums.values("t"), output_field=money_value), Value(Decimal("0")),
+                        output_field=money_value)  # fmt: skip
+
+    def left(total, done):  # what the current version still asks for, never below zero
+        return Greatest(ExpressionWrapper(total - done - F("carried_in"), output_field=money_value),
+                        Value(Decimal("0")), output_field=money_value)  # fmt: skip
 
     terms = Term.objects.filter(
-        agreement__status=Agreement.Status.SIGNED, **cohort_filter(program, period, "agreement__case")
+        agreement__status__in=[Agreement.Status.SIGNED, Agreement.Status.SUPERSEDED],
+        **cohort_filter(program, period, "agreement__case"),
     ).annotate(juvenile=juvenile_flag("agreement__case"))
-    money_terms, hours_terms = Q(kind=Term.Kind.MONEY), Q(kind__in=HOURS_TERMS)
+    is_money, is_hours = Q(kind=Term.Kind.MONEY), Q(kind__in=HOURS_TERMS)
+    first, current = Q(agreement__number=1), Q(agreement__status=Agreement.Status.SIGNED)
+
+    def paid():
+        return per_term(Payment, "amount")
+
+    def served():
+        return per_term(ServiceLog, "hours")
+
+    def measure(expression, condition):
+        return _split(lambda filter: Sum(expression, filter=filter), condition)
+
     totals = _aggregate_split(terms, {
-        "money": _split(lambda filter: Sum("amount", filter=filter), money_terms),
-        "paid": _split(lambda filter: Sum(per_term(Payment, "amount"), filter=filter), money_terms),
-        "hours": _split(lambda filter: Sum("hours", filter=filter), hours_terms),
-        "served": _split(lambda filter: Sum(per_term(ServiceLog, "hours"), filter=filter), hours_terms),
+        "agreed": measure("amount", is_money & first),
+        "collected": measure(paid(), is_money),
+        "forwarded": measure(per_term(Disbursement, "amount"), is_money),
+        "outstanding": measure(left(F("amount"), paid()), is_money & current),
+        "agreed_hours": measure("hours", is_hours & first),
+        "served": measure(served(), is_hours),
+        "hours_left": measure(left(F("hours"), served()), is_hours & current & Q(hours__gt=0)),
     })  # fmt: skip
-    agreed = {"money": totals["money"], "hours": totals["hours"]}
-    paid, served = totals["paid"], totals["served"]
     zero = Decimal("0")
-    section = Section("restitution", f"Restitution ({program.currency})", columns)
+    section = Section("restitution", f"Restitution ({program.currency})", columns, note=RESTITUTION_NOTE)
     cur = program.currency
 
-    def amount_cell(value, of=None):
+    def amount_cell(value, of=None, signed=False):
         value = value or zero
         share = f" ({100 * value / of:.0f}%)" if of else ""
-        return Cell(value, of or None, money(value, cur) + share)
+        text = money(abs(value), cur)
+        if value < 0:
+            text = "-" + text
+        elif signed and value > 0:
+            text = "+" + text
+        return Cell(value, of or None, text + share)
 
     def hours_cell(value, of=None):
         value = value or zero
@@ -262,16 +328,31 @@ def restitution_section(program, period, columns) -> Section:
         return Cell(value, of or None, f"{value:,.1f} h{share}")
 
     groups = [g for g, _ in GROUPS]
+    t = {name: {g: totals[name][g] or zero for g in groups} for name in totals}
+    now = {g: t["collected"][g] + t["outstanding"][g] for g in groups}  # agreed, as amended
     section.rows = [
-        Row("Money agreed", [amount_cell(agreed["money"][g]) for g in groups]),
-        Row("Money collected (share of agreed)", [amount_cell(paid[g], agreed["money"][g]) for g in groups]),
-        Row("Money outstanding", [
-            amount_cell(max((agreed["money"][g] or zero) - (paid[g] or zero), zero)) for g in groups
+        Row("Money agreed (first signed version)", [amount_cell(t["agreed"][g]) for g in groups]),
+        Row("Changed by amendments", [amount_cell(now[g] - t["agreed"][g], signed=True) for g in groups]),
+        Row("Money collected (share of agreed, as amended)", [amount_cell(t["collected"][g], now[g]) for g in groups]),
+        Row("Forwarded to victims", [amount_cell(t["forwarded"][g]) for g in groups]),
+        Row("Held by the program, not yet forwarded", [
+            amount_cell(t["collected"][g] - t["forwarded"][g]) for g in groups
         ]),
-        Row("Service hours agreed", [hours_cell(agreed["hours"][g]) for g in groups]),
-        Row("Service hours performed (share of agreed)", [hours_cell(served[g], agreed["hours"][g]) for g in groups]),
+        Row("Money outstanding (current versions)", [amount_cell(t["outstanding"][g]) for g in groups]),
+        Row("Service hours agreed", [hours_cell(t["agreed_hours"][g]) for g in groups]),
+        Row("Service hours performed (share of agreed, as amended)", [
+            hours_cell(t["served"][g], t["served"][g] + t["hours_left"][g]) for g in groups
+        ]),
+        Row("Service hours outstanding", [hours_cell(t["hours_left"][g]) for g in groups]),
     ]  # fmt: skip
     return section
+
+
+RESTITUTION_NOTE = (
+    "Agreed is the first signed version of each agreement; when a plan was renegotiated (an amendment), the "
+    "change is shown on its own line and the shares are of the amended amount. Collected counts every payment "
+    "under any version; outstanding is what the current version still asks for."
+)
 
 
 def _durations(cases, columns) -> Section:
@@ -382,8 +463,8 @@ def _reoffending(program, period, today, columns) -> Section:
             for key in ("due", "recorded", "reoffended"):
                 cell[key] += row[key]
     section = Section(
-        "reoffending", "Reoffending: checks that fell due in the period, and how many found a new offense",
-        columns, note=COMPARISON_NOTE,
+        "reoffending_due", "Reoffending checks that fell due in the period, whenever the person was referred",
+        columns, note=DUE_NOTE,
     )  # fmt: skip
     windows = sorted(set(program.check_windows) | {months for months, _, _ in table})
     for months in windows:
@@ -403,6 +484,62 @@ def _reoffending(program, period, today, columns) -> Section:
                 cells.append(cell)
             section.rows.append(Row(f"{months} months after closure, {label}", cells))
     return section
+
+
+def _reoffending_cohort(program, period, today) -> Section:
+    """The people referred in the period and their reoffending checks at each window, mediated against not.
+
+    One offender is one person: a person referred twice in the period counts once, with their first case. Two
+    queries (the cohort's offenders, their checks), then counted here."""
+    people = (
+        Party.objects.filter(role=Party.Role.OFFENDER, **cohort_filter(program, period, "case"))
+        .annotate(juvenile=juvenile_flag("case"), mediated=_mediated_expression())
+        .order_by("case__referral_date", "case_id", "pk")
+        .values_list("pk", "person_id", "juvenile", "mediated")
+    )
+    first: dict[int, tuple] = {}
+    for party_id, person_id, juvenile, mediated in people:
+        first.setdefault(person_id, (party_id, juvenile, mediated))
+    parties = {party_id: (juvenile, mediated) for party_id, juvenile, mediated in first.values()}
+    results = defaultdict(dict)  # party -> months -> result ("" while not recorded)
+    checks = OutcomeCheck.objects.filter(**cohort_filter(program, period, "case"), party__role=Party.Role.OFFENDER)
+    for party_id, months, result in checks.order_by().values_list("party_id", "months", "result"):
+        results[party_id][months] = result
+    windows = sorted(set(program.check_windows) | {m for by in results.values() for m in by})
+    section = Section("reoffending", "Reoffending of the people referred in the period", COHORT_COLUMNS,
+                      note=COMPARISON_NOTE)  # fmt: skip
+    for months in windows:
+        for group, label in GROUPS:
+            tally = {mediated: {"yes": 0, "no": 0, "unknown": 0, "to_come": 0} for mediated in (True, False)}
+            for party_id, (juvenile, mediated) in parties.items():
+                if group != "all" and juvenile != (group == "juvenile"):
+                    continue
+                result = results.get(party_id, {}).get(months, "")
+                tally[mediated][result or "to_come"] += 1
+            section.rows.append(Row(f"{months} months after closure, {label.lower()}", _cohort_cells(tally)))
+    return section
+
+
+def _cohort_cells(tally) -> list[Cell]:
+    def rate(t):
+        known = t["yes"] + t["no"]
+        if not known:
+            return Cell(None, None, "none recorded")
+        return Cell(t["yes"], known, f"{t['yes']:,} of {known:,} ({100 * t['yes'] / known:.1f}%)")
+
+    mediated, other = rate(tally[True]), rate(tally[False])
+    if mediated.share is not None and other.share:
+        ratio = mediated.share / other.share
+        ratio_cell = Cell(round(ratio, 2), None, f"{ratio:.2f} : 1")
+    else:
+        ratio_cell = Cell(None, None, "—")
+    unknown = tally[True]["unknown"] + tally[False]["unknown"]
+    to_come = tally[True]["to_come"] + tally[False]["to_come"]
+    return [
+        mediated, other, ratio_cell,
+        Cell(unknown, None, f"{unknown:,} ({tally[True]['unknown']:,} mediated, {tally[False]['unknown']:,} not)"),
+        Cell(to_come, None, f"{to_come:,} ({tally[True]['to_come']:,} mediated, {tally[False]['to_come']:,} not)"),
+    ]  # fmt: skip
 
 
 def _mediated_expression():

@@ -15,7 +15,8 @@ Period: January to March 2026. Cases (J = juvenile offender, A = adult):
 Survey answers submitted in the period: A's victim (5 4 5 5 5, a comment), A's offender (4, prefer not
 to say, 5 4 4), B's victim (3 2 4 3 3, a comment), G's guardian (5 5 5 5 5); E's victim answered after the period.
 Reoffending checks due in the period: A 6 m no; E 6 m yes; C 6 m yes; C 12 m not recorded; H 12 m no;
-and one outside the period (B's made-up check due in May) that must not count.
+and one outside the period (B's made-up check due in May) that the due-date view must not count, while the
+referral cohort's view counts it (B was referred in the period).
 """
 
 from datetime import UTC, date, datetime, timedelta
@@ -109,7 +110,8 @@ def build(program):
     agreement("G", "200.00", "50.00")
 
     def check(key, months, due, result):
-        OutcomeCheck.objects.create(case=cases[key], months=months, due_on=due, result=result)
+        OutcomeCheck.objects.create(case=cases[key], party=cases[key].offender, months=months, due_on=due,
+                                    result=result)  # fmt: skip
 
     check("A", 6, date(2026, 2, 1), "no")
     check("E", 6, date(2026, 2, 15), "yes")

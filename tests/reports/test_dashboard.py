@@ -57,8 +57,9 @@ def test_dashboard_figures(program, data, mediator):
     assert workload[mediator.get_full_name()].value == 3
     assert workload[mediator.get_full_name()].detail == "3 of 2 (over the maximum)"
     restitution = {row.label: row.cells[0].value for row in board.restitution.rows}
-    assert restitution["Money agreed"] == Decimal("1000.00")
-    assert restitution["Money collected (share of agreed)"] == Decimal("450.00")
+    assert restitution["Money agreed (first signed version)"] == Decimal("1000.00")
+    assert restitution["Money collected (share of agreed, as amended)"] == Decimal("450.00")
+    assert restitution["Held by the program, not yet forwarded"] == Decimal("450.00")
 
 
 def test_every_dashboard_figure_opens_the_caseload_behind_it(client, program, data, coordinator):

@@ -8,9 +8,10 @@ from decimal import Decimal
 import pytest
 from pypdf import PdfReader
 
-from cases.models import Party
+from cases.models import OutcomeCheck, Party
 from reports.periods import Period
 from reports.report import outcome_report
+from tests.factories import CaseFactory, PartyFactory
 from tests.reports.dataset import PERIOD, TODAY, build
 from vom.audit.models import AuditEvent
 
@@ -54,21 +55,24 @@ def test_how_far_cases_got(report):
     assert rows["Cases still open"] == [(2, None), (1, None), (1, None)]
 
 
-def test_restitution_counts_only_signed_versions(report):
+def test_restitution_counts_every_signed_version(report):
     rows = figures(report, "restitution")
-    assert rows["Money agreed"] == [(Decimal("1000.00"), None), (Decimal("500.00"), None), (Decimal("500.00"), None)]
-    assert rows["Money collected (share of agreed)"] == [
-        (Decimal("450.00"), Decimal("1000.00")), (Decimal("350.00"), Decimal("500.00")),
-        (Decimal("100.00"), Decimal("500.00")),
+    D = Decimal
+    assert rows["Money agreed (first signed version)"] == [(D("1000.00"), None), (D("500.00"), None),
+                                                           (D("500.00"), None)]  # fmt: skip
+    assert rows["Changed by amendments"] == [(D("0.00"), None), (D("0.00"), None), (D("0.00"), None)]
+    assert rows["Money collected (share of agreed, as amended)"] == [
+        (D("450.00"), D("1000.00")), (D("350.00"), D("500.00")), (D("100.00"), D("500.00")),
     ]  # fmt: skip
-    assert rows["Money outstanding"] == [
-        (Decimal("550.00"), None),
-        (Decimal("150.00"), None),
-        (Decimal("400.00"), None),
-    ]
-    assert rows["Service hours agreed"][0] == (Decimal("10.00"), None)
-    assert rows["Service hours performed (share of agreed)"][0] == (Decimal("10.00"), Decimal("10.00"))
-    assert rows["Service hours agreed"][2] == (Decimal("0"), None)
+    assert rows["Forwarded to victims"][0] == (D("0"), None)
+    assert rows["Held by the program, not yet forwarded"][0] == (D("450.00"), None)
+    assert rows["Money outstanding (current versions)"] == [
+        (D("550.00"), None), (D("150.00"), None), (D("400.00"), None),
+    ]  # fmt: skip
+    assert rows["Service hours agreed"][0] == (D("10.00"), None)
+    assert rows["Service hours performed (share of agreed, as amended)"][0] == (D("10.00"), D("10.00"))
+    assert rows["Service hours outstanding"][0] == (D("0"), None)
+    assert rows["Service hours agreed"][2] == (D("0"), None)
 
 
 def test_median_days(report):
@@ -94,13 +98,52 @@ def test_satisfaction_per_question_and_side_with_anonymous_comments(report):
     ]
 
 
-def test_reoffending_compares_mediated_with_not_mediated(report):
-    rows = figures(report, "reoffending")
+def test_reoffending_follows_the_people_referred_in_the_period(report):
+    """Mediated: A (no), B (yes, due after the period but recorded), E (yes), G (to come); not mediated: C (yes),
+    D (to come). Juveniles: A, D, G; adults: B, C, E."""
+    section = next(s for s in report.sections if s.key == "reoffending")
+    texts = {row.label: [c.text for c in row.cells] for row in section.rows}
+    assert texts["6 months after closure, all cases"] == [
+        "2 of 3 (66.7%)", "1 of 1 (100.0%)", "0.67 : 1", "0 (0 mediated, 0 not)", "2 (1 mediated, 1 not)",
+    ]  # fmt: skip
+    assert texts["6 months after closure, juveniles"] == [
+        "0 of 1 (0.0%)", "none recorded", "—", "0 (0 mediated, 0 not)", "2 (1 mediated, 1 not)",
+    ]  # fmt: skip
+    assert texts["6 months after closure, adults"][:3] == ["2 of 2 (100.0%)", "1 of 1 (100.0%)", "1.00 : 1"]
+    # C's 12-month check fell due and was never recorded: still to come, like everyone else's.
+    assert texts["12 months after closure, all cases"] == [
+        "none recorded", "none recorded", "—", "0 (0 mediated, 0 not)", "6 (4 mediated, 2 not)",
+    ]  # fmt: skip
+    assert "select themselves" in section.note and "one person" in section.note
+
+
+def test_an_unknown_result_is_left_out_of_the_rate_and_counted_on_its_own(program):
+    cases = build(program)
+    OutcomeCheck.objects.filter(case=cases["E"], months=6).update(result="unknown")
+    report = outcome_report(program, PERIOD, TODAY)
+    section = next(s for s in report.sections if s.key == "reoffending")
+    row = next(r for r in section.rows if r.label == "6 months after closure, all cases")
+    assert [c.text for c in row.cells][:4] == ["1 of 2 (50.0%)", "1 of 1 (100.0%)", "0.50 : 1", "1 (1 mediated, 0 not)"]
+
+
+def test_a_person_referred_twice_in_the_period_counts_once(program):
+    cases = build(program)
+    again = CaseFactory(program=program, number="R-A2", referral_date=date(2026, 2, 20), stage="referred")
+    PartyFactory(case=again, role="offender", person=cases["A"].offender.person)
+    report = outcome_report(program, PERIOD, TODAY)
+    section = next(s for s in report.sections if s.key == "reoffending")
+    row = next(r for r in section.rows if r.label == "6 months after closure, all cases")
+    assert row.cells[4].text == "2 (1 mediated, 1 not)"  # A is counted once, with the first (mediated) case
+
+
+def test_the_checks_that_fell_due_in_the_period_are_a_second_labelled_view(report):
+    rows = figures(report, "reoffending_due")
     assert rows["6 months after closure, mediated"] == [(1, 2), (0, 1), (1, 1)]
     assert rows["6 months after closure, referred, not mediated"] == [(1, 1), (None, None), (1, 1)]
     assert rows["12 months after closure, referred, not mediated"] == [(0, 1), (0, 1), (None, None)]
     assert rows["12 months after closure, mediated"] == [(None, None), (None, None), (None, None)]
-    section = next(s for s in report.sections if s.key == "reoffending")
+    section = next(s for s in report.sections if s.key == "reoffending_due")
+    assert "whenever the person was referred" in section.title
     texts = {row.label: [c.text for c in row.cells] for row in section.rows}
     assert texts["6 months after closure, mediated"][0] == "1 of 2 reoffended (50.0%)"
     # C's 12-month check fell due and was never recorded: said, not counted.
@@ -109,7 +152,7 @@ def test_reoffending_compares_mediated_with_not_mediated(report):
         "0 of 1 reoffended (0.0%)",
         "none recorded; 1 due, not recorded",
     ]
-    assert "select themselves" in section.note and "incomplete" in section.note
+    assert "select themselves" in section.note
 
 
 def test_an_empty_period_says_so_without_dividing_by_zero(program, client, coordinator):
@@ -142,8 +185,13 @@ def test_report_page_csv_and_pdf_show_the_same_figures(program, client, coordina
     assert rows[0] == ["Section", "Measure", "Group", "Value", "Share (%)", "As shown"]
     lookup = {(r[0], r[1], r[2]): r for r in rows[1:]}
     assert lookup[("Referrals", "Referrals received", "All cases")][3] == "6"
-    assert lookup[("Restitution (USD)", "Money collected (share of agreed)", "Juveniles")][3:5] == ["350.00", "70.0"]
-    reoffending = "Reoffending: checks that fell due in the period, and how many found a new offense"
+    collected = ("Restitution (USD)", "Money collected (share of agreed, as amended)", "Juveniles")
+    assert lookup[collected][3:5] == ["350.00", "70.0"]
+    cohort = "Reoffending of the people referred in the period"
+    assert lookup[(cohort, "6 months after closure, all cases", "Ratio, mediated to not mediated")][5] == "0.67 : 1"
+    caveat = lookup[(cohort, "Note", "")]
+    assert "select themselves" in caveat[3]  # the caveat travels with the figures, on its own line
+    reoffending = "Reoffending checks that fell due in the period, whenever the person was referred"
     mediated = lookup[(reoffending, "6 months after closure, mediated", "All cases")]
     assert mediated[3:6] == ["1", "50.0", "1 of 2 reoffended (50.0%)"]
     unrecorded = lookup[(reoffending, "12 months after closure, mediated", "All cases")]
@@ -159,7 +207,8 @@ def test_report_page_csv_and_pdf_show_the_same_figures(program, client, coordina
     text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
     text = " ".join(text.split())  # table cells wrap their text over lines
     for expected in ["Outcome report", "January 1, 2026", "March 31, 2026", "Referrals received", "$1,000.00",
-                     "$450.00 (45%)", "1 of 2 reoffended (50.0%)", "select themselves", "Page 1 of"]:  # fmt: skip
+                     "$450.00 (45%)", "1 of 2 reoffended (50.0%)", "select themselves", "0.67 : 1",
+                     "Reoffending of the people referred in the period", "Page 1 of"]:  # fmt: skip
         assert expected in text, expected
     exports = AuditEvent.objects.filter(action=AuditEvent.Action.EXPORT, user=coordinator)
     assert sorted(e.what.split(":")[0] for e in exports) == ["outcome report csv", "outcome report pdf"]
@@ -196,14 +245,15 @@ def test_report_query_count_does_not_grow_with_cases(program, coordinator, clien
     client.get("/reports/outcomes/", query)
     # 1 session, 2 user, 3 the two-factor device that verified the session, 4 memberships, 5 program count,
     # 6 the chosen program (form), 7 program choices (rendered), then the report: 8 progress, 9 source names,
-    # 10-11 by source and offense, 12 restitution (term by term), 13-14 medians (all, then per group),
-    # 15 satisfaction, 16 comments, 17 reoffending
-    with django_assert_num_queries(17):
+    # 10 offenders whose follow-up ended, 11-12 by source and offense, 13 restitution (term by term), 14-15
+    # medians (all, then per group), 16 satisfaction, 17 comments, 18-19 the referral cohort's offenders and
+    # their checks, 20 reoffending checks due in the period
+    with django_assert_num_queries(20):
         client.get("/reports/outcomes/", query)
     build_more = [f"X{i}" for i in range(5)]
     from tests.factories import CaseFactory
 
     for key in build_more:
         CaseFactory(program=program, number=f"M-{key}", referral_date=date(2026, 2, 1))
-    with django_assert_num_queries(17):
+    with django_assert_num_queries(20):
         client.get("/reports/outcomes/", query)
