@@ -19,6 +19,7 @@ from django.urls import reverse
 
 from agreements.documents import money
 from agreements.models import HOURS_TERMS, Agreement, Disbursement, OffenderReturn, Payment, ServiceLog, Term
+from agreements.schedule import CENT
 from cases.models import Case, OutcomeCheck, Party, Program, ReferralSource, juvenile_flag, mediated_q, reached_q
 from mediation.models import Meeting
 from surveys.models import SurveyInvitation, SurveyResponse
@@ -328,7 +329,8 @@ def restitution_section(program, period, columns) -> Section:
         return Cell(value, of or None, f"{value:,.1f} h{share}")
 
     groups = [g for g, _ in GROUPS]
-    t = {name: {g: totals[name][g] or zero for g in groups} for name in totals}
+    # To the cent: SQLite sums computed decimals as floats (a balance of zero came back as -1E-13).
+    t = {name: {g: Decimal(totals[name][g] or zero).quantize(CENT) for g in groups} for name in totals}
     now = {g: t["collected"][g] + t["outstanding"][g] for g in groups}  # agreed, as amended
     section.rows = [
         Row("Money agreed (first signed version)", [amount_cell(t["agreed"][g]) for g in groups]),

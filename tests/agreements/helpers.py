@@ -14,8 +14,9 @@ from tests.mediation.helpers import TODAY, ago, assign, new_case, prepare_both_s
 PNG_URL = "data:image/png;base64," + base64.b64encode(drawn_signature_png("test")).decode()
 
 
-def case_in_agreement(program, coordinator, mediator, *, juvenile=False):
-    case = assign(new_case(program, coordinator, juvenile=juvenile), coordinator, mediator)
+def case_in_agreement(program, coordinator, mediator, *, juvenile=False, second_offender=False):
+    case = assign(new_case(program, coordinator, juvenile=juvenile, second_offender=second_offender), coordinator,
+                  mediator)  # fmt: skip
     screen_everyone(case, mediator)
     case = mediation.case_begin_preparation(case=case, expected_version=case.version, actor=mediator)
     prepare_both_sides(case, mediator)
@@ -68,3 +69,13 @@ def sign_all(agreement, mediator):
             )  # fmt: skip
     agreement.refresh_from_db()
     return agreement
+
+
+def pay(term, amount, actor, on=TODAY):
+    from agreements import follow_up
+
+    return follow_up.payment_record(term=term, actor=actor, amount=Decimal(amount), received_on=on, method="cash")
+
+
+def amend(agreement, mediator, reason="Missed payments: a smaller amount each month."):
+    return services.agreement_amend(agreement=agreement, actor=mediator, reason=reason)

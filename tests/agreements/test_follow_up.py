@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 from pypdf import PdfReader
 
 from agreements import follow_up
-from agreements.ledger import case_ledger
 from agreements.compliance import TermRecords, agreement_status, allocate, status_on, summarise, term_state
+from agreements.ledger import case_ledger
 from agreements.models import Agreement, FollowUpSummary, Installment, Letter, Term, TermCheck
 from cases.models import Case
 from tests.agreements.helpers import case_in_agreement, draft_with_money, send, sign_all

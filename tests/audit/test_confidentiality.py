@@ -9,7 +9,6 @@ template without coverage fails this test).
 import datetime
 import io
 from datetime import timedelta
-from decimal import Decimal
 
 import pytest
 from django.utils import timezone

@@ -20,11 +20,14 @@ CHECKLIST = {
 }
 
 
-def new_case(program, coordinator, *, juvenile=False):
+def new_case(program, coordinator, *, juvenile=False, second_offender=False):
     dob = TODAY - datetime.timedelta(days=(15 if juvenile else 30) * 365)
     parties = [PartyInput(role="offender", first_name="Kai", last_name="Lopez", date_of_birth=dob)]
     if juvenile:
         parties.append(PartyInput(role="guardian", first_name="Rita", last_name="Lopez", related_index=0))
+    if second_offender:
+        parties.append(PartyInput(role="offender", first_name="Sam", last_name="Reyes",
+                                  date_of_birth=TODAY - datetime.timedelta(days=25 * 365)))  # fmt: skip
     parties.append(PartyInput(role="victim", first_name="Ana", last_name="Price", email="ana@example.org"))
     return case_intake(
         program=program,
