@@ -3,6 +3,9 @@
 import hashlib
 import json
 from dataclasses import dataclass
+from datetime import datetime, time
+
+from django.utils import timezone
 
 from cases.models import Case, Party, Person
 from cases.rules import is_juvenile
@@ -129,6 +132,7 @@ def follow_up_contacts(case: Case, since=None):
     """Contact attempts with the offender side since the agreement was signed, newest first."""
     attempts = ContactAttempt.objects.filter(party__case=case, party__role__in=[Party.Role.OFFENDER,
                                                                                 Party.Role.GUARDIAN])  # fmt: skip
-    if since is not None:
-        attempts = attempts.filter(at__gte=since)
+    if since is not None:  # from the start of that day: a contact is recorded to the minute, in local time
+        day = timezone.localtime(since).date()
+        attempts = attempts.filter(at__gte=timezone.make_aware(datetime.combine(day, time.min)))
     return attempts.select_related("party__person", "recorded_by").order_by("-at", "-pk")

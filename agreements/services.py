@@ -21,7 +21,7 @@ from .documents import agreement_pdf
 from .follow_up import compliance, returned_offenders, terms_with_records
 from .models import HOURS_TERMS, Agreement, Installment, Signature, Term, TermCheck
 from .receivers import follow_up_changed
-from .schedule import CENT, STEP, fixed_amounts, installments_for
+from .schedule import CENT, STEP, installments_for
 from .selectors import current_agreement, document_content, signer_statuses, terms_of, verification_code
 from .uploads import check_scan, decode_drawn
 from .victim_updates import victim_update_amended
@@ -94,7 +94,7 @@ def _check_money(values: dict) -> list[str]:
             problems.append("Give the amount due each period, in dollars and cents, more than zero.")
         elif per > amount:
             problems.append("The amount each period cannot be more than the total.")
-        elif len(fixed_amounts(amount, per)) > MAX_INSTALLMENTS:
+        elif amount / per > MAX_INSTALLMENTS:  # counted before the plan is built (a cent a month is a long list)
             problems.append(f"At that amount the plan would need more than {MAX_INSTALLMENTS} installments.")
     else:
         rows = values.get("installments") or []

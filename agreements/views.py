@@ -367,7 +367,7 @@ def _follow_up_page(request, case, agreement, bound=None, contact_form=None):
             "ledger": ledger,
             "forms": {name: (form, *FOLLOW_UP_TITLES[name]) for name, form in forms.items()},
             "contact_form": contact_form,
-            "contacts": follow_up_contacts(case, since=first_signed.signed_at),
+            "contacts": follow_up_contacts(case, since=first_signed.signed_at),  # from the day it was signed
             "defaults": AgreementDefault.objects.filter(agreement__case=case).select_related("party__person"),
             "consent_form": ConsentForm(prefix="consent"),
             "letters": Letter.objects.filter(case=case),

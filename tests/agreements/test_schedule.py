@@ -43,3 +43,22 @@ def test_monthly_dates_keep_the_day_or_use_the_month_end():
     ]  # fmt: skip
     assert due_dates(datetime.date(2027, 1, 1), 3, "fortnightly")[-1] == datetime.date(2027, 1, 29)
     assert due_dates(datetime.date(2027, 1, 1), 2, "weekly") == [datetime.date(2027, 1, 1), datetime.date(2027, 1, 8)]
+
+
+@given(total=cents, per=cents)
+def test_a_fixed_amount_each_period_adds_up_with_a_smaller_last_installment(total, per):
+    from hypothesis import assume
+
+    from agreements.schedule import fixed_amounts
+
+    assume(total / per <= 120)  # the services refuse longer plans (MAX_INSTALLMENTS)
+    parts = fixed_amounts(total, per)
+    assert sum(parts) == total
+    assert all(p == per for p in parts[:-1]) and 0 < parts[-1] <= per
+
+
+def test_fixed_examples():
+    from agreements.schedule import fixed_amounts
+
+    assert fixed_amounts(Decimal("250.00"), Decimal("100.00")) == [Decimal("100.00")] * 2 + [Decimal("50.00")]
+    assert fixed_amounts(Decimal("300.00"), Decimal("100.00")) == [Decimal("100.00")] * 3
