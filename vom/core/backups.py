@@ -190,7 +190,11 @@ def _snapshot_postgresql(work: Path, progress: Progress) -> dict:
     params = {"dbname": s["NAME"], "user": s.get("USER") or None, "password": s.get("PASSWORD") or None,
               "host": s.get("HOST") or None, "port": s.get("PORT") or None,
               "sslmode": (s.get("OPTIONS") or {}).get("sslmode")}  # fmt: skip
-    with psycopg.connect(**{k: v for k, v in params.items() if v}) as raw:
+    try:
+        raw = psycopg.connect(**{k: v for k, v in params.items() if v}, connect_timeout=10)
+    except psycopg.OperationalError as exc:
+        raise BackupError(f"Cannot connect to the database {s['NAME']}: {str(exc).strip()}") from exc
+    with raw:
         raw.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
         raw.read_only = True
         with raw.cursor() as cursor:
