@@ -100,6 +100,11 @@ def test_a_backup_restored_on_a_new_server_serves_the_same_signed_agreement(
     with psycopg.connect(postgres_cluster.url) as db, pytest.raises(psycopg.errors.RaiseException, match="append-only"):
         db.execute("UPDATE audit_auditevent SET action = action")
 
+    again = manage("restore", str(production["backup"]), "--identity", str(production["identity"]), env=env, ok=False)
+    assert again.returncode == 1 and "is not empty" in again.stderr and "--force" in again.stderr
+    status, _, body = download(mediator, f"/cases/{signed.case_id}/agreements/{signed.pk}/signed.pdf")
+    assert (status, body) == (200, original)  # refused, and nothing changed
+
 
 def test_a_truncated_or_altered_backup_is_refused_and_the_new_server_stays_empty(
     production, postgres_cluster, tmp_path
