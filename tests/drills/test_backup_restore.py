@@ -137,5 +137,11 @@ def test_a_truncated_or_altered_backup_is_refused_and_the_new_server_stays_empty
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert "database.dump in altered.tar does not match the SHA-256 in its manifest" in done.stderr
 
+    missing = production_env(DATABASE_URL=postgres_cluster.url + "_not_created", MEDIA_ROOT=str(tmp_path / "m"))
+    done = manage(
+        "restore", str(production["backup"]), "--identity", str(production["identity"]), env=missing, ok=False
+    )
+    assert done.returncode == 1 and "Cannot reach the database vom_not_created" in done.stderr, done.stderr
+
     assert tables_in(postgres_cluster.url) == []
     assert not (tmp_path / "restored-media").exists()

@@ -270,6 +270,15 @@ def test_backup_that_fails_exits_non_zero_and_leaves_nothing(tmp_path):
     assert list(out.iterdir()) == []
 
 
+def test_backup_of_a_database_never_migrated_and_restore_into_the_wrong_kind_of_database_say_why(source, tmp_path):
+    message = refused(manage("backup", "--output", str(tmp_path / "out"), env=embedded_env(tmp_path, "new"), ok=False))
+    assert "Is it reachable, and migrated (manage.py migrate)?" in message
+    assert list((tmp_path / "out").iterdir()) == []
+    unreachable = embedded_env(tmp_path, "x", DATABASE_URL=f"postgres://vom@127.0.0.1:{free_port()}/vom")
+    message = refused(manage("restore", str(source["backup"]), env=unreachable, ok=False))
+    assert "This backup holds a sqlite database, but DATABASE_URL points at postgresql" in message
+
+
 def test_backup_keeps_only_the_newest_when_asked(source, tmp_path):
     out = tmp_path / "kept"
     out.mkdir()

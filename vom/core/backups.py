@@ -35,10 +35,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import django
+import psycopg
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.db.migrations.loader import MigrationLoader
 
 FORMAT = "vom-backup"
@@ -183,8 +184,6 @@ class BackupResult:
 
 def _snapshot_postgresql(work: Path, progress: Progress) -> dict:
     """pg_dump of one exported snapshot; the row counts and migrations are read in that same snapshot."""
-    import psycopg
-
     dump = work / DATABASE_FILES["postgresql"]
     s = connection.settings_dict
     params = {"dbname": s["NAME"], "user": s.get("USER") or None, "password": s.get("PASSWORD") or None,
@@ -247,6 +246,19 @@ def _snapshot_sqlite(work: Path, progress: Progress) -> dict:
         "tables": counts,
         "migrations": _migration_map(applied),
     }
+
+
+def _snapshot(work: Path, progress: Progress) -> dict:
+    makers = {"postgresql": _snapshot_postgresql, "sqlite": _snapshot_sqlite}
+    if connection.vendor not in makers:
+        raise BackupError(f"Backups support PostgreSQL and SQLite, not {connection.vendor}.")
+    try:
+        return makers[connection.vendor](work, progress)
+    except (DatabaseError, sqlite3.Error, psycopg.Error) as exc:
+        raise BackupError(
+            f"Reading the database {connection.settings_dict['NAME']} failed: {str(exc).strip()}. "
+            "Is it reachable, and migrated (manage.py migrate)?"
+        ) from exc
 
 
 def _media_tar(work: Path, progress: Progress) -> dict[str, dict]:
@@ -316,11 +328,7 @@ def create_backup(*, folder: Path, recipients: list[str], progress: Progress, ke
     partial = folder / f".{final.name}.partial"
     work = Path(tempfile.mkdtemp(prefix=".vom-backup-work-", dir=folder))  # same disk, mode 0700
     try:
-        snapshot = _snapshot_postgresql(work, progress) if connection.vendor == "postgresql" else None
-        if connection.vendor == "sqlite":
-            snapshot = _snapshot_sqlite(work, progress)
-        if snapshot is None:
-            raise BackupError(f"Backups support PostgreSQL and SQLite, not {connection.vendor}.")
+        snapshot = _snapshot(work, progress)
         database_file = work / snapshot.pop("file")
         tables, migrations = snapshot.pop("tables"), snapshot.pop("migrations")
         media = _media_tar(work, progress)
@@ -535,7 +543,14 @@ def check_target(backup: OpenedBackup, *, force: bool) -> list[str]:
             f"The backup was made by a newer version of the app: it has {len(unknown)} migration(s) this code does "
             f"not know ({named}). Deploy the version it names ({manifest['app']}) and restore with that."
         )
-    tables, media = _existing_tables(), _media_entries()
+    try:
+        tables = _existing_tables()
+    except DatabaseError as exc:
+        raise BackupError(
+            f"Cannot reach the database {connection.settings_dict['NAME']}: {str(exc).strip()}. Create it, empty, "
+            "and check DATABASE_URL."
+        ) from exc
+    media = _media_entries()
     notes = []
     if tables and not force:
         raise BackupError(
