@@ -230,6 +230,40 @@ def test_restore_refuses_a_backup_with_an_altered_file(source, target, tmp_path)
     assert table_count(target["db"]) == 0 and not target["media"].exists()
 
 
+def test_restore_checks_what_it_restored_and_says_not_to_serve_it(source, target, tmp_path):
+    """A backup whose files are intact but whose contents disagree with the record: a signed PDF that had been
+    changed on the server before the backup (its hash at signing no longer matches) and a row count that
+    differs from the manifest's."""
+    with tarfile.open(source["backup"]) as tar:
+        manifest = json.loads(tar.extractfile("manifest.json").read())
+        media_bytes = tar.extractfile("media.tar").read()
+    pdf = next(name for name in manifest["media"] if name.endswith(".pdf"))
+    changed = io.BytesIO()
+    with (
+        tarfile.open(fileobj=io.BytesIO(media_bytes)) as media,
+        tarfile.open(fileobj=changed, mode="w", format=tarfile.PAX_FORMAT) as out,
+    ):
+        for member in media:
+            data = media.extractfile(member).read()
+            if member.name == pdf:
+                data = data.replace(b"%%EOF", b"%%EOF\n% changed after signing")
+                manifest["media"][pdf] = {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
+                member.size = len(data)
+            out.addfile(member, io.BytesIO(data))
+    new_media = changed.getvalue()
+    manifest["files"]["media.tar"] = {"sha256": hashlib.sha256(new_media).hexdigest(), "bytes": len(new_media)}
+    manifest["tables"]["cases_case"] = 9
+
+    def replace(name: str, data: bytes) -> bytes:
+        return {"manifest.json": json.dumps(manifest).encode(), "media.tar": new_media}.get(name, data)
+
+    done = manage("restore", str(rewrite(source["backup"], tmp_path / "odd.tar", replace)), env=target["env"], ok=False)
+    message = refused(done)
+    assert "cases_case: 8 rows, manifest 9" in message
+    assert "1 stored agreement PDF(s) failed verification" in message and "MISMATCH" in message
+    assert "do not serve it" in message
+
+
 def test_restore_refuses_a_backup_from_a_newer_version_of_the_app(source, target, tmp_path):
     def future_migration(name: str, data: bytes) -> bytes:
         if name != "manifest.json":
