@@ -86,7 +86,11 @@ def test_the_units_share_one_environment_and_restart_on_failure():
             assert service["Restart"] in {"always", "on-failure"} and int(service["RestartSec"]) > 0
     timer = unit("vom-backup.timer")
     assert timer["Timer"]["Persistent"] == "true" and timer["Install"]["WantedBy"] == "timers.target"
-    assert unit("vom-backup.service")["Service"]["Type"] == "oneshot"
+    backup = unit("vom-backup.service")["Service"]
+    assert backup["Type"] == "oneshot"
+    assert env_example()["BACKUP_DIR"] in backup["ReadWritePaths"].split(), "the backup may write where it is told"
+    for path in (env_example()["MEDIA_ROOT"], env_example()["STATIC_ROOT"]):
+        assert path.startswith("/var/lib/vom/"), "inside the services' StateDirectory, writable to them"
 
 
 def test_the_environment_example_names_only_settings_the_app_reads():
