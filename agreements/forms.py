@@ -3,6 +3,7 @@ from django.utils import timezone
 
 from cases.forms import DateInput, VersionForm
 from cases.models import Party
+from vom.core.dates import BoundedDateField
 
 from .models import Payment, Signature, Term
 from .uploads import MAX_SCAN_BYTES
@@ -15,9 +16,9 @@ class TermForm(VersionForm):
     amount = forms.DecimalField(required=False, max_digits=12, decimal_places=2, min_value=0, label="Total amount")
     installment_count = forms.IntegerField(required=False, min_value=1, max_value=120, label="Number of installments")
     frequency = forms.ChoiceField(choices=[("", "—"), *Term.Frequency.choices], required=False)
-    first_due_date = forms.DateField(required=False, widget=DateInput(), label="First installment due")
+    first_due_date = BoundedDateField(required=False, widget=DateInput(), label="First installment due")
     hours = forms.DecimalField(required=False, max_digits=6, decimal_places=2, min_value=0, label="Hours")
-    due_date = forms.DateField(
+    due_date = BoundedDateField(
         required=False,
         widget=DateInput(),
         label="Due date",
@@ -76,7 +77,7 @@ class _TermForm(forms.Form):
 class PaymentForm(_TermForm):
     KINDS = {Term.Kind.MONEY}
     amount = forms.DecimalField(max_digits=12, decimal_places=2)
-    received_on = forms.DateField(widget=DateInput(), label="Received on")
+    received_on = BoundedDateField(widget=DateInput(), label="Received on")
     method = forms.ChoiceField(choices=Payment.Method.choices)
     reference = forms.CharField(max_length=100, required=False)
 
@@ -84,14 +85,14 @@ class PaymentForm(_TermForm):
 class DisbursementForm(_TermForm):
     KINDS = {Term.Kind.MONEY}
     amount = forms.DecimalField(max_digits=12, decimal_places=2)
-    paid_on = forms.DateField(widget=DateInput(), label="Forwarded on")
+    paid_on = BoundedDateField(widget=DateInput(), label="Forwarded on")
     method = forms.ChoiceField(choices=Payment.Method.choices)
     reference = forms.CharField(max_length=100, required=False)
 
 
 class ServiceLogForm(_TermForm):
     KINDS = {Term.Kind.COMMUNITY_SERVICE, Term.Kind.SERVICE_TO_VICTIM}
-    on = forms.DateField(widget=DateInput(), label="Date")
+    on = BoundedDateField(widget=DateInput(), label="Date")
     hours = forms.DecimalField(max_digits=5, decimal_places=2)
     place = forms.CharField(max_length=200)
     verified_by = forms.CharField(max_length=200, label="Verified by")
@@ -99,13 +100,13 @@ class ServiceLogForm(_TermForm):
 
 class TermCheckForm(_TermForm):
     KINDS = {Term.Kind.APOLOGY, Term.Kind.BEHAVIOUR, Term.Kind.OTHER, Term.Kind.SERVICE_TO_VICTIM}
-    on = forms.DateField(widget=DateInput(), label="Date")
+    on = BoundedDateField(widget=DateInput(), label="Date")
     fulfilled = forms.BooleanField(required=False, label="The term is now fulfilled")
     note = forms.CharField(max_length=500, required=False)
 
 
 class ConsentForm(forms.Form):
-    on = forms.DateField(widget=DateInput(), label="Written consent of every party recorded on")
+    on = BoundedDateField(widget=DateInput(), label="Written consent of every party recorded on")
 
 
 class ReturnForm(VersionForm):

@@ -14,11 +14,12 @@ from django.utils import timezone
 from cases.models import Case, Party, TimelineEvent
 from cases.services import case_move, timeline_add
 from mediation.selectors import session_date
+from vom.core.dates import date_problem
 from vom.core.errors import DomainError, StaleObjectError
 
 from .documents import agreement_pdf
 from .models import Agreement, Installment, Signature, Term
-from .schedule import due_dates, split_amount
+from .schedule import due_dates, schedule_problem, split_amount
 from .selectors import current_agreement, document_content, signer_statuses, terms_of, verification_code
 from .uploads import check_scan, decode_drawn
 
@@ -68,6 +69,7 @@ def _check_term(case: Case, kind: str, responsible: Party, values: dict) -> list
     dates = [values.get("due_date"), values.get("first_due_date")]
     if any(d is not None and d < earliest for d in dates):
         problems.append(f"Due dates cannot be before the session ({earliest:%b %-d, %Y}).")
+    problems += sorted({problem for d in dates if (problem := date_problem(d))})
     if kind == Term.Kind.MONEY:
         amount, count = values.get("amount"), values.get("installment_count")
         if amount is None or amount <= 0:
@@ -82,6 +84,8 @@ def _check_term(case: Case, kind: str, responsible: Party, values: dict) -> list
             problems.append("Choose how often installments are due.")
         if values.get("first_due_date") is None:
             problems.append("Give the first due date.")
+        elif not problems and (problem := schedule_problem(values["first_due_date"], count, values["frequency"])):
+            problems.append(problem)
     elif kind == Term.Kind.COMMUNITY_SERVICE:
         hours = values.get("hours")
         if hours is None or hours <= 0:

@@ -1,5 +1,6 @@
 from django import forms
 
+from vom.core.dates import BoundedDateField, bounded_formfield
 from vom.core.forms import LongSelect
 
 from .models import PIPELINE, Case, OutcomeCheck, Party, Person, Program, ReferralSource
@@ -21,6 +22,7 @@ class ReferralForm(forms.ModelForm):
 
     class Meta:
         model = Case
+        formfield_callback = bounded_formfield
         fields = [
             "referral_source",
             "referral_date",
@@ -67,7 +69,7 @@ class PartyForm(forms.Form):
 
     first_name = forms.CharField(max_length=100, required=False)
     last_name = forms.CharField(max_length=100, required=False)
-    date_of_birth = forms.DateField(required=False, widget=DateInput())
+    date_of_birth = BoundedDateField(required=False, widget=DateInput(), past_only=True)
     preferred_language = forms.CharField(max_length=50, initial="English")
     interpreter_needed = forms.BooleanField(required=False)
     accessibility_needs = forms.CharField(required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
@@ -174,6 +176,7 @@ class PartyContactForm(forms.ModelForm):
 
     class Meta:
         model = Party
+        formfield_callback = bounded_formfield
         fields = [
             "preferred_language",
             "interpreter_needed",
@@ -247,8 +250,8 @@ class CaseloadFilterForm(forms.Form):
     sort = forms.ChoiceField(choices=list(SORTS.items()), required=False, widget=LongSelect)
     # Narrower filters, mostly reached from the dashboard and the outcome report's figures.
     program = forms.ModelChoiceField(queryset=None, required=False, empty_label="All programs", widget=LongSelect)
-    referred_from = forms.DateField(required=False, widget=DateInput(), label="Referred from")
-    referred_to = forms.DateField(required=False, widget=DateInput(), label="Referred to")
+    referred_from = BoundedDateField(required=False, widget=DateInput(), label="Referred from")
+    referred_to = BoundedDateField(required=False, widget=DateInput(), label="Referred to")
     reached = forms.ChoiceField(
         choices=[("", "Any"), *[(s, f"Reached {Case.Stage(s).label.lower()}") for s in PIPELINE[1:]]],
         required=False,
@@ -291,6 +294,8 @@ class CaseloadFilterForm(forms.Form):
 
 class OutcomeCheckForm(forms.Form):
     result = forms.ChoiceField(choices=OutcomeCheck.Result.choices, widget=forms.RadioSelect)
-    offense_date = forms.DateField(required=False, widget=DateInput(), label="Date of the new offense (if any)")
+    offense_date = BoundedDateField(
+        required=False, past_only=True, widget=DateInput(), label="Date of the new offense (if any)"
+    )
     source = forms.CharField(max_length=200, help_text="For example: county court records, probation.")
-    checked_on = forms.DateField(widget=DateInput(), label="Checked on")
+    checked_on = BoundedDateField(widget=DateInput(), label="Checked on", past_only=True)
