@@ -7,6 +7,7 @@ from vom.core.dates import BoundedDateField
 
 from .models import Payment, Signature, Term
 from .uploads import MAX_SCAN_BYTES
+from .verification import normalise_code
 
 
 class TermForm(VersionForm):
@@ -44,6 +45,23 @@ class SignatureForm(forms.Form):
     scan = forms.FileField(
         required=False, label="Scan of the wet-signed copy", help_text="PDF, PNG or JPEG, at most 10 MB."
     )
+    credential = forms.CharField(
+        required=False, max_length=200, strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "off"})
+    )
+
+    def __init__(self, *args, own_signature: bool = False, uses_code: bool = False, **kwargs):
+        """``own_signature``: a mediator signing as themselves confirms it is them (``credential``): the code
+        of their authenticator app when they use one, else their password. Parties need no credential."""
+        super().__init__(*args, **kwargs)
+        if not own_signature:
+            del self.fields["credential"]
+        elif uses_code:
+            self.fields["credential"].label = "Your 6-digit code from your authenticator app"
+            self.fields["credential"].help_text = "Your signature is given only by you: confirm it is you."
+            self.fields["credential"].widget.attrs.update({"inputmode": "numeric", "autocomplete": "one-time-code"})
+        else:
+            self.fields["credential"].label = "Your password"
+            self.fields["credential"].help_text = "Your signature is given only by you: confirm it is you."
 
     def clean_scan(self):
         upload = self.cleaned_data.get("scan")
@@ -58,6 +76,28 @@ class AmendForm(forms.Form):
 
 class VerifyForm(forms.Form):
     copy = forms.FileField(label="A copy of the signed PDF to check")
+
+
+class PublicVerifyForm(forms.Form):
+    """The public page: a code as printed, and optionally a copy to compare (field order matters: the copy
+    comes last in the posted body, so the code is read even when the copy is refused for its size)."""
+
+    code = forms.CharField(
+        max_length=60,
+        label="Verification code",
+        help_text="Printed at the foot of every page of a signed agreement, e.g. 1A2B-3C4D-5E6F-7A8B-9C0D.",
+    )
+    copy = forms.FileField(
+        required=False,
+        label="A copy of the PDF to compare (optional)",
+        help_text="It is compared with the stored signed PDF byte for byte and not kept.",
+    )
+
+    def clean_code(self):
+        code = normalise_code(self.cleaned_data["code"])
+        if code is None:
+            raise forms.ValidationError("A verification code is five groups of four letters (A to F) and digits.")
+        return code
 
 
 class _TermForm(forms.Form):

@@ -28,6 +28,7 @@ class ReferralForm(forms.ModelForm):
             "referral_date",
             "referral_type",
             "court_ordered",
+            "referral_reference",
             "court_return_date",
             "offense_category",
             "incident_date",

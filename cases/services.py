@@ -39,6 +39,7 @@ EDITABLE_CASE_FIELDS = [
     "referral_date",
     "referral_type",
     "court_ordered",
+    "referral_reference",
     "court_return_date",
     "offense_category",
     "offense_description",

@@ -177,7 +177,10 @@ if EMAIL_URL:
 else:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = VAR_DIR / "mail"
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")  # links in emails
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")  # links in emails, the address on signed PDFs
+# The public verification page (/verify/): lookups per client address per window, counted in the cache.
+VERIFY_RATE_LIMIT = env.int("VERIFY_RATE_LIMIT", default=20)
+VERIFY_RATE_WINDOW_MINUTES = env.int("VERIFY_RATE_WINDOW_MINUTES", default=10)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="VOM Case Manager <no-reply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
