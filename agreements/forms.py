@@ -4,6 +4,7 @@ from django.utils import timezone
 from cases.forms import DateInput, VersionForm
 from cases.models import Party
 from vom.core.dates import BoundedDateField
+from vom.core.once import OneTimeTokenMixin
 
 from .models import Payment, Signature, Term
 from .uploads import MAX_SCAN_BYTES
@@ -100,7 +101,7 @@ class PublicVerifyForm(forms.Form):
         return code
 
 
-class _TermForm(forms.Form):
+class _TermForm(OneTimeTokenMixin, forms.Form):
     term = forms.ModelChoiceField(queryset=Term.objects.none(), empty_label=None)
     KINDS: set[str] = set()
 

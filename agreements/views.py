@@ -13,6 +13,7 @@ from vom.audit.models import AuditEvent
 from vom.audit.services import audit_record, client_ip
 from vom.core.errors import DomainError
 from vom.core.forms import add_domain_error
+from vom.core.once import once_per_submission
 from vom.core.uploads import digest_uploads, upload_too_large
 from vom.users.selectors import authenticator_for
 
@@ -357,6 +358,7 @@ def follow_up_page(request, pk: int, agreement_pk: int):
 
 @require_POST
 @login_required
+@once_per_submission
 def follow_up_record(request, pk: int, agreement_pk: int, record: str):
     case, agreement = _agreement_for(request, pk, agreement_pk, "work")
     if record not in FOLLOW_UP_FORMS:

@@ -2,6 +2,7 @@ from django import forms
 
 from vom.core.dates import BoundedDateField, bounded_formfield
 from vom.core.forms import LongSelect
+from vom.core.once import OneTimeTokenMixin
 
 from .models import PIPELINE, Case, OutcomeCheck, Party, Person, Program, ReferralSource
 from .services import PartyInput, close_outcomes_for
@@ -14,7 +15,7 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
-class ReferralForm(forms.ModelForm):
+class ReferralForm(OneTimeTokenMixin, forms.ModelForm):
     """The referral part of intake and of the case edit page."""
 
     program = forms.ModelChoiceField(queryset=Program.objects.none(), required=False)
@@ -194,7 +195,7 @@ class PartyContactForm(forms.ModelForm):
         }
 
 
-class NoteForm(forms.Form):
+class NoteForm(OneTimeTokenMixin, forms.Form):
     body = forms.CharField(label="Note", max_length=10_000, widget=forms.Textarea(attrs={"rows": 3}))
     confidential = forms.BooleanField(
         required=False, help_text="Confidential notes stay on this page: never in documents, letters or exports."

@@ -146,6 +146,7 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "vom.core.tasks.record_heartbeat", "schedule": 60.0},
+    "purge-form-submissions": {"task": "vom.core.tasks.purge_form_submissions", "schedule": 24 * 3600.0},
     "plan-meeting-reminders": {"task": "mediation.tasks.plan_meeting_reminders_task", "schedule": 15 * 60.0},
     "plan-follow-up-reminders": {"task": "agreements.tasks.plan_follow_up_reminders_task", "schedule": 60 * 60.0},
     "plan-case-reminders": {"task": "cases.tasks.plan_case_reminders_task", "schedule": 60 * 60.0},
