@@ -155,4 +155,3 @@ def test_no_victim_contact_detail_leaves_the_case_team(program, coordinator, med
         label = f"admin:{model._meta.app_label}_{model._meta.model_name}"
         for secret in (SECRETS[4], "Hidden Orchard", "0199-4242"):
             assert client.get(reverse(f"{label}_changelist"), {"q": secret}).context["cl"].result_count == 0, label
-
