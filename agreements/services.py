@@ -246,12 +246,16 @@ def signature_refusal(*, actor, signer: Signer) -> str | None:
     return None
 
 
-def signature_refuse(*, request, actor, agreement: Agreement, signer: Signer, why: str) -> DomainError:
-    """Record a refused signature (someone else's, or a wrong password or code) and return the error to raise.
-    Written outside any transaction of the signing, so the refusal stays on record."""
+NOT_THEIR_SIGNATURE = "signed in as someone else"
+
+
+def signature_refuse(*, request, actor, agreement: Agreement, signer: Signer, why: str, record: str) -> DomainError:
+    """Record a refused signature (``record``: someone else's, or the wrong password or code) and return the
+    error to raise (``why``, for the person). Written outside any transaction of the signing, so the refusal
+    stays on record."""
     audit_record(
         request=request, user=actor, action=AuditEvent.Action.REFUSED, case_id=agreement.case_id,
-        what=f"signature of {signer.role.lower()} {signer.name} on agreement {agreement.pk} refused: {why}",
+        what=f"refused ({record}): signature of {signer.role.lower()} {signer.name} on agreement {agreement.pk}",
     )  # fmt: skip
     return DomainError(why)
 
@@ -283,12 +287,21 @@ def signature_add(
     if signer.mediator is not None:
         refusal = signature_refusal(actor=actor, signer=signer)
         if refusal:
-            raise signature_refuse(request=request, actor=actor, agreement=agreement, signer=signer, why=refusal)
+            raise signature_refuse(
+                request=request,
+                actor=actor,
+                agreement=agreement,
+                signer=signer,
+                why=refusal,
+                record=NOT_THEIR_SIGNATURE,
+            )
         try:
             reauthenticate(user=actor, secret=credential)
         except ValidationError as exc:
-            why = f"{exc.messages[0]} Nothing was signed."
-            raise signature_refuse(request=request, actor=actor, agreement=agreement, signer=signer, why=why) from exc
+            why, record = f"{exc.messages[0]} Nothing was signed.", exc.code.replace("_", " ")
+            raise signature_refuse(
+                request=request, actor=actor, agreement=agreement, signer=signer, why=why, record=record
+            ) from exc
     return _signature_record(
         agreement, signer_key, actor, method, content, ip_address=ip_address, user_agent=user_agent
     )

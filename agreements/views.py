@@ -183,7 +183,7 @@ def sign(request, pk: int, agreement_pk: int, signer_key: str):
     refusal = services.signature_refusal(actor=request.user, signer=status.signer)
     if refusal:  # another mediator's signature: refused and recorded before any form is shown or read
         services.signature_refuse(request=request, actor=request.user, agreement=agreement, signer=status.signer,
-                                  why=refusal)  # fmt: skip
+                                  why=refusal, record=services.NOT_THEIR_SIGNATURE)  # fmt: skip
         context = {"case": case, "agreement": agreement, "status": status, "refusal": refusal}
         return render(request, "agreements/sign_refused.html", context, status=403)
     own = status.signer.mediator is not None

@@ -226,7 +226,7 @@ def reauthenticate(*, user, secret: str) -> None:
 
     Raises ValidationError with a message a person can act on. Codes are throttled by django-otp as at
     sign-in; after five wrong passwords in LOGIN_LOCKOUT_MINUTES the password is not even checked. The caller
-    audits each refusal with its message (the count of wrong passwords is read from those audit rows)."""
+    audits each refusal as "refused (<the error's code, in words>): …"; wrong passwords are counted from those rows."""
     authenticator = authenticator_for(user)
     if authenticator is not None:
         token = normalise_code(secret)
@@ -240,7 +240,7 @@ def reauthenticate(*, user, secret: str) -> None:
         return
     since = timezone.now() - timedelta(minutes=settings.LOGIN_LOCKOUT_MINUTES)
     recent = AuditEvent.objects.filter(
-        user=user, action=AuditEvent.Action.REFUSED, what__contains=WRONG_PASSWORD, at__gte=since
+        user=user, action=AuditEvent.Action.REFUSED, what__startswith="refused (wrong password)", at__gte=since
     )
     if recent.count() >= REAUTH_FAILURES:
         raise ValidationError(
