@@ -1,17 +1,30 @@
 from django.contrib import admin
 
+from vom.audit.mixins import CaseDataAdmin
+from vom.core.dates import BoundedDatesAdminMixin
+
 from .models import Agreement, Disbursement, Installment, Letter, Payment, ServiceLog, Signature, Term, TermCheck
 
 
-class InstallmentInline(admin.TabularInline):
+class ReadOnlyInline(BoundedDatesAdminMixin):
+    """Terms and installments are written by the services (exact schedules, checked dates): read-only here."""
+
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class InstallmentInline(ReadOnlyInline, admin.TabularInline):
     model = Installment
-    extra = 0
 
 
-class TermInline(admin.StackedInline):
+class TermInline(ReadOnlyInline, admin.StackedInline):
     model = Term
-    extra = 0
-    raw_id_fields = ("responsible",)
     show_change_link = True
 
 
@@ -44,7 +57,7 @@ class LockedWhenSignedMixin:
 
 
 @admin.register(Agreement)
-class AgreementAdmin(LockedWhenSignedMixin, admin.ModelAdmin):
+class AgreementAdmin(LockedWhenSignedMixin, CaseDataAdmin):
     list_display = ("case", "number", "status", "signed_at", "verification_code")
     list_filter = ("status",)
     search_fields = ("case__number", "verification_code")
@@ -58,16 +71,30 @@ class AgreementAdmin(LockedWhenSignedMixin, admin.ModelAdmin):
 
 
 @admin.register(Term)
-class TermAdmin(LockedWhenSignedMixin, admin.ModelAdmin):
+class TermAdmin(CaseDataAdmin):
+    """Read-only: a draft's terms are added and removed on the agreement page, where the services check them
+    (a money term's installments add up to its amount, to the cent); a signed version never changes."""
+
+    case_lookup = "agreement__case_id"
     list_display = ("agreement", "kind", "responsible", "amount", "hours", "due_date")
     list_filter = ("kind",)
     search_fields = ("agreement__case__number", "description")
     raw_id_fields = ("agreement", "responsible")
     inlines = [InstallmentInline]
 
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
 
 @admin.register(Signature)
-class SignatureAdmin(admin.ModelAdmin):
+class SignatureAdmin(CaseDataAdmin):
+    case_lookup = "agreement__case_id"
     list_display = ("agreement", "signer_name", "role", "method", "signed_at", "ip_address")
     list_filter = ("method",)
     search_fields = ("agreement__case__number", "signer_name")
@@ -83,8 +110,10 @@ class SignatureAdmin(admin.ModelAdmin):
         return obj is not None and not _locked(obj) and super().has_delete_permission(request, obj)
 
 
-class FollowUpRecordAdmin(admin.ModelAdmin):
+class FollowUpRecordAdmin(CaseDataAdmin):
     """Payments, disbursements, hours and checks: corrected here only by admins, listed for review."""
+
+    case_lookup = "term__agreement__case_id"
 
     list_select_related = ("term__agreement__case",)
     raw_id_fields = ("term", "recorded_by")
@@ -116,7 +145,7 @@ class TermCheckAdmin(FollowUpRecordAdmin):
 
 
 @admin.register(Letter)
-class LetterAdmin(admin.ModelAdmin):
+class LetterAdmin(CaseDataAdmin):
     list_display = ("case", "kind", "created_at", "shares_terms")
     list_filter = ("kind",)
     search_fields = ("case__number",)

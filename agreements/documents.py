@@ -9,6 +9,8 @@ import base64
 import mimetypes
 from decimal import Decimal
 
+import qrcode
+import qrcode.image.svg
 import weasyprint
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
@@ -17,8 +19,24 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from .models import Agreement
 from .selectors import SignerStatus, document_content, signer_statuses, terms_of, verification_code
+from .verification import verify_url
 
 STATIC_PREFIX = "vom-static:/"
+# Program.paper_size -> CSS page size. Every printed document takes its size from here (the stylesheets set
+# none), so agreements, letters and reports come out on the paper the program's court file uses.
+PAGE_SIZES = {"letter": "letter", "a4": "A4"}
+DEFAULT_PAPER = "letter"
+
+
+def page_css(paper_size: str = DEFAULT_PAPER) -> weasyprint.CSS:
+    """The page size of a program's printed documents, as a stylesheet to render with."""
+    return weasyprint.CSS(string=f"@page {{ size: {PAGE_SIZES.get(paper_size, PAGE_SIZES[DEFAULT_PAPER])}; }}")
+
+
+def qr_data_uri(text: str) -> str:
+    """A QR code as an SVG data URI (no network, no file): for the verification address on signed PDFs."""
+    image = qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=1)
+    return "data:image/svg+xml;base64," + base64.b64encode(image.to_string()).decode()
 
 
 class StaticOnlyFetcher(URLFetcher):
@@ -59,6 +77,7 @@ def agreement_context(agreement: Agreement, *, draft: bool) -> dict:
     statuses = signer_statuses(agreement)
     content = document_content(agreement, terms, statuses)
     currency = agreement.case.program.currency
+    code = agreement.verification_code or verification_code(content)
     return {
         "agreement": agreement,
         "case": agreement.case,
@@ -68,15 +87,22 @@ def agreement_context(agreement: Agreement, *, draft: bool) -> dict:
         "images": _signature_image(statuses),
         "currency": currency,
         "draft": draft,
-        "code": agreement.verification_code or verification_code(content),
+        "code": code,
+        "verify_url": verify_url(),
+        "verify_qr": "" if draft else qr_data_uri(verify_url(code)),
         "printed_on": timezone.localdate(),
         "static_prefix": STATIC_PREFIX,
     }
 
 
-def html_to_pdf(html: str) -> bytes:
-    """Any of the app's printed documents: its own static files only, nothing fetched from elsewhere."""
-    return weasyprint.HTML(string=html, url_fetcher=StaticOnlyFetcher(), base_url=STATIC_PREFIX).write_pdf()
+def _html(html: str) -> weasyprint.HTML:
+    return weasyprint.HTML(string=html, url_fetcher=StaticOnlyFetcher(), base_url=STATIC_PREFIX)
+
+
+def html_to_pdf(html: str, *, paper_size: str = DEFAULT_PAPER) -> bytes:
+    """Any of the app's printed documents, on the program's paper (``Program.paper_size``): its own static
+    files only, nothing fetched from elsewhere."""
+    return _html(html).write_pdf(stylesheets=[page_css(paper_size)])
 
 
 def agreement_html(agreement: Agreement, *, draft: bool) -> str:
@@ -85,7 +111,7 @@ def agreement_html(agreement: Agreement, *, draft: bool) -> str:
 
 def agreement_layout(agreement: Agreement, *, draft: bool) -> weasyprint.document.Document:
     html = agreement_html(agreement, draft=draft)
-    return weasyprint.HTML(string=html, url_fetcher=StaticOnlyFetcher(), base_url=STATIC_PREFIX).render()
+    return _html(html).render(stylesheets=[page_css(agreement.case.program.paper_size)])
 
 
 def agreement_pdf(agreement: Agreement, *, draft: bool) -> bytes:

@@ -5,9 +5,12 @@ from cases.forms import DateInput, VersionForm
 from cases.models import Party
 from mediation.forms import DateTimeInput
 from mediation.models import ContactAttempt
+from vom.core.dates import BoundedDateField, BoundedDateTimeField
+from vom.core.once import OneTimeTokenMixin
 
 from .models import Payment, Signature, Term
 from .uploads import MAX_SCAN_BYTES
+from .verification import normalise_code
 
 
 class TermForm(VersionForm):
@@ -27,12 +30,12 @@ class TermForm(VersionForm):
         help_text="A fixed amount each period until the total is paid; the last installment is smaller.",
     )  # fmt: skip
     frequency = forms.ChoiceField(choices=[("", "—"), *Term.Frequency.choices], required=False)
-    first_due_date = forms.DateField(required=False, widget=DateInput(), label="First installment due")
+    first_due_date = BoundedDateField(required=False, widget=DateInput(), label="First installment due")
     hours = forms.DecimalField(
         required=False, max_digits=6, decimal_places=2, min_value=0, label="Hours",
         help_text="Community service or service to the victim: the hours to do, verified as they are done.",
     )  # fmt: skip
-    due_date = forms.DateField(
+    due_date = BoundedDateField(
         required=False,
         widget=DateInput(),
         label="Due date",
@@ -57,7 +60,7 @@ class TermForm(VersionForm):
 
 
 class InstallmentRowForm(forms.Form):
-    due_on = forms.DateField(required=False, widget=DateInput(), label="Due on")
+    due_on = BoundedDateField(required=False, widget=DateInput(), label="Due on")
     amount = forms.DecimalField(required=False, max_digits=12, decimal_places=2, label="Amount")
 
     def clean(self):
@@ -101,6 +104,23 @@ class SignatureForm(forms.Form):
     scan = forms.FileField(
         required=False, label="Scan of the wet-signed copy", help_text="PDF, PNG or JPEG, at most 10 MB."
     )
+    credential = forms.CharField(
+        required=False, max_length=200, strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "off"})
+    )
+
+    def __init__(self, *args, own_signature: bool = False, uses_code: bool = False, **kwargs):
+        """``own_signature``: a mediator signing as themselves confirms it is them (``credential``): the code
+        of their authenticator app when they use one, else their password. Parties need no credential."""
+        super().__init__(*args, **kwargs)
+        if not own_signature:
+            del self.fields["credential"]
+        elif uses_code:
+            self.fields["credential"].label = "Your 6-digit code from your authenticator app"
+            self.fields["credential"].help_text = "Your signature is given only by you: confirm it is you."
+            self.fields["credential"].widget.attrs.update({"inputmode": "numeric", "autocomplete": "one-time-code"})
+        else:
+            self.fields["credential"].label = "Your password"
+            self.fields["credential"].help_text = "Your signature is given only by you: confirm it is you."
 
     def clean_scan(self):
         upload = self.cleaned_data.get("scan")
@@ -117,7 +137,29 @@ class VerifyForm(forms.Form):
     copy = forms.FileField(label="A copy of the signed PDF to check")
 
 
-class _TermForm(forms.Form):
+class PublicVerifyForm(forms.Form):
+    """The public page: a code as printed, and optionally a copy to compare (field order matters: the copy
+    comes last in the posted body, so the code is read even when the copy is refused for its size)."""
+
+    code = forms.CharField(
+        max_length=60,
+        label="Verification code",
+        help_text="Printed at the foot of every page of a signed agreement, e.g. 1A2B-3C4D-5E6F-7A8B-9C0D.",
+    )
+    copy = forms.FileField(
+        required=False,
+        label="A copy of the PDF to compare (optional)",
+        help_text="It is compared with the stored signed PDF byte for byte and not kept.",
+    )
+
+    def clean_code(self):
+        code = normalise_code(self.cleaned_data["code"])
+        if code is None:
+            raise forms.ValidationError("A verification code is five groups of four letters (A to F) and digits.")
+        return code
+
+
+class _TermForm(OneTimeTokenMixin, forms.Form):
     term = forms.ModelChoiceField(queryset=Term.objects.none(), empty_label=None)
     KINDS: set[str] = set()
 
@@ -137,7 +179,7 @@ class _TermForm(forms.Form):
 class PaymentForm(_TermForm):
     KINDS = {Term.Kind.MONEY}
     amount = forms.DecimalField(max_digits=12, decimal_places=2)
-    received_on = forms.DateField(widget=DateInput(), label="Received on")
+    received_on = BoundedDateField(widget=DateInput(), label="Received on")
     method = forms.ChoiceField(choices=Payment.Method.choices)
     reference = forms.CharField(max_length=100, required=False)
 
@@ -145,14 +187,14 @@ class PaymentForm(_TermForm):
 class DisbursementForm(_TermForm):
     KINDS = {Term.Kind.MONEY}
     amount = forms.DecimalField(max_digits=12, decimal_places=2)
-    paid_on = forms.DateField(widget=DateInput(), label="Forwarded on")
+    paid_on = BoundedDateField(widget=DateInput(), label="Forwarded on")
     method = forms.ChoiceField(choices=Payment.Method.choices)
     reference = forms.CharField(max_length=100, required=False)
 
 
 class ServiceLogForm(_TermForm):
     KINDS = {Term.Kind.COMMUNITY_SERVICE, Term.Kind.SERVICE_TO_VICTIM}
-    on = forms.DateField(widget=DateInput(), label="Date")
+    on = BoundedDateField(widget=DateInput(), label="Date")
     hours = forms.DecimalField(max_digits=5, decimal_places=2)
     place = forms.CharField(max_length=200)
     verified_by = forms.CharField(max_length=200, label="Verified by")
@@ -160,7 +202,7 @@ class ServiceLogForm(_TermForm):
 
 class TermCheckForm(_TermForm):
     KINDS = {Term.Kind.APOLOGY, Term.Kind.BEHAVIOUR, Term.Kind.OTHER, Term.Kind.SERVICE_TO_VICTIM}
-    on = forms.DateField(widget=DateInput(), label="Date")
+    on = BoundedDateField(widget=DateInput(), label="Date")
     fulfilled = forms.BooleanField(required=False, label="The term is now fulfilled")
     note = forms.CharField(max_length=500, required=False)
 
@@ -172,12 +214,16 @@ class TermCheckForm(_TermForm):
         )
 
 
+class ConsentForm(forms.Form):
+    on = BoundedDateField(widget=DateInput(), label="Written consent of every party recorded on")
+
+
 class FollowUpContactForm(forms.Form):
     """A contact attempt with the offender side about a missed item, during follow-up."""
 
     party = forms.ModelChoiceField(queryset=Party.objects.none(), empty_label=None, label="Who")
     regarding = forms.ChoiceField(label="About", required=False)
-    at = forms.DateTimeField(widget=DateTimeInput(), label="When")
+    at = BoundedDateTimeField(widget=DateTimeInput(), label="When")
     method = forms.ChoiceField(choices=ContactAttempt.Method.choices, label="How")
     result = forms.ChoiceField(choices=ContactAttempt.Result.choices)
     note = forms.CharField(max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
@@ -216,7 +262,3 @@ class MinimiseForm(forms.Form):
         "for good; only their age band, gender and ethnicity are kept for statistics."
     )
     reason = forms.CharField(max_length=500, label="Why now", widget=forms.Textarea(attrs={"rows": 2}))
-
-
-class ConsentForm(forms.Form):
-    on = forms.DateField(widget=DateInput(), label="Written consent of every party recorded on")

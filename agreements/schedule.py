@@ -5,6 +5,8 @@ from decimal import ROUND_DOWN, Decimal
 
 from dateutil.relativedelta import relativedelta
 
+from vom.core.dates import date_problem
+
 CENT = Decimal("0.01")
 STEP = {
     "weekly": relativedelta(weeks=1),
@@ -58,3 +60,14 @@ def installments_for(
         return sorted(rows or [], key=lambda row: row[0])
     amounts = fixed_amounts(total, per_period) if schedule == "fixed" else split_amount(total, count)
     return list(zip(due_dates(first, len(amounts), frequency), amounts, strict=True))
+
+
+def schedule_problem(first: date, count: int, frequency: str) -> str | None:
+    """Why installments from ``first`` cannot be scheduled (the last one would fall outside the dates a person
+    may type, or past the calendar's end), or None. Checked before ``due_dates`` is asked for them."""
+    try:
+        last = first + STEP[frequency] * (count - 1)
+    except (OverflowError, ValueError):
+        last = None
+    problem = date_problem(last) if last is not None else "The dates are past the end of the calendar."
+    return f"The last installment would be due on a date out of range. {problem}" if problem else None

@@ -27,7 +27,8 @@ class Signer:
 
 def required_signers(case: Case, parties: list[Party] | None = None) -> list[Signer]:
     """Each victim (an organisation signs through its representative), each offender, the parent or
-    guardian of each juvenile offender, and the lead mediator."""
+    guardian of each juvenile offender, the lead mediator, and the co-mediator where the program asks for
+    both mediators' signatures (``Program.co_mediator_signs``)."""
     if parties is None:
         parties = list(
             Party.objects.filter(case=case).select_related("person", "related_party__person").in_display_order()
@@ -57,6 +58,9 @@ def required_signers(case: Case, parties: list[Party] | None = None) -> list[Sig
     if case.lead_mediator_id:
         lead = case.lead_mediator
         signers.append(Signer(f"m{lead.pk}", "Mediator", lead.get_full_name() or lead.username, mediator=lead))
+    if case.co_mediator_id and case.program.co_mediator_signs:
+        co = case.co_mediator
+        signers.append(Signer(f"m{co.pk}", "Co-mediator", co.get_full_name() or co.username, mediator=co))
     return signers
 
 

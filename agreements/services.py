@@ -2,10 +2,12 @@
 
 import hashlib
 import uuid
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
 import weasyprint
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import F
@@ -14,15 +16,27 @@ from django.utils import timezone
 from cases.models import Case, Party, TimelineEvent
 from cases.services import case_move, timeline_add
 from mediation.selectors import session_date
+from vom.audit.models import AuditEvent
+from vom.audit.services import audit_record
+from vom.core.dates import date_problem
 from vom.core.errors import DomainError, StaleObjectError
+from vom.users.services import reauthenticate
 
 from .compliance import FULFILLED, term_state
 from .documents import agreement_pdf
 from .follow_up import compliance, returned_offenders, terms_with_records
 from .models import HOURS_TERMS, Agreement, Installment, Signature, Term, TermCheck
 from .receivers import follow_up_changed
-from .schedule import CENT, STEP, installments_for
-from .selectors import current_agreement, document_content, signer_statuses, terms_of, verification_code
+from .schedule import CENT, STEP, installments_for, schedule_problem
+from .selectors import (
+    Signer,
+    SignerStatus,
+    current_agreement,
+    document_content,
+    signer_statuses,
+    terms_of,
+    verification_code,
+)
 from .uploads import check_scan, decode_drawn
 from .victim_updates import victim_update_amended
 
@@ -96,7 +110,13 @@ def _check_money(values: dict) -> list[str]:
             problems.append("The amount each period cannot be more than the total.")
         elif amount / per > MAX_INSTALLMENTS:  # counted before the plan is built (a cent a month is a long list)
             problems.append(f"At that amount the plan would need more than {MAX_INSTALLMENTS} installments.")
-    else:
+    if not problems and schedule != Term.Schedule.CUSTOM:
+        per = values.get("period_amount")
+        count = values.get("installment_count") if schedule == Term.Schedule.EQUAL else -(-amount // per)
+        problem = schedule_problem(values["first_due_date"], int(count), values["frequency"])
+        if problem:
+            problems.append(problem)
+    if schedule == Term.Schedule.CUSTOM:
         rows = values.get("installments") or []
         if not rows:
             problems.append("Enter the date and amount of each installment.")
@@ -129,6 +149,7 @@ def _check_term(case: Case, kind: str, responsible: Party, values: dict) -> list
         dates = [day for day, _ in values.get("installments") or []]
     if any(d is not None and d < earliest for d in dates):
         problems.append(f"Due dates cannot be before the session ({earliest:%b %-d, %Y}).")
+    problems += sorted({problem for d in dates if (problem := date_problem(d))})
     if kind == Term.Kind.MONEY:
         problems += _check_money(values)
     elif kind in HOURS_TERMS:
@@ -252,7 +273,71 @@ def agreement_back_to_draft(*, agreement: Agreement, expected_version: int, acto
     return agreement
 
 
-@transaction.atomic
+@dataclass
+class _Content:
+    """What a signature carries, checked before anything is written."""
+
+    image: bytes | None = None
+    typed_name: str = ""
+    scan: bytes | None = None
+    scan_content_type: str = ""
+
+
+def _signature_content(
+    signer: Signer, method: str, *, typed_name: str, consent: bool, drawn: str, scan: bytes | None
+) -> _Content:
+    if method == Signature.Method.DRAWN:
+        return _Content(image=decode_drawn(drawn))
+    if method == Signature.Method.TYPED:
+        if " ".join(typed_name.split()).casefold() != " ".join(signer.name.split()).casefold():
+            raise DomainError(f"Type the signer's full name exactly: {signer.name}.")
+        if not consent:
+            raise DomainError("The signer must tick the box agreeing to sign electronically.")
+        return _Content(typed_name=" ".join(typed_name.split()))
+    if method == Signature.Method.SCANNED:
+        kind, stored = check_scan(scan or b"")
+        return _Content(scan=stored, scan_content_type=kind)
+    raise DomainError("Choose how the signature is given.")
+
+
+def _open_status(agreement: Agreement, signer_key: str) -> tuple[Agreement, dict, SignerStatus]:
+    if agreement.status != Agreement.Status.AWAITING:
+        raise DomainError(f"This version is {agreement.get_status_display().lower()}; it cannot be signed.")
+    statuses = {s.signer.key: s for s in signer_statuses(agreement)}
+    status = statuses.get(signer_key)
+    if status is None:
+        raise DomainError("That person is not a required signer of this agreement.")
+    if status.signature is not None:
+        raise DomainError(f"{status.signer.name} has already signed this version.")
+    return agreement, statuses, status
+
+
+def signature_refusal(*, actor, signer: Signer) -> str | None:
+    """Why ``actor`` may not give ``signer``'s signature, or None. A mediator's signature is given only from
+    that mediator's own account; parties sign on the team's device, whoever holds it."""
+    if signer.mediator is not None and signer.mediator.pk != actor.pk:
+        return (
+            f"Only {signer.name} can sign as {signer.role.lower()}, signed in to their own account and confirming "
+            f"with their password or code. You are signed in as {actor.get_full_name() or actor.get_username()}: "
+            "nothing was signed."
+        )
+    return None
+
+
+NOT_THEIR_SIGNATURE = "signed in as someone else"
+
+
+def signature_refuse(*, request, actor, agreement: Agreement, signer: Signer, why: str, record: str) -> DomainError:
+    """Record a refused signature (``record``: someone else's, or the wrong password or code) and return the
+    error to raise (``why``, for the person). Written outside any transaction of the signing, so the refusal
+    stays on record."""
+    audit_record(
+        request=request, user=actor, action=AuditEvent.Action.REFUSED, case_id=agreement.case_id,
+        what=f"refused ({record}): signature of {signer.role.lower()} {signer.name} on agreement {agreement.pk}",
+    )  # fmt: skip
+    return DomainError(why)
+
+
 def signature_add(
     *,
     agreement: Agreement,
@@ -263,19 +348,49 @@ def signature_add(
     consent: bool = False,
     drawn: str = "",
     scan: bytes | None = None,
+    credential: str = "",
+    request=None,
     ip_address: str | None = None,
     user_agent: str = "",
 ) -> Signature:
-    """Record one required signer's signature; the last one locks the version and renders its PDF."""
+    """Record one required signer's signature; the last one locks the version and renders its PDF.
+
+    A party signs on the team's device (``recorded_by`` keeps who held it). A mediator signs only as
+    themselves, re-entering their password, or the code of their authenticator app when they use one
+    (``credential``): signing as anyone else, or with a wrong password or code, is refused, audited, and
+    changes nothing."""
+    _agreement, _statuses, status = _open_status(agreement, signer_key)
+    signer = status.signer
+    content = _signature_content(signer, method, typed_name=typed_name, consent=consent, drawn=drawn, scan=scan)
+    if signer.mediator is not None:
+        refusal = signature_refusal(actor=actor, signer=signer)
+        if refusal:
+            raise signature_refuse(
+                request=request,
+                actor=actor,
+                agreement=agreement,
+                signer=signer,
+                why=refusal,
+                record=NOT_THEIR_SIGNATURE,
+            )
+        try:
+            reauthenticate(user=actor, secret=credential)
+        except ValidationError as exc:
+            why, record = f"{exc.messages[0]} Nothing was signed.", exc.code.replace("_", " ")
+            raise signature_refuse(
+                request=request, actor=actor, agreement=agreement, signer=signer, why=why, record=record
+            ) from exc
+    return _signature_record(
+        agreement, signer_key, actor, method, content, ip_address=ip_address, user_agent=user_agent
+    )
+
+
+@transaction.atomic
+def _signature_record(
+    agreement: Agreement, signer_key: str, actor, method: str, content: _Content, *, ip_address, user_agent: str
+) -> Signature:
     agreement = Agreement.objects.select_for_update().select_related("case__program").get(pk=agreement.pk)
-    if agreement.status != Agreement.Status.AWAITING:
-        raise DomainError(f"This version is {agreement.get_status_display().lower()}; it cannot be signed.")
-    statuses = {s.signer.key: s for s in signer_statuses(agreement)}
-    status = statuses.get(signer_key)
-    if status is None:
-        raise DomainError("That person is not a required signer of this agreement.")
-    if status.signature is not None:
-        raise DomainError(f"{status.signer.name} has already signed this version.")
+    agreement, statuses, status = _open_status(agreement, signer_key)  # again, under the lock
     signature = Signature(
         agreement=agreement,
         party=status.signer.party,
@@ -287,22 +402,14 @@ def signature_add(
         ip_address=ip_address,
         user_agent=user_agent[:300],
         recorded_by=actor,
+        typed_name=content.typed_name,
+        scan_content_type=content.scan_content_type,
     )
-    if method == Signature.Method.DRAWN:
-        signature.image.save(f"{uuid.uuid4().hex}.png", ContentFile(decode_drawn(drawn)), save=False)
-    elif method == Signature.Method.TYPED:
-        if " ".join(typed_name.split()).casefold() != " ".join(status.signer.name.split()).casefold():
-            raise DomainError(f"Type the signer's full name exactly: {status.signer.name}.")
-        if not consent:
-            raise DomainError("The signer must tick the box agreeing to sign electronically.")
-        signature.typed_name = " ".join(typed_name.split())
-    elif method == Signature.Method.SCANNED:
-        kind = check_scan(scan or b"")
-        extension = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}[kind]
-        signature.scan.save(f"{uuid.uuid4().hex}.{extension}", ContentFile(scan), save=False)
-        signature.scan_content_type = kind
-    else:
-        raise DomainError("Choose how the signature is given.")
+    if content.image is not None:
+        signature.image.save(f"{uuid.uuid4().hex}.png", ContentFile(content.image), save=False)
+    if content.scan is not None:
+        extension = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}[content.scan_content_type]
+        signature.scan.save(f"{uuid.uuid4().hex}.{extension}", ContentFile(content.scan), save=False)
     signature.save()
     timeline_add(
         case=agreement.case,
@@ -466,10 +573,3 @@ def _carry_in(agreement: Agreement) -> None:
             check = list(old.checks.all())[-1]
             TermCheck.objects.create(term=term, on=check.on, fulfilled=True, recorded_by=check.recorded_by,
                                      note=f"Fulfilled under version {old.agreement.number}.")  # fmt: skip
-
-
-def agreement_verify_copy(*, agreement: Agreement, data: bytes) -> bool:
-    """Whether an uploaded file is byte for byte the stored signed PDF."""
-    if not agreement.pdf_sha256:
-        raise DomainError("This version has no signed PDF to compare with.")
-    return hashlib.sha256(data).hexdigest() == agreement.pdf_sha256

@@ -1,11 +1,18 @@
 from django.urls import path
+from django.views.generic import RedirectView
 
 from . import views
 
 app_name = "agreements"
 
 urlpatterns = [
-    path("agreements/verify/", views.verify_code, name="verify_code"),
+    path("verify/", views.verify, name="verify"),
+    # The signed-in lookup of earlier releases: the public page now answers for everyone.
+    path(
+        "agreements/verify/",
+        RedirectView.as_view(pattern_name="agreements:verify", query_string=True),
+        name="verify_code",
+    ),
     path("follow-up/", views.follow_up_list, name="follow_up_list"),
     path("cases/<int:pk>/agreements/new/", views.agreement_new, name="new"),
     path("cases/<int:pk>/agreements/<int:agreement_pk>/", views.agreement_detail, name="detail"),

@@ -16,6 +16,9 @@ from vom.audit.models import AuditEvent
 from vom.audit.services import audit_record, client_ip
 from vom.core.errors import DomainError
 from vom.core.forms import add_domain_error
+from vom.core.once import once_per_submission
+from vom.core.uploads import digest_uploads, upload_too_large
+from vom.users.selectors import authenticator_for
 
 from . import follow_up, services
 from .compliance import LABELS
@@ -27,6 +30,7 @@ from .forms import (
     FollowUpContactForm,
     MinimiseForm,
     PaymentForm,
+    PublicVerifyForm,
     ReturnForm,
     ServiceLogForm,
     SignatureForm,
@@ -40,9 +44,14 @@ from .ledger import case_ledger
 from .models import Agreement, AgreementDefault, Letter, Term
 from .retention import minimise_refusals, party_minimise_data
 from .selectors import follow_up_contacts, signer_statuses
+from .verification import MAX_COPY_BYTES, copy_is_identical, lookups_left_wait, verification_lookup, verify_url
 from .victim_updates import party_for_token, victim_updates_stop
 
 FOLLOW_UP_PAGE_SIZE = 50
+
+
+def has_authenticator(user) -> bool:
+    return authenticator_for(user) is not None
 
 
 def _agreement_for(request, pk: int, agreement_pk: int, action: str):
@@ -213,7 +222,19 @@ def sign(request, pk: int, agreement_pk: int, signer_key: str):
     status = next((s for s in signer_statuses(agreement) if s.signer.key == signer_key), None)
     if status is None:
         raise Http404("Not a signer of this agreement.")
-    form = SignatureForm(request.POST or None, request.FILES or None)
+    refusal = services.signature_refusal(actor=request.user, signer=status.signer)
+    if refusal:  # another mediator's signature: refused and recorded before any form is shown or read
+        services.signature_refuse(request=request, actor=request.user, agreement=agreement, signer=status.signer,
+                                  why=refusal, record=services.NOT_THEIR_SIGNATURE)  # fmt: skip
+        context = {"case": case, "agreement": agreement, "status": status, "refusal": refusal}
+        return render(request, "agreements/sign_refused.html", context, status=403)
+    own = status.signer.mediator is not None
+    form = SignatureForm(
+        request.POST or None,
+        request.FILES or None,
+        own_signature=own,
+        uses_code=own and has_authenticator(request.user),
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -226,6 +247,8 @@ def sign(request, pk: int, agreement_pk: int, signer_key: str):
                 consent=data["consent"],
                 drawn=data["drawn"],
                 scan=data["scan"].read() if data["scan"] else None,
+                credential=data.get("credential", ""),
+                request=request,
                 ip_address=client_ip(request),
                 user_agent=request.META.get("HTTP_USER_AGENT", ""),
             )
@@ -261,37 +284,66 @@ def amend(request, pk: int, agreement_pk: int):
     return render(request, "agreements/amend.html", {"case": case, "agreement": agreement, "form": form})
 
 
+def _copy_problem(request, form) -> str | None:
+    """Why an uploaded copy cannot be compared (too large, not a PDF), or None."""
+    upload = form.cleaned_data.get("copy") if form.is_valid() else None
+    if upload_too_large(request):
+        return f"That file is larger than {MAX_COPY_BYTES // 1_048_576} MB, far larger than any signed agreement."
+    if upload is not None and not upload.head.startswith(b"%PDF-"):
+        return "That file is not a PDF. Upload the PDF of the signed agreement."
+    return None
+
+
 @require_POST
 @login_required
+@digest_uploads(MAX_COPY_BYTES)
 def verify_copy(request, pk: int, agreement_pk: int):
+    """Compare a copy with this version's stored PDF; the copy is hashed as it streams in, never kept."""
     case, agreement = _agreement_for(request, pk, agreement_pk, "view")
     form = VerifyForm(request.POST, request.FILES)
     result = None
-    if form.is_valid():
-        upload = form.cleaned_data["copy"]
-        if upload.size > 50 * 1024 * 1024:
-            form.add_error("copy", "That file is far larger than any signed agreement.")
+    problem = _copy_problem(request, form)
+    if problem:
+        form.add_error("copy" if "copy" not in form.errors else None, problem)
+    elif form.is_valid():
+        if not agreement.pdf_sha256:
+            form.add_error(None, "This version has no signed PDF to compare with.")
         else:
-            try:
-                result = services.agreement_verify_copy(agreement=agreement, data=upload.read())
-            except DomainError as error:
-                add_domain_error(form, error)
+            result = copy_is_identical(agreement, form.cleaned_data["copy"].sha256)
     return _page(request, case, agreement, verify_form=form, verify_result=result)
 
 
-@require_GET
-@login_required
-def verify_code(request):
-    """Look a verification code up among the signed agreements the user may see."""
-    code = request.GET.get("code", "").strip().upper()
-    found = None
-    if code:
-        found = (
-            Agreement.objects.filter(verification_code=code, case__in=Case.objects.visible_to(request.user))
-            .select_related("case")
-            .first()
-        )
-    return render(request, "agreements/verify_code.html", {"code": code, "found": found})
+@require_http_methods(["GET", "POST"])
+@digest_uploads(MAX_COPY_BYTES)
+def verify(request):
+    """The public verification page: no account; a code (from the printed PDF or its QR code) and optionally
+    a copy to compare. Rate-limited per client address; every lookup audited."""
+    data = request.POST if request.method == "POST" else (request.GET if "code" in request.GET else None)
+    form = PublicVerifyForm(data, request.FILES or None)
+    context = {"form": form, "result": None, "verify_url": verify_url()}
+    status = 200
+    if data is not None:
+        wait = lookups_left_wait(request)
+        problem = _copy_problem(request, form) if request.method == "POST" else None
+        if wait:
+            status = 429
+            context["wait_minutes"] = max(1, -(-wait // 60))
+        elif problem:
+            form.add_error("copy" if "copy" not in form.errors else None, problem)
+        elif form.is_valid():
+            upload = form.cleaned_data.get("copy")
+            result = verification_lookup(
+                request=request, code=form.cleaned_data["code"], copy_sha256=upload.sha256 if upload else None
+            )
+            context["result"] = result
+            context["may_open"] = (
+                result.genuine and Case.objects.visible_to(request.user).filter(pk=result.case_id).exists()
+            )
+    response = render(request, "agreements/verify.html", context, status=status)
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    if status == 429:
+        response["Retry-After"] = str(context["wait_minutes"] * 60)
+    return response
 
 
 FOLLOW_UP_FORMS = {
@@ -389,6 +441,7 @@ def follow_up_page(request, pk: int, agreement_pk: int):
 
 @require_POST
 @login_required
+@once_per_submission
 def follow_up_record(request, pk: int, agreement_pk: int, record: str):
     case, agreement = _agreement_for(request, pk, agreement_pk, "work")
     if record not in FOLLOW_UP_FORMS:

@@ -263,6 +263,11 @@ def _build_case(index: int, total: int, seed: int, today: date, program, sources
             else rng.choice([Case.ReferralType.PRE_ADJUDICATION, Case.ReferralType.POST_ADJUDICATION])
         ),
         court_ordered=court_ordered,
+        # A county court file number, as on the court's order (made up, and drawing nothing from ``rng``, so the
+        # rest of the demo stays as it was).
+        referral_reference=f"27-CR-{referral_date:%y}-{referral_date.toordinal() % 9000 + 1000}"
+        if court_ordered
+        else "",
         court_return_date=referral_date + timedelta(days=rng.randint(60, 120)) if court_ordered else None,
         offense_category=category,
         offense_description=rng.choice(OFFENSES[category]),

@@ -1,6 +1,8 @@
 from django import forms
 
+from vom.core.dates import BoundedDateField, bounded_formfield
 from vom.core.forms import LongSelect
+from vom.core.once import OneTimeTokenMixin
 
 from .models import PIPELINE, Case, OutcomeCheck, Party, Person, Program, ReferralSource
 from .services import PartyInput, close_outcomes_for
@@ -13,7 +15,7 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
-class ReferralForm(forms.ModelForm):
+class ReferralForm(OneTimeTokenMixin, forms.ModelForm):
     """The referral part of intake and of the case edit page."""
 
     program = forms.ModelChoiceField(queryset=Program.objects.none(), required=False)
@@ -21,11 +23,13 @@ class ReferralForm(forms.ModelForm):
 
     class Meta:
         model = Case
+        formfield_callback = bounded_formfield
         fields = [
             "referral_source",
             "referral_date",
             "referral_type",
             "court_ordered",
+            "referral_reference",
             "court_return_date",
             "offense_category",
             "incident_date",
@@ -67,7 +71,7 @@ class PartyForm(forms.Form):
 
     first_name = forms.CharField(max_length=100, required=False)
     last_name = forms.CharField(max_length=100, required=False)
-    date_of_birth = forms.DateField(required=False, widget=DateInput())
+    date_of_birth = BoundedDateField(required=False, widget=DateInput(), past_only=True)
     preferred_language = forms.CharField(max_length=50, initial="English")
     interpreter_needed = forms.BooleanField(required=False)
     accessibility_needs = forms.CharField(required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
@@ -188,6 +192,7 @@ class PartyContactForm(forms.ModelForm):
 
     class Meta:
         model = Party
+        formfield_callback = bounded_formfield
         fields = [
             "preferred_language",
             "interpreter_needed",
@@ -215,7 +220,7 @@ class PartyContactForm(forms.ModelForm):
             del self.fields["victim_updates"]
 
 
-class NoteForm(forms.Form):
+class NoteForm(OneTimeTokenMixin, forms.Form):
     body = forms.CharField(label="Note", max_length=10_000, widget=forms.Textarea(attrs={"rows": 3}))
     confidential = forms.BooleanField(
         required=False, help_text="Confidential notes stay on this page: never in documents, letters or exports."
@@ -272,8 +277,8 @@ class CaseloadFilterForm(forms.Form):
     sort = forms.ChoiceField(choices=list(SORTS.items()), required=False, widget=LongSelect)
     # Narrower filters, mostly reached from the dashboard and the outcome report's figures.
     program = forms.ModelChoiceField(queryset=None, required=False, empty_label="All programs", widget=LongSelect)
-    referred_from = forms.DateField(required=False, widget=DateInput(), label="Referred from")
-    referred_to = forms.DateField(required=False, widget=DateInput(), label="Referred to")
+    referred_from = BoundedDateField(required=False, widget=DateInput(), label="Referred from")
+    referred_to = BoundedDateField(required=False, widget=DateInput(), label="Referred to")
     reached = forms.ChoiceField(
         choices=[("", "Any"), *[(s, f"Reached {Case.Stage(s).label.lower()}") for s in PIPELINE[1:]]],
         required=False,
@@ -316,6 +321,8 @@ class CaseloadFilterForm(forms.Form):
 
 class OutcomeCheckForm(forms.Form):
     result = forms.ChoiceField(choices=OutcomeCheck.Result.choices, widget=forms.RadioSelect)
-    offense_date = forms.DateField(required=False, widget=DateInput(), label="Date of the new offense (if any)")
+    offense_date = BoundedDateField(
+        required=False, past_only=True, widget=DateInput(), label="Date of the new offense (if any)"
+    )
     source = forms.CharField(max_length=200, help_text="For example: county court records, probation.")
-    checked_on = forms.DateField(widget=DateInput(), label="Checked on")
+    checked_on = BoundedDateField(widget=DateInput(), label="Checked on", past_only=True)

@@ -51,6 +51,22 @@ class Program(models.Model):
         help_text="Coordinators and admins always sign in with a code from an authenticator app; tick this to "
         "require it of this program's mediators too.",
     )
+
+    class PaperSize(models.TextChoices):
+        LETTER = "letter", "US Letter (8.5 x 11 in)"
+        A4 = "a4", "A4 (210 x 297 mm)"
+
+    paper_size = models.CharField(
+        max_length=10,
+        choices=PaperSize.choices,
+        default=PaperSize.LETTER,
+        help_text="The paper the program's agreements, letters and reports are printed on (a US court file is Letter).",
+    )
+    co_mediator_signs = models.BooleanField(
+        "co-mediators sign agreements too",
+        default=False,
+        help_text="Tick to require the co-mediator's signature beside the lead mediator's on every agreement.",
+    )
     phone = models.CharField(max_length=40, blank=True)
     email = models.EmailField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -373,6 +389,12 @@ class Case(models.Model):
     referral_date = models.DateField()
     referral_type = models.CharField(max_length=30, choices=ReferralType.choices)
     court_ordered = models.BooleanField(default=False)
+    referral_reference = models.CharField(
+        "court / referral reference",
+        max_length=100,
+        blank=True,
+        help_text="The court's docket or case number, or the referring agency's own reference, as on its papers.",
+    )
     court_return_date = models.DateField(null=True, blank=True)
     offense_category = models.CharField(max_length=20, choices=OffenseCategory.choices)
     offense_description = models.TextField(blank=True)

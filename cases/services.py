@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import F, Prefetch
 from django.utils import timezone
 
+from vom.core.dates import date_problem
 from vom.core.errors import DomainError, StaleObjectError
 from vom.notifications.models import Notification
 
@@ -40,6 +41,7 @@ EDITABLE_CASE_FIELDS = [
     "referral_date",
     "referral_type",
     "court_ordered",
+    "referral_reference",
     "court_return_date",
     "offense_category",
     "offense_description",
@@ -143,6 +145,9 @@ def _check_referral_dates(values: dict, today: date) -> list[str]:
         problems.append("The incident date cannot be after the referral date.")
     if referral and court and court < referral:
         problems.append("The court return date cannot be before the referral date.")
+    for label, day in (("referral date", referral), ("incident date", incident), ("court return date", court)):
+        if problem := date_problem(day):
+            problems.append(f"The {label}: {problem}")
     return problems
 
 
@@ -159,6 +164,8 @@ def _check_party(party: PartyInput, reference_date: date | None, today: date) ->
     if party.date_of_birth:
         if party.date_of_birth > today:
             problems.append(f"{name}: the date of birth cannot be in the future.")
+        elif problem := date_problem(party.date_of_birth, today=today):
+            problems.append(f"{name}: the date of birth is out of range. {problem}")
         elif reference_date and party.date_of_birth >= reference_date:
             problems.append(f"{name}: the date of birth must be before the incident date.")
     if party.role == Party.Role.OFFENDER and party.kind == Person.Kind.INDIVIDUAL and not party.date_of_birth:

@@ -18,6 +18,7 @@ from vom.audit.services import audit_record
 from vom.core.errors import DomainError, StaleObjectError
 from vom.core.exports import csv_response
 from vom.core.forms import add_domain_error
+from vom.core.once import not_saved, once_per_submission
 
 from . import services
 from .forms import (
@@ -149,6 +150,7 @@ def caseload_export(request):
 
 @require_http_methods(["GET", "POST"])
 @login_required
+@once_per_submission
 def intake(request):
     roles = user_roles(request.user)
     programs = Program.objects.filter(pk__in=roles.coordinator_of)
@@ -344,6 +346,7 @@ def party_edit(request, pk: int, party_pk: int):
 
 @require_POST
 @login_required
+@once_per_submission
 def note_add(request, pk: int):
     case = get_case_for_action(request.user, pk, "note")
     form = NoteForm(request.POST)
@@ -351,10 +354,12 @@ def note_add(request, pk: int):
         try:
             services.note_add(case=case, actor=request.user, **form.cleaned_data)
         except DomainError as error:
+            not_saved(request)
             messages.error(request, str(error))
         else:
             messages.success(request, "Note added.")
     else:
+        not_saved(request)
         messages.error(request, "The note was not saved: " + " ".join(e for errs in form.errors.values() for e in errs))
     return redirect("cases:detail", pk=case.pk)
 

@@ -1,11 +1,14 @@
 from django.contrib import admin
 from django.db import models
 
+from vom.audit.mixins import CaseDataAdmin
+from vom.core.dates import BoundedDatesAdminMixin
+
 from .models import ContactAttempt, MediatorProfile, Meeting, Screening, ShuttleRound, TimeLog
 
 
 @admin.register(MediatorProfile)
-class MediatorProfileAdmin(admin.ModelAdmin):
+class MediatorProfileAdmin(BoundedDatesAdminMixin, admin.ModelAdmin):
     list_display = ("user", "languages", "max_active_cases", "accepting_cases", "training_completed_on")
     list_filter = ("accepting_cases",)
     search_fields = ("user__username", "user__first_name", "user__last_name", "languages")
@@ -13,7 +16,8 @@ class MediatorProfileAdmin(admin.ModelAdmin):
 
 
 @admin.register(ContactAttempt)
-class ContactAttemptAdmin(admin.ModelAdmin):
+class ContactAttemptAdmin(CaseDataAdmin):
+    case_lookup = "party__case_id"
     list_display = ("at", "party", "method", "result", "recorded_by")
     list_filter = ("method", "result")
     search_fields = ("party__case__number", "party__person__last_name")
@@ -22,7 +26,8 @@ class ContactAttemptAdmin(admin.ModelAdmin):
 
 
 @admin.register(Screening)
-class ScreeningAdmin(admin.ModelAdmin):
+class ScreeningAdmin(CaseDataAdmin):
+    case_lookup = "party__case_id"
     list_display = ("party", "screened_on", "outcome", "screened_by")
     list_filter = ("outcome",)
     search_fields = ("party__case__number", "party__person__last_name")
@@ -38,7 +43,7 @@ class AttendeeInline(admin.TabularInline):
 
 
 @admin.register(Meeting)
-class MeetingAdmin(admin.ModelAdmin):
+class MeetingAdmin(CaseDataAdmin):
     list_display = ("case", "kind", "scheduled_for", "status", "outcome")
     list_filter = ("kind", "status", "outcome")
     search_fields = ("case__number", "location")
@@ -53,7 +58,7 @@ class MeetingAdmin(admin.ModelAdmin):
 
 
 @admin.register(ShuttleRound)
-class ShuttleRoundAdmin(admin.ModelAdmin):
+class ShuttleRoundAdmin(CaseDataAdmin):
     list_display = ("case", "held_on", "direction", "form", "concludes")
     list_filter = ("direction", "form", "concludes")
     search_fields = ("case__number",)
@@ -61,7 +66,7 @@ class ShuttleRoundAdmin(admin.ModelAdmin):
 
 
 @admin.register(TimeLog)
-class TimeLogAdmin(admin.ModelAdmin):
+class TimeLogAdmin(CaseDataAdmin):
     list_display = ("on", "case", "mediator", "minutes", "activity")
     list_filter = ("activity",)
     search_fields = ("case__number", "mediator__username")

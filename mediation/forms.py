@@ -4,6 +4,7 @@ from django.utils import timezone
 
 from cases.forms import DateInput, VersionForm
 from cases.models import Case, Party
+from vom.core.dates import BoundedDateTimeField, bounded_formfield
 
 from .models import ContactAttempt, Meeting, Screening, ShuttleRound, TimeLog
 from .services import SCREENING_FIELDS
@@ -42,6 +43,7 @@ class AssignForm(VersionForm):
 class ContactAttemptForm(forms.ModelForm):
     class Meta:
         model = ContactAttempt
+        formfield_callback = bounded_formfield
         fields = ["at", "method", "result", "note"]
         widgets = {"at": DateTimeInput(), "note": forms.Textarea(attrs={"rows": 2})}
         labels = {"at": "When"}
@@ -60,6 +62,7 @@ class ScreeningForm(forms.ModelForm):
 
     class Meta:
         model = Screening
+        formfield_callback = bounded_formfield
         fields = ["screened_on", *SCREENING_FIELDS, "outcome", "reason"]
         widgets = {
             "screened_on": DateInput(),
@@ -117,6 +120,7 @@ class HttpsURLField(forms.URLField):
 class MeetingForm(forms.ModelForm):
     class Meta:
         model = Meeting
+        formfield_callback = bounded_formfield
         fields = ["scheduled_for", "duration_minutes", "location", "video_link", "attendees", "mediators"]
         field_classes = {"video_link": HttpsURLField}
         widgets = {
@@ -160,7 +164,7 @@ class HoldForm(VersionForm):
         label="Restitution this side would consider",
     )
     outcome = forms.ChoiceField(choices=[("", "—"), *Meeting.Outcome.choices], required=False, widget=forms.RadioSelect)
-    continue_on = forms.DateTimeField(required=False, widget=DateTimeInput(), label="Continues on (if continued)")
+    continue_on = BoundedDateTimeField(required=False, widget=DateTimeInput(), label="Continues on (if continued)")
     attendees = forms.ModelMultipleChoiceField(
         queryset=Party.objects.none(), required=False, widget=forms.CheckboxSelectMultiple, label="Who attended"
     )
@@ -182,7 +186,7 @@ class CancelForm(VersionForm):
 
 
 class RescheduleForm(VersionForm):
-    scheduled_for = forms.DateTimeField(widget=DateTimeInput(), label="New date and time")
+    scheduled_for = BoundedDateTimeField(widget=DateTimeInput(), label="New date and time")
 
 
 class WaiveForm(forms.Form):
@@ -195,6 +199,7 @@ class WaiveForm(forms.Form):
 class ShuttleForm(forms.ModelForm):
     class Meta:
         model = ShuttleRound
+        formfield_callback = bounded_formfield
         fields = ["held_on", "direction", "form", "summary", "concludes"]
         widgets = {"held_on": DateInput(), "summary": forms.Textarea(attrs={"rows": 3}), "direction": forms.RadioSelect}
         labels = {"held_on": "Date", "form": "What was carried", "concludes": "Does this conclude the mediation?"}
@@ -213,6 +218,7 @@ class ModeForm(VersionForm):
 class TimeLogForm(forms.ModelForm):
     class Meta:
         model = TimeLog
+        formfield_callback = bounded_formfield
         fields = ["on", "minutes", "activity", "note"]
         widgets = {"on": DateInput()}
         labels = {"on": "Date"}

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from cases.models import Case, Party, TimelineEvent
 from cases.services import case_move, party_update_contact, timeline_add
+from vom.core.dates import date_problem
 from vom.core.errors import DomainError, StaleObjectError
 
 from .guards import (
@@ -34,7 +35,10 @@ def _require_stage(case: Case, stages: set[str], doing: str) -> None:
         raise DomainError(f"You can {doing} only while the case is in {allowed}; it is {case.get_stage_display()}.")
 
 
-def _check_not_before_referral(case: Case, day: date, what: str) -> list[str]:
+def _check_day(case: Case, day: date, what: str) -> list[str]:
+    """A typed day must fall in the range every form allows, and not before the case was referred."""
+    if problem := date_problem(day):
+        return [f"{what}: {problem}"]
     if day < case.referral_date:
         return [f"{what} cannot be before the referral date ({case.referral_date:%b %-d, %Y})."]
     return []
@@ -55,7 +59,7 @@ def contact_attempt_record(
             raise DomainError("During follow-up, contact attempts are recorded with the offender or their guardian.")
     else:
         _require_stage(case, WORKING_STAGES, "record contact attempts")
-    problems = _check_not_before_referral(case, timezone.localtime(at).date(), "A contact attempt")
+    problems = _check_day(case, timezone.localtime(at).date(), "A contact attempt")
     if at > timezone.now() + timedelta(minutes=5):
         problems.append("A contact attempt cannot be in the future.")
     if problems:
@@ -136,12 +140,14 @@ def screening_record(
     if party.pk not in {p.pk for p in required_screening_parties(case, parties)}:
         raise DomainError(f"{role_name(party)} does not need a readiness screening.")
     today = timezone.localdate()
-    problems = _check_not_before_referral(case, screened_on, "A screening")
+    problems = _check_day(case, screened_on, "A screening")
     if screened_on > today:
         problems.append("A screening cannot be dated in the future.")
     consent_on = answers.get("consent_given_on")
     if consent_on and consent_on > today:
         problems.append("Consent cannot be dated in the future.")
+    if consent_on:
+        problems += _check_day(case, consent_on, "Consent")
     if outcome not in Screening.Outcome.values:
         problems.append("Choose an outcome.")
     elif outcome == Screening.Outcome.SUITABLE:
@@ -199,7 +205,7 @@ def meeting_schedule(
             raise DomainError("A joint session is already scheduled: hold, cancel or reschedule it first.")
     else:
         _require_stage(case, {S.PREPARATION, S.JOINT_SESSION}, "schedule preparation meetings")
-    problems = _check_not_before_referral(case, timezone.localtime(scheduled_for).date(), "A meeting")
+    problems = _check_day(case, timezone.localtime(scheduled_for).date(), "A meeting")
     if not location.strip() and not video_link.strip():
         problems.append("Give a place or a video link.")
     side = {Meeting.Kind.PREP_VICTIM: "victim", Meeting.Kind.PREP_OFFENDER: "offender"}.get(kind)
@@ -245,7 +251,7 @@ def _claim_meeting(meeting: Meeting, expected_version: int, **fields) -> None:
 @transaction.atomic
 def meeting_reschedule(*, meeting: Meeting, expected_version: int, actor, scheduled_for: datetime) -> Meeting:
     case = meeting.case
-    problems = _check_not_before_referral(case, timezone.localtime(scheduled_for).date(), "A meeting")
+    problems = _check_day(case, timezone.localtime(scheduled_for).date(), "A meeting")
     if problems:
         raise DomainError("The meeting was not moved.", problems)
     _claim_meeting(meeting, expected_version, scheduled_for=scheduled_for)
@@ -290,6 +296,8 @@ def meeting_hold(
                 problems.append("Give the date and time the session continues.")
             elif continue_on <= meeting.scheduled_for:
                 problems.append("The continued session must come after this one.")
+            elif problem := date_problem(continue_on):
+                problems.append(f"The continued session: {problem}")
     elif outcome:
         problems.append("Only a joint session has an outcome.")
     problems += _check_meeting_people(case, attendees, [])
@@ -381,7 +389,7 @@ def shuttle_record(
     _require_stage(case, {S.JOINT_SESSION}, "record indirect exchanges")
     if case.mode != Case.Mode.INDIRECT:
         raise DomainError("This case is in face-to-face mediation: switch it to indirect mediation first.")
-    problems = _check_not_before_referral(case, held_on, "An exchange")
+    problems = _check_day(case, held_on, "An exchange")
     if held_on > timezone.localdate():
         problems.append("An exchange cannot be dated in the future.")
     if not summary.strip():
@@ -443,7 +451,7 @@ def case_set_mode(*, case: Case, expected_version: int, actor, mode: str, reason
 
 @transaction.atomic
 def timelog_add(*, case: Case, mediator, on: date, minutes: int, activity: str, note: str = "") -> TimeLog:
-    problems = _check_not_before_referral(case, on, "Time")
+    problems = _check_day(case, on, "Time")
     if on > timezone.localdate():
         problems.append("Time cannot be logged for a future date.")
     if not 1 <= minutes <= 24 * 60:

@@ -14,4 +14,4 @@ def outcome_report_html(report: OutcomeReport) -> str:
 
 
 def outcome_report_pdf(report: OutcomeReport) -> bytes:
-    return html_to_pdf(outcome_report_html(report))
+    return html_to_pdf(outcome_report_html(report), paper_size=report.program.paper_size)

@@ -1,6 +1,7 @@
 from django import forms
 
 from cases.forms import DateInput
+from vom.core.dates import BoundedDateField
 
 from .periods import Period
 
@@ -9,8 +10,8 @@ class PeriodForm(forms.Form):
     """Which program and which referral period a dashboard or report covers."""
 
     program = forms.ModelChoiceField(queryset=None, empty_label=None)
-    start = forms.DateField(widget=DateInput(), label="Referred from")
-    end = forms.DateField(widget=DateInput(), label="Referred to")
+    start = BoundedDateField(widget=DateInput(), label="Referred from")
+    end = BoundedDateField(widget=DateInput(), label="Referred to")
 
     def __init__(self, data, *, programs, default: Period):
         first = programs.first()

@@ -7,11 +7,13 @@ so a comment is never shown beside a name here. Both are written only by the sur
 from django.contrib import admin
 from django.utils import timezone
 
+from vom.audit.mixins import CaseDataAdmin
+
 from .models import SurveyInvitation, SurveyResponse
 from .questions import FIELDS
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(CaseDataAdmin):
     def has_add_permission(self, request):
         return False
 

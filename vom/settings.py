@@ -146,6 +146,7 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "vom.core.tasks.record_heartbeat", "schedule": 60.0},
+    "purge-form-submissions": {"task": "vom.core.tasks.purge_form_submissions", "schedule": 24 * 3600.0},
     "plan-meeting-reminders": {"task": "mediation.tasks.plan_meeting_reminders_task", "schedule": 15 * 60.0},
     "plan-follow-up-reminders": {"task": "agreements.tasks.plan_follow_up_reminders_task", "schedule": 60 * 60.0},
     "plan-case-reminders": {"task": "cases.tasks.plan_case_reminders_task", "schedule": 60 * 60.0},
@@ -177,7 +178,10 @@ if EMAIL_URL:
 else:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = VAR_DIR / "mail"
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")  # links in emails
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")  # links in emails, the address on signed PDFs
+# The public verification page (/verify/): lookups per client address per window, counted in the cache.
+VERIFY_RATE_LIMIT = env.int("VERIFY_RATE_LIMIT", default=20)
+VERIFY_RATE_WINDOW_MINUTES = env.int("VERIFY_RATE_WINDOW_MINUTES", default=10)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="VOM Case Manager <no-reply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
@@ -206,7 +210,8 @@ OTP_STATIC_THROTTLE_FACTOR = 1
 
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=12 * 60 * 60)  # absolute: fixed at sign-in
 SESSION_IDLE_MINUTES = env.int("SESSION_IDLE_MINUTES", default=30)
-LOGIN_LOCKOUT_FAILURES = env.int("LOGIN_LOCKOUT_FAILURES", default=5)
+LOGIN_LOCKOUT_FAILURES = env.int("LOGIN_LOCKOUT_FAILURES", default=5)  # per account and address
+LOGIN_ADDRESS_LOCKOUT_FAILURES = env.int("LOGIN_ADDRESS_LOCKOUT_FAILURES", default=20)  # per address, any account
 LOGIN_LOCKOUT_MINUTES = env.int("LOGIN_LOCKOUT_MINUTES", default=15)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -9,7 +9,10 @@ from agreements.demo import drawn_signature_png
 from agreements.models import Agreement
 from agreements.selectors import signer_statuses
 from mediation import services as mediation
+from tests.factories import TEST_PASSWORD
 from tests.mediation.helpers import TODAY, ago, assign, new_case, prepare_both_sides, screen_everyone
+from tests.two_factor import code_for
+from vom.users.selectors import authenticator_for
 
 PNG_URL = "data:image/png;base64," + base64.b64encode(drawn_signature_png("test")).decode()
 
@@ -60,12 +63,21 @@ def send(agreement, mediator):
     )
 
 
+def credential_of(user) -> str:
+    """What ``user`` types to confirm their own signature: their authenticator's code, or their password."""
+    device = authenticator_for(user)
+    return code_for(device) if device else TEST_PASSWORD
+
+
 def sign_all(agreement, mediator):
+    """Every missing signature: parties on ``mediator``'s tablet, each mediator from their own account."""
     for status in signer_statuses(agreement):
         if status.signature is None:
+            actor = status.signer.mediator or mediator
             services.signature_add(
-                agreement=agreement, signer_key=status.signer.key, actor=mediator, method="drawn", drawn=PNG_URL,
-                ip_address="10.0.0.7", user_agent="tablet",
+                agreement=agreement, signer_key=status.signer.key, actor=actor, method="drawn", drawn=PNG_URL,
+                credential=credential_of(actor) if status.signer.mediator else "", ip_address="10.0.0.7",
+                user_agent="tablet",
             )  # fmt: skip
     agreement.refresh_from_db()
     return agreement
@@ -79,3 +91,18 @@ def pay(term, amount, actor, on=TODAY):
 
 def amend(agreement, mediator, reason="Missed payments: a smaller amount each month."):
     return services.agreement_amend(agreement=agreement, actor=mediator, reason=reason)
+
+
+def plain_pdf(**extras) -> bytes:
+    """A real one-page PDF, as a scanner or "print to PDF" makes; ``extras`` go into its catalogue."""
+    import io
+
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=612, height=792)
+    for key, value in extras.items():
+        writer._root_object[key] = value
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()

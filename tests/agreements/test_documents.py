@@ -81,3 +81,73 @@ def test_the_fetcher_refuses_anything_but_static_files_and_data(url):
 def test_the_fetcher_serves_the_pdf_stylesheet():
     response = StaticOnlyFetcher().fetch("vom-static:/css/agreement-pdf.css")
     assert b"@page" in response.read()
+
+
+@pytest.mark.django_db
+def test_every_page_names_the_agreement_and_its_page_and_the_foot_says_where_to_verify(signed, settings):
+    with signed.pdf.open("rb") as handle:
+        reader = PdfReader(io.BytesIO(handle.read()))
+    pages = [page.extract_text() for page in reader.pages]
+    assert len(pages) >= 2  # three installments, two terms and five signatures: more than a page
+    for number, text in enumerate(pages, start=1):
+        assert f"Restitution agreement · case {signed.case.number} · version 1" in text
+        assert f"Page {number} of {len(pages)}" in text
+        assert f"Verification code {signed.verification_code}" in text
+        assert f"Check this agreement at {settings.SITE_URL}/verify/" in text
+    assert "/XObject" in str(reader.pages[-1]["/Resources"]) or "/Pattern" in str(reader.pages[-1]["/Resources"])
+
+
+def test_the_qr_code_encodes_the_verification_address_with_the_code(settings):
+    import base64
+
+    import qrcode
+    import qrcode.image.svg
+
+    from agreements.documents import qr_data_uri
+    from agreements.verification import verify_url
+
+    settings.SITE_URL = "https://vom.example.org"
+    url = verify_url("ABCD-EF01-2345-6789-ABCD")
+    assert url == "https://vom.example.org/verify/?code=ABCD-EF01-2345-6789-ABCD"
+    svg = base64.b64decode(qr_data_uri(url).split(",", 1)[1])
+    expected = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=1).to_string()
+    assert svg == expected
+
+
+@pytest.mark.django_db
+def test_the_paper_is_the_programs_us_letter_by_default_a4_when_chosen(program, coordinator, mediator):
+    case = case_in_agreement(program, coordinator, mediator)
+    draft = draft_with_money(case, mediator)
+    letter = PdfReader(io.BytesIO(agreement_pdf(draft, draft=True))).pages[0].mediabox
+    assert (round(letter.width), round(letter.height)) == (612, 792)  # 8.5 x 11 in, in points
+    program.paper_size = "a4"
+    program.save()
+    draft.case.program.refresh_from_db()
+    a4 = PdfReader(io.BytesIO(agreement_pdf(draft, draft=True))).pages[0].mediabox
+    assert (round(a4.width), round(a4.height)) == (595, 842)
+
+
+def test_letters_and_reports_get_their_paper_from_one_helper():
+    from agreements.documents import html_to_pdf
+
+    html = "<html><body><p>A letter</p></body></html>"
+    assert round(PdfReader(io.BytesIO(html_to_pdf(html))).pages[0].mediabox.height) == 792
+    assert round(PdfReader(io.BytesIO(html_to_pdf(html, paper_size="a4"))).pages[0].mediabox.height) == 842
+
+
+@pytest.mark.django_db
+def test_the_agreement_carries_the_court_reference_and_return_date(program, coordinator, mediator):
+    import datetime
+
+    from cases.models import Case
+
+    case = case_in_agreement(program, coordinator, mediator)
+    Case.objects.filter(pk=case.pk).update(
+        referral_reference="27-JV-26-1234", court_return_date=datetime.date.today() + datetime.timedelta(days=90)
+    )
+    case.refresh_from_db()
+    agreement = sign_all(send(draft_with_money(case, mediator), mediator), mediator)
+    with agreement.pdf.open("rb") as handle:
+        text = " ".join(pdf_text(handle.read()).split())
+    assert "Court / referral reference 27-JV-26-1234" in text
+    assert f"Court return date {case.court_return_date:%B} {case.court_return_date.day}, " in text

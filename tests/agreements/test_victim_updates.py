@@ -131,7 +131,8 @@ def test_an_organisation_victim_hears_of_non_completion_through_its_representati
         "referral_type": "diversion", "court_ordered": False, "court_return_date": None, "offense_category": "property",
         "incident_date": TODAY - datetime.timedelta(days=30), "offense_description": "Shoplifting.",
     }, parties=[
-        PartyInput(role="offender", first_name="Kai", last_name="Lopez", date_of_birth=TODAY.replace(year=TODAY.year - 30)),
+        PartyInput(role="offender", first_name="Kai", last_name="Lopez",
+                   date_of_birth=TODAY.replace(year=TODAY.year - 30)),
         PartyInput(role="victim", kind="organisation", organisation_name="Corner Shop"),
         PartyInput(role="victim_rep", first_name="Mo", last_name="Khan", related_index=1, consent_to_contact=True,
                    contact_method="email", email="mo@cornershop.example.org"),

@@ -104,16 +104,17 @@ def test_the_signed_pdf_is_downloaded_as_stored_and_copies_are_verified(client, 
 
 
 @pytest.mark.django_db
-def test_verification_codes_are_looked_up_among_visible_cases_only(client, agreement_case, mediator, other_coordinator):
+def test_the_old_signed_in_lookup_now_opens_the_public_page(client, agreement_case, mediator, other_coordinator):
     agreement = sign_all(send(draft_with_money(agreement_case, mediator), mediator), mediator)
     client.force_login(mediator)
-    found = client.get("/agreements/verify/", {"code": agreement.verification_code.lower()}).content.decode()
-    link = f'<a href="/cases/{agreement_case.pk}/agreements/{agreement.pk}/">{agreement_case.number}</a>'
-    assert f"agreement in case {link}" in found
+    response = client.get("/agreements/verify/", {"code": agreement.verification_code.lower()}, follow=True)
+    assert response.redirect_chain == [(f"/verify/?code={agreement.verification_code.lower()}", 302)]
+    found = response.content.decode()
+    assert "Genuine" in found and agreement_case.number in found
+    assert f'href="/cases/{agreement_case.pk}/agreements/{agreement.pk}/"' in found  # the team may open it
     client.force_login(other_coordinator)
-    hidden = client.get("/agreements/verify/", {"code": agreement.verification_code}).content.decode()
-    assert "No signed agreement you can see has this code." in hidden
-    assert agreement_case.number not in hidden
+    other = client.get("/verify/", {"code": agreement.verification_code}).content.decode()
+    assert "Genuine" in other and f"/cases/{agreement_case.pk}/" not in other  # genuine, but not theirs to open
 
 
 @pytest.mark.django_db

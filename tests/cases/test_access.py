@@ -86,7 +86,10 @@ ACCESS = {
     "mediation:shuttle_new": (lambda o: f"/cases/{o['case'].pk}/exchanges/new/", TEAM, None),
     "mediation:mode": (lambda o: f"/cases/{o['case'].pk}/mode/", TEAM, None),
     "mediation:time": (lambda o: f"/cases/{o['case'].pk}/time/", VIEW, None),
-    "agreements:verify_code": (lambda o: "/agreements/verify/?code=ABCD", SIGNED_IN, None),
+    # The signed-in lookup of earlier releases now opens the public page, for everyone.
+    "agreements:verify_code": (lambda o: "/agreements/verify/?code=ABCD", {role: 302 for role in ROLES}, None),
+    # The public verification page: no account; an empty post shows the form's errors.
+    "agreements:verify": (lambda o: "/verify/?code=AAAA-AAAA-AAAA-AAAA-AAAA", EVERYONE, EVERYONE),
     "agreements:new": (
         lambda o: f"/cases/{o['case'].pk}/agreements/new/",
         POST_ONLY,

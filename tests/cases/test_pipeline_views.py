@@ -77,7 +77,7 @@ def test_intake_refuses_a_birth_date_in_the_future(client, program, coordinator)
     response = client.post(
         "/cases/new/", intake_post(ReferralSourceFactory(program=program), **{"offender-date_of_birth": future})
     )
-    assert "the date of birth cannot be in the future" in response.content.decode()
+    assert "This date cannot be in the future." in response.content.decode()  # on the birth date field
     assert not Case.objects.exists()
 
 

@@ -67,6 +67,8 @@ def test_draw_every_signature_and_download_the_signed_pdf(page, agreement_case, 
         draw(page)
         if name == "Kai Lopez":
             screenshot("2-drawn")
+        if name == "Grace Okafor":  # the lead mediator, signed in as herself, confirms it is her
+            page.get_by_label("Your password").fill(PASSWORD)
         page.get_by_role("button", name="Save signature").click()
         page.locator(".messages").wait_for()
 

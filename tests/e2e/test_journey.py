@@ -29,6 +29,7 @@ from agreements.tasks import plan_follow_up_reminders_task
 from cases.models import Case
 from tests.e2e.test_agreement import draw
 from tests.e2e.test_pipeline import (
+    PASSWORD,
     schedule,
     screen_party,
     sign_in,
@@ -212,6 +213,9 @@ def step_sign(page, screenshot):
         draw(page)
         if number == 1:
             screenshot("12-signature-drawn")
+        if name == MEDIATOR:  # signed in as herself: she confirms it is her, as nobody else could
+            page.get_by_label("Your password").fill(PASSWORD)
+            screenshot("12b-mediator-confirms")
         page.get_by_role("button", name="Save signature").click()
         expected = "Everyone has signed" if number == len(signers) else f"{name} has signed."
         expect(page.locator(".messages")).to_contain_text(expected)

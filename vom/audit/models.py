@@ -23,12 +23,18 @@ class AuditEvent(models.Model):
         TWO_FACTOR_ENROLLED = "2fa_enrolled", "Two-factor set up"
         TWO_FACTOR_CODES = "2fa_codes", "New backup codes"
         TWO_FACTOR_REMOVED = "2fa_removed", "Two-factor removed"
+        REVEAL = "reveal", "Revealed confidential details"
+        REFUSED = "refused", "Refused attempt"
+        VERIFY = "verify", "Public verification"
+        UNLOCK = "unlock", "Sign-in unlocked"
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # PROTECT: an account named in the audit trail is deactivated, never deleted (the rows cannot be updated
+    # to forget it, and should not). ``username`` is the snapshot the row keeps whatever happens to the account.
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    username = models.CharField(max_length=150, blank=True, help_text="Kept even if the account is removed.")
+    username = models.CharField(max_length=150, blank=True, help_text="The account's name when this happened.")
     action = models.CharField(max_length=20, choices=Action.choices)
     what = models.CharField(max_length=200, help_text="The page or record, e.g. cases:detail or agreement 12.")
     case_id = models.BigIntegerField(null=True, blank=True, db_index=True)

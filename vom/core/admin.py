@@ -1,10 +1,11 @@
 from django.contrib import admin
 
+from .dates import BoundedDatesAdminMixin
 from .models import WorkerHeartbeat
 
 
 @admin.register(WorkerHeartbeat)
-class WorkerHeartbeatAdmin(admin.ModelAdmin):
+class WorkerHeartbeatAdmin(BoundedDatesAdminMixin, admin.ModelAdmin):
     """Read-only: rows are written by the workers themselves."""
 
     list_display = ("hostname", "last_seen", "beats")

@@ -55,7 +55,8 @@ class Notification(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.template} to {self.user or self.email} ({self.get_status_display()})"
+        # Never the party's address: this shows in the admin and in logs.
+        return f"{self.template} to {self.user or self.name or 'a party'} ({self.get_status_display()})"
 
     @property
     def recipient_email(self) -> str:

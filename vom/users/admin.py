@@ -9,7 +9,11 @@ from django.utils.html import format_html
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from vom.audit.models import AuditEvent
+from vom.core.dates import BoundedDatesAdminMixin
+
 from . import selectors, services
+from .lockout import sign_in_unlock
 from .models import User
 
 # django-otp's own admin pages show a device's secret and QR code and let anyone with access add a
@@ -21,13 +25,13 @@ for _model in (TOTPDevice, StaticDevice):
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(BoundedDatesAdminMixin, BaseUserAdmin):
     list_display = (
         "username", "email", "first_name", "last_name", "is_active", "is_staff", "has_two_factor", "last_login",
     )  # fmt: skip
     readonly_fields = ("two_factor",)
     fieldsets = (*BaseUserAdmin.fieldsets, ("Two-factor sign-in", {"fields": ("two_factor",)}))
-    actions = ["reset_two_factor"]
+    actions = ["reset_two_factor", "unlock_sign_in", "deactivate"]
 
     def get_queryset(self, request):
         confirmed = TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)
@@ -64,6 +68,40 @@ class UserAdmin(BaseUserAdmin):
             "authenticator app at their next sign-in when their role requires it.",
             messages.SUCCESS,
         )
+
+    @admin.action(description="Unlock sign-in (after too many failed attempts)", permissions=["change"])
+    def unlock_sign_in(self, request, queryset):
+        for user in queryset:
+            sign_in_unlock(user=user, actor=request.user, request=request)
+        self.message_user(
+            request,
+            f"Sign-in unlocked for {queryset.count()} user(s): earlier failed attempts no longer count for them.",
+            messages.SUCCESS,
+        )
+
+    @admin.action(description="Deactivate (they can no longer sign in; history is kept)", permissions=["change"])
+    def deactivate(self, request, queryset):
+        count = queryset.update(is_active=False)
+        self.message_user(request, f"{count} account(s) deactivated; their sessions end at their next request.")
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # accounts are deactivated, never deleted: see delete_view
+        return actions
+
+    def delete_view(self, request, object_id, extra_context=None):
+        """An account that appears in the audit trail (anyone who ever signed in) is kept, deactivated: the
+        trail is append-only and must keep saying who did what."""
+        user = self.get_object(request, object_id)
+        if user is not None and AuditEvent.objects.filter(user=user).exists():
+            self.message_user(
+                request,
+                f"{user.get_username()} appears in the audit trail, so the account is kept. To stop them signing "
+                "in, untick “Active” and save (or use the list action “Deactivate”).",
+                messages.ERROR,
+            )
+            return redirect(reverse("admin:users_user_change", args=[user.pk]))
+        return super().delete_view(request, object_id, extra_context)
 
     def get_urls(self):
         reset = path(

@@ -1,39 +1,47 @@
-from datetime import timedelta
-
 from django import forms
 from django.conf import settings
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 
-from vom.audit.models import AuditEvent
+from vom.audit.services import client_ip
+
+from .lockout import known_device_user_id, sign_in_lock
+
+LOCK_MESSAGES = {
+    "locked_account": "Too many failed sign-ins for this account from here. Wait %(minutes)s minutes and try "
+    "again, sign in from a device you have used before, or ask an administrator to unlock your account.",
+    "locked_address": "Too many failed sign-ins from your network. Wait %(minutes)s minutes and try again, "
+    "or ask an administrator.",
+}
 
 
-class LockoutAuthenticationForm(AuthenticationForm):
-    """Sign-in that locks an account after repeated failures; the lock lifts by itself.
-
-    Failures are read from the audit trail (one place, shared by every web node), so a lockout needs no
-    cache and survives restarts; because it expires on its own, nobody can lock a colleague out for good.
-    """
-
-    error_messages = {
-        **AuthenticationForm.error_messages,
-        "locked": "Too many failed sign-ins for this account. Wait %(minutes)s minutes and try again, "
-        "or reset the password.",
-    }
+class SignInLockMixin:
+    """Sign-in refused while a lock holds (``vom/users/lockout.py``); the lock lifts by itself."""
 
     def clean(self):
-        username = self.cleaned_data.get("username")
-        if username:
-            window = timedelta(minutes=settings.LOGIN_LOCKOUT_MINUTES)
-            failures = AuditEvent.objects.filter(
-                action=AuditEvent.Action.LOGIN_FAILED, username__iexact=username, at__gte=timezone.now() - window
-            ).count()
-            if failures >= settings.LOGIN_LOCKOUT_FAILURES:
-                raise ValidationError(
-                    self.error_messages["locked"], code="locked", params={"minutes": settings.LOGIN_LOCKOUT_MINUTES}
-                )
+        lock = sign_in_lock(
+            username=self.cleaned_data.get("username") or "",
+            address=client_ip(self.request),
+            known_user_id=known_device_user_id(self.request),
+        )
+        if lock:
+            raise ValidationError(
+                self.error_messages[f"locked_{lock}"],
+                code=f"locked_{lock}",
+                params={"minutes": settings.LOGIN_LOCKOUT_MINUTES},
+            )
         return super().clean()
+
+
+class LockoutAuthenticationForm(SignInLockMixin, AuthenticationForm):
+    error_messages = {**AuthenticationForm.error_messages, **LOCK_MESSAGES}
+
+
+class AdminLockoutAuthenticationForm(SignInLockMixin, AdminAuthenticationForm):
+    """Django admin's own sign-in page, under the same locks (it would otherwise be a way around them)."""
+
+    error_messages = {**AdminAuthenticationForm.error_messages, **LOCK_MESSAGES}
 
 
 class SecondFactorCodeForm(forms.Form):

@@ -1,7 +1,8 @@
-"""Idle sign-out (a session unused for SESSION_IDLE_MINUTES ends; the absolute limit is SESSION_COOKIE_AGE),
-and the second factor owed after the password."""
+"""Session limits (idle sign-out after SESSION_IDLE_MINUTES; an absolute end SESSION_COOKIE_AGE after sign-in,
+whatever the activity), and the second factor owed after the password."""
 
 import time
+from datetime import UTC, datetime
 
 from django.conf import settings
 from django.contrib import messages
@@ -13,11 +14,19 @@ from django.utils.http import urlencode
 from .selectors import second_factor_step
 
 KEY = "vom_last_seen"
+SIGNED_IN_KEY = "vom_signed_in_at"
 REFRESH_SECONDS = 60  # write the session at most once a minute
 
 
+def session_fix_end(session, signed_in_at: float) -> None:
+    """The session ends SESSION_COOKIE_AGE after sign-in: an absolute expiry, so the periodic save of the
+    idle stamp cannot push it back (a relative one is counted again from every save)."""
+    session[SIGNED_IN_KEY] = signed_in_at
+    session.set_expiry(datetime.fromtimestamp(signed_in_at + settings.SESSION_COOKIE_AGE, tz=UTC))
+
+
 class IdleTimeoutMiddleware:
-    """Sign out a session that was not used for a while."""
+    """Sign out a session that was not used for a while, or that reached its absolute lifetime."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -27,7 +36,14 @@ class IdleTimeoutMiddleware:
         if user is not None and user.is_authenticated:
             now = time.time()
             last = request.session.get(KEY)
-            if last is not None and now - last > settings.SESSION_IDLE_MINUTES * 60:
+            signed_in = request.session.get(SIGNED_IN_KEY)
+            if signed_in is None:  # a session from before sign-in times were kept: its lifetime starts now
+                session_fix_end(request.session, now)
+            elif now - signed_in > settings.SESSION_COOKIE_AGE:
+                logout(request)
+                hours = settings.SESSION_COOKIE_AGE // 3600
+                messages.info(request, f"You were signed out: a session lasts at most {hours} hours. Sign in again.")
+            elif last is not None and now - last > settings.SESSION_IDLE_MINUTES * 60:
                 logout(request)
                 messages.info(request, "You were signed out after a period without activity. Please sign in again.")
             elif last is None or now - last > REFRESH_SECONDS:

@@ -10,6 +10,12 @@ class User(AbstractUser):
     """
 
     email = models.EmailField("email address", blank=True)
+    sign_in_unlocked_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When an admin last lifted a sign-in lock: failures before it no longer count.",
+    )
 
     class Meta:
         ordering = ["last_name", "first_name", "username"]

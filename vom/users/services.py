@@ -9,8 +9,10 @@ import math
 import re
 import secrets
 from base64 import b32decode
+from datetime import timedelta
 
 import django_otp
+from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -210,6 +212,42 @@ def two_factor_turn_off(*, request, code: str) -> None:
         TOTPDevice.objects.filter(user=user).delete()
         StaticDevice.objects.filter(user=user).delete()
         audit_record(request=request, action=AuditEvent.Action.TWO_FACTOR_REMOVED, what="turned off by the user")
+
+
+REAUTH_FAILURES = 5  # wrong passwords at a signing, per account, within LOGIN_LOCKOUT_MINUTES
+
+
+WRONG_PASSWORD = "That password is not right. Enter the password you sign in with."  # noqa: S105 (a message)
+
+
+def reauthenticate(*, user, secret: str) -> None:
+    """Prove, at the moment of an act that must be the user's own (a mediator's signature), that the person
+    at the keyboard is ``user``: the code of their authenticator app when they use one, else their password.
+
+    Raises ValidationError with a message a person can act on. Codes are throttled by django-otp as at
+    sign-in; after five wrong passwords in LOGIN_LOCKOUT_MINUTES the password is not even checked. The caller
+    audits each refusal as "refused (<the error's code, in words>): …"; wrong passwords are counted from those rows."""
+    authenticator = authenticator_for(user)
+    if authenticator is not None:
+        token = normalise_code(secret)
+        if not TOTP_PATTERN.match(token):
+            raise ValidationError("Enter the 6-digit code your authenticator app shows now.", code="not_a_code")
+        throttled = _throttle_message(authenticator)
+        if throttled:
+            raise ValidationError(throttled, code="throttled")
+        if django_otp.verify_token(user, authenticator.persistent_id, token) is None:
+            raise ValidationError(WRONG_CODE, code="wrong_code")
+        return
+    since = timezone.now() - timedelta(minutes=settings.LOGIN_LOCKOUT_MINUTES)
+    recent = AuditEvent.objects.filter(
+        user=user, action=AuditEvent.Action.REFUSED, what__startswith="refused (wrong password)", at__gte=since
+    )
+    if recent.count() >= REAUTH_FAILURES:
+        raise ValidationError(
+            f"Too many wrong passwords. Wait {settings.LOGIN_LOCKOUT_MINUTES} minutes, then try again.", code="locked"
+        )
+    if not secret or not user.check_password(secret):
+        raise ValidationError(WRONG_PASSWORD, code="wrong_password")
 
 
 def client_session_verify(*, client, user) -> bool:

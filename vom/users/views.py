@@ -6,6 +6,7 @@ import qrcode.image.svg
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import LoginView
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
@@ -15,7 +16,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_otp.plugins.otp_static.models import StaticDevice
 
 from . import selectors, services
-from .forms import SecondFactorCodeForm
+from .forms import LockoutAuthenticationForm, SecondFactorCodeForm
+from .lockout import KNOWN_DEVICE_COOKIE, KNOWN_DEVICE_DAYS, known_device_value
 
 SHOW_CODES_KEY = "vom_backup_codes_to_show"
 
@@ -38,6 +40,26 @@ def qr_svg(data: str) -> str:
     # Safe to mark: the markup is qrcode's own <svg><path d="…"></svg>; the data is encoded as geometry,
     # never copied in as text (tests/vom/test_two_factor.py checks the markup).
     return mark_safe(image.to_string(encoding="unicode"))  # noqa: S308  # nosec B308 B703
+
+
+class SignInView(LoginView):
+    """Username and password, refused while a lock holds; a browser that signs in is remembered as a known
+    device of that user, so a lock set by someone else never keeps them out (vom/users/lockout.py)."""
+
+    authentication_form = LockoutAuthenticationForm
+    redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        response.set_cookie(
+            KNOWN_DEVICE_COOKIE,
+            known_device_value(form.get_user()),
+            max_age=KNOWN_DEVICE_DAYS * 24 * 3600,
+            secure=settings.SESSION_COOKIE_SECURE,
+            httponly=True,
+            samesite="Lax",
+        )
+        return response
 
 
 @login_required
