@@ -19,12 +19,27 @@ from django.utils import timezone
 from PIL import Image, ImageDraw
 
 from cases.models import Case, Party
+from mediation.models import ContactAttempt
 from mediation.selectors import OFFENDER_SIDE
 
-from .models import Agreement, Disbursement, Installment, Payment, ServiceLog, Signature, Term, TermCheck
+from .letters import CLOSURE_KINDS, letter_write
+from .models import (
+    Agreement,
+    AgreementDefault,
+    Disbursement,
+    Installment,
+    Letter,
+    OffenderReturn,
+    Payment,
+    ServiceLog,
+    Signature,
+    Term,
+    TermCheck,
+)
 from .schedule import due_dates, split_amount
 from .selectors import required_signers
 from .services import seal
+from .victim_updates import victim_update_amended
 
 SMALL_BATCH = 200
 SIGNED_OUTCOMES = {Case.Outcome.COMPLETED, Case.Outcome.RETURNED}
@@ -62,10 +77,17 @@ def _when(day) -> datetime:
 def seed_agreements(*, cases: list[Case], parties_by_case: dict[int, list[Party]], seed: int) -> None:
     small = len(cases) <= SMALL_BATCH
     plans = []
+    stories = [c for c in cases if getattr(c, "demo_story", "") == "amended"]
     for case in cases:
+        if case in stories:
+            continue
         if case.stage == Case.Stage.AGREEMENT or case.stage == Case.Stage.FOLLOW_UP or case.outcome in SIGNED_OUTCOMES:
             rng = random.Random(f"{seed}:{case.number}:agreement")
             plans.append(_plan(case, parties_by_case[case.pk], rng, small))
+    for case in stories:
+        _amended_story(case, parties_by_case[case.pk])
+    if small:
+        _closure_letters([c for c in cases if c.stage == Case.Stage.CLOSED and c.outcome not in SIGNED_OUTCOMES])
     if not plans:
         return
     Agreement.objects.bulk_create([p["agreement"] for p in plans], batch_size=2000)
@@ -92,6 +114,101 @@ def seed_agreements(*, cases: list[Case], parties_by_case: dict[int, list[Party]
         if plan["seal"]:
             seal(plan["agreement"], plan["signed_at"])
     _seed_follow_up(plans, installments, seed)
+    if small:
+        _closure_letters([p["agreement"].case for p in plans if p["agreement"].case.stage == Case.Stage.CLOSED])
+
+
+def _closure_letters(cases: list[Case]) -> None:
+    """The letter to the referral source that each closure writes (small demos: rendering is not free); a
+    returned case's offenders were returned one by one, as the service records them."""
+    for case in cases:
+        case.refresh_from_db()
+        if case.outcome == Case.Outcome.RETURNED:
+            OffenderReturn.objects.bulk_create(
+                OffenderReturn(case=case, party=party, on=timezone.localtime(case.closed_at).date(),
+                               reason="Payments stopped despite reminders.", recorded_by=case.lead_mediator)
+                for party in case.parties.filter(role=Party.Role.OFFENDER)
+            )  # fmt: skip
+        letter_write(case=case, kind=CLOSURE_KINDS.get(case.outcome, Letter.Kind.CLOSURE), actor=case.lead_mediator,
+                     reason=case.outcome_reason)  # fmt: skip
+
+
+def _amended_story(case: Case, parties: list[Party]) -> None:
+    """A plan renegotiated after missed payments, told through its records: version 1 ($600 in six monthly
+    installments) paid twice, then two installments missed (a default, contact attempts), then version 2 for
+    the $400 still owed at $50 a month, kept since; the victim asked for progress updates."""
+    start = timezone.localtime(case.stage_changed_at).date() - timedelta(days=1)  # the joint session
+    offender = next(p for p in parties if p.role == Party.Role.OFFENDER)
+    victim = next(p for p in parties if p.role == Party.Role.VICTIM)
+    Party.objects.filter(pk=victim.pk).update(consent_to_contact=True, contact_method=Party.ContactMethod.EMAIL,
+                                              victim_updates=True)  # fmt: skip
+    lead = case.lead_mediator
+
+    def version(number, amends=None, reason=""):
+        return Agreement.objects.create(case=case, number=number, created_by=lead, amends=amends,
+                                        amendment_reason=reason, status=Agreement.Status.AWAITING,
+                                        language=offender.preferred_language)  # fmt: skip
+
+    def money_term(agreement, amount, dates, amounts, **extra):
+        term = Term.objects.create(agreement=agreement, kind=Term.Kind.MONEY, position=1, responsible=offender,
+                                   description=TERM_TEXT[Term.Kind.MONEY], amount=Decimal(amount),
+                                   installment_count=len(dates), frequency="monthly", first_due_date=dates[0],
+                                   due_date=dates[-1], **extra)  # fmt: skip
+        Installment.objects.bulk_create(Installment(term=term, number=n, due_date=d, amount=a)
+                                        for n, (d, a) in enumerate(zip(dates, amounts, strict=True), 1))  # fmt: skip
+        return term
+
+    def sign(agreement, on):
+        signed_at = _when(on)
+        signatures = [_signature(case, signer, signed_at, True) for signer in required_signers(case, parties)]
+        for signature in signatures:
+            signature.agreement = agreement
+        Signature.objects.bulk_create(signatures)
+        seal(agreement, signed_at)
+
+    first = version(1)
+    old = money_term(first, "600.00", due_dates(start + timedelta(days=14), 6, "monthly"), [Decimal("100.00")] * 6)
+    apology = Term.objects.create(
+        agreement=first,
+        kind=Term.Kind.APOLOGY,
+        position=2,
+        responsible=offender,
+        description=TERM_TEXT[Term.Kind.APOLOGY],
+        due_date=start + timedelta(days=30),
+    )
+    sign(first, start)
+    TermCheck.objects.create(term=apology, on=start + timedelta(days=20), fulfilled=True, note="Letter received",
+                             recorded_by=lead)  # fmt: skip
+    for due in [i.due_date for i in old.installments.all()[:2]]:
+        Payment.objects.create(term=old, amount=Decimal("100.00"), received_on=due, method="money_order",
+                               recorded_by=lead)  # fmt: skip
+        Disbursement.objects.create(term=old, amount=Decimal("100.00"), paid_on=due + timedelta(days=7),
+                                    method="check", recorded_by=lead)  # fmt: skip
+    missed = old.installments.all()[2]
+    for after, result, note in [(6, ContactAttempt.Result.NO_ANSWER, ""),
+                                (16, ContactAttempt.Result.REACHED, "Lost his job; can pay $50 a month.")]:  # fmt: skip
+        ContactAttempt.objects.create(party=offender, at=_when(missed.due_date + timedelta(days=after)),
+                                      method=ContactAttempt.Method.PHONE, result=result, note=note,
+                                      regarding=f"Installment 3 of $100.00 due {missed.due_date:%b %-d, %Y}",
+                                      recorded_by=lead)  # fmt: skip
+    AgreementDefault.objects.create(agreement=first, party=offender, on=missed.due_date + timedelta(days=31),
+                                    item="Installment 3 of $100.00", due_on=missed.due_date)  # fmt: skip
+    renegotiated = missed.due_date + timedelta(days=40)
+    second = version(2, amends=first, reason="Lost his job: $50 a month for the $400 still owed.")
+    new = money_term(second, "400.00", due_dates(renegotiated + timedelta(days=14), 8, "monthly"),
+                     [Decimal("50.00")] * 8, schedule=Term.Schedule.FIXED, period_amount=Decimal("50.00"),
+                     continues=old, carried_base=Decimal("200.00"))  # fmt: skip
+    sign(second, renegotiated)
+    Agreement.objects.filter(pk=first.pk).update(status=Agreement.Status.SUPERSEDED)
+    today = timezone.localdate()
+    paid = [i for i in new.installments.all() if i.due_date <= today]
+    for installment in paid:
+        Payment.objects.create(term=new, amount=installment.amount, received_on=installment.due_date,
+                               method="money_order", recorded_by=lead)  # fmt: skip
+    for installment in paid[:-1]:  # the latest payment is still held by the program
+        Disbursement.objects.create(term=new, amount=installment.amount, method="check", recorded_by=lead,
+                                    paid_on=min(today, installment.due_date + timedelta(days=7)))  # fmt: skip
+    victim_update_amended(agreement=second)
 
 
 def _seed_follow_up(plans: list[dict], installments: list[Installment], seed: int) -> None:
@@ -109,7 +226,11 @@ def _seed_follow_up(plans: list[dict], installments: list[Installment], seed: in
         completed = case.outcome == Case.Outcome.COMPLETED
         behind = case.outcome == Case.Outcome.RETURNED or (not completed and rng.random() < 0.3)
         lead = case.lead_mediator
+        story = getattr(plan["case"], "demo_story", "") == "two_offenders"  # sealing reloaded agreement.case
         for term in plan["terms"]:
+            if story:  # the first offender has paid everything; the second is behind
+                completed = term.responsible_id == plan["terms"][0].responsible_id
+                behind = not completed
             if term.kind == Term.Kind.MONEY:
                 planned = by_term[term.pk]
                 due = [i for i in planned if completed or i.due_date < today]
@@ -156,8 +277,9 @@ def _plan(case: Case, parties: list[Party], rng: random.Random, small: bool) -> 
         [Term.Kind.APOLOGY, Term.Kind.COMMUNITY_SERVICE, Term.Kind.BEHAVIOUR, Term.Kind.SERVICE_TO_VICTIM]
     )
     terms = []
-    for position, kind in enumerate([Term.Kind.MONEY, extra], start=1):
-        term = Term(kind=kind, position=position, responsible=offenders[0], description=TERM_TEXT[kind])
+    kinds = [(Term.Kind.MONEY, offender) for offender in offenders] + [(extra, offenders[0])]
+    for position, (kind, responsible) in enumerate(kinds, start=1):
+        term = Term(kind=kind, position=position, responsible=responsible, description=TERM_TEXT[kind])
         if kind == Term.Kind.MONEY:
             term.amount = Decimal(rng.randrange(12000, 180000)) / 100
             term.installment_count = rng.choice([3, 4, 6, 8])
@@ -182,6 +304,7 @@ def _plan(case: Case, parties: list[Party], rng: random.Random, small: bool) -> 
         agreement.verification_code = "-".join(code[i : i + 4] for i in range(0, 20, 4))
     signatures = [_signature(case, signer, signed_at, small) for signer in signers]
     return {
+        "case": case,
         "agreement": agreement,
         "terms": terms,
         "signatures": signatures,

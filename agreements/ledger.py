@@ -26,6 +26,7 @@ from cases.models import Case, Party
 
 from .compliance import FULFILLED, LABELS, ZERO, agreement_status, term_state
 from .models import Agreement, Disbursement, OffenderReturn, Payment, ServiceLog, Term, TermCheck
+from .schedule import CENT
 
 
 @dataclass
@@ -152,7 +153,7 @@ class Ledger:
 
 def _sums(model, field_name: str, term_ids) -> dict[int, Decimal]:
     rows = model.objects.filter(term__in=term_ids).order_by().values("term").annotate(total=Sum(field_name))
-    return {row["term"]: row["total"] for row in rows}
+    return {row["term"]: Decimal(row["total"]).quantize(CENT) for row in rows}  # SQLite sums in floats
 
 
 def _last_record_day(terms: list[Term]) -> date | None:

@@ -152,7 +152,7 @@ def letter_write(*, case: Case, kind: str, actor, parties: list[Party] | None = 
     ledger = ledger if ledger is not None else case_ledger(case)
     signed_by = signatory(case, actor)
     html = letter_html(case, kind, ledger=ledger, parties=parties, reason=reason, signed_by=signed_by)
-    pdf = html_to_pdf(html)
+    pdf = html_to_pdf(html, paper_size=case.program.paper_size)
     agreement = ledger.current
     letter = Letter(
         case=case, agreement=agreement, kind=kind, party=parties[0] if parties and len(parties) == 1 else None,

@@ -232,18 +232,29 @@ def _stage_for(index: int, total: int, rng: random.Random) -> str:
     return _weighted(rng, LARGE_STAGE_WEIGHTS)
 
 
+# In the small demo, a few cases tell the hard stories on purpose (the seeders of the apps above shape their
+# records by ``Case.demo_story``): a plan renegotiated after missed payments, a victim who declined, and a
+# case with two offenders.
+DEMO_STORIES = {4: "amended", 5: "declined", 9: "two_offenders"}
+
+
 def _build_case(index: int, total: int, seed: int, today: date, program, sources, mediators):
     """Everything about case ``index``: the Case (unsaved) and its parties as plain tuples."""
     rng = random.Random(f"{seed}:{index}")
     stage = _stage_for(index, total, rng)
+    story = DEMO_STORIES.get(index, "") if total <= SMALL_DATA_SET else ""
     low, high = STAGE_AGE_DAYS[stage]
     referral_date = today - timedelta(days=rng.randint(low, high))
+    if story == "amended":  # half a year of follow-up behind it
+        referral_date, low = today - timedelta(days=215), 30
     incident_date = referral_date - timedelta(days=rng.randint(7, 90))
     category = _weighted(rng, OFFENSE_WEIGHTS)
     source = _weighted(rng, [(sources[name], weight) for name, _kind, weight in SOURCES])
     juvenile = rng.random() < 0.55
     court_ordered = source.kind in {ReferralSource.Kind.COURT, ReferralSource.Kind.PROBATION} and rng.random() < 0.6
     outcome = _weighted(rng, CLOSED_OUTCOMES) if stage == Case.Stage.CLOSED else ""
+    if story == "declined":
+        outcome = Case.Outcome.DECLINED
     lead = co = None
     if stage != Case.Stage.REFERRED:
         lead, co = rng.sample(mediators, 2)
@@ -281,6 +292,7 @@ def _build_case(index: int, total: int, seed: int, today: date, program, sources
         stage_changed_at=stage_changed,
         closed_at=stage_changed if outcome else None,
     )
+    case.demo_story = story
 
     def individual(age_low, age_high):
         first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
@@ -310,7 +322,16 @@ def _build_case(index: int, total: int, seed: int, today: date, program, sources
         guardian = individual(34, 55)
         guardian.last_name = offender.last_name
         parties.append((guardian, Party.Role.GUARDIAN, 0, contact(guardian, language)))
-    if rng.random() < 0.2:
+    if story == "two_offenders":
+        second = random.Random(f"{seed}:{index}:second")
+        accomplice = Person(
+            kind=Person.Kind.INDIVIDUAL,
+            first_name=second.choice(FIRST_NAMES),
+            last_name=second.choice(LAST_NAMES),
+            date_of_birth=incident_date - timedelta(days=22 * 365),
+        )
+        parties.append((accomplice, Party.Role.OFFENDER, None, contact(accomplice, "English")))
+    if rng.random() < 0.2 and story != "declined":  # the declining victim is a person
         org = Person(kind=Person.Kind.ORGANISATION, organisation_name=rng.choice(ORGANISATIONS))
         victim_index = len(parties)
         parties.append((org, Party.Role.VICTIM, None, {"consent_to_contact": True, "phone": _phone(rng)}))
@@ -471,12 +492,12 @@ def _insert_batch(built, seed: int) -> None:
         for party, related in dependent:
             party.related_party = related
         Party.objects.bulk_create([party for party, _ in dependent], batch_size=5000)
-        _history(cases)
+        _history(cases, parties_by_case)
         for seeder in DEMO_SEEDERS:
             seeder(cases=cases, parties_by_case=parties_by_case, seed=seed)
 
 
-def _history(cases: list[Case]) -> None:
+def _history(cases: list[Case], parties_by_case: dict[int, list[Party]]) -> None:
     """Timeline events and assignment rows consistent with each case's stage."""
     events, assignments = [], []
     for case in cases:
@@ -511,26 +532,28 @@ def _history(cases: list[Case]) -> None:
             )  # fmt: skip
     TimelineEvent.objects.bulk_create(events, batch_size=5000)
     Assignment.objects.bulk_create(assignments, batch_size=5000)
-    OutcomeCheck.objects.bulk_create(_outcome_checks(cases), batch_size=5000)
+    OutcomeCheck.objects.bulk_create(_outcome_checks(cases, parties_by_case), batch_size=5000)
 
 
 MEDIATED_OUTCOMES = {Case.Outcome.COMPLETED, Case.Outcome.RETURNED, Case.Outcome.NO_AGREEMENT}
 
 
-def _outcome_checks(cases: list[Case]) -> list:
-    """Reoffending checks for closed cases; past-due ones answered, participants reoffending less often."""
+def _outcome_checks(cases: list[Case], parties_by_case: dict[int, list[Party]]) -> list:
+    """Reoffending checks for each offender of closed cases; past-due ones answered, participants reoffending
+    less often."""
     today = timezone.localdate()
     checks = []
-    for case in cases:
+    for case, offender in ((c, p) for c in cases for p in parties_by_case[c.pk] if p.role == Party.Role.OFFENDER):
         if case.stage != Case.Stage.CLOSED:
             continue
-        rng = random.Random(f"outcome:{case.number}")
+        first = next(p for p in parties_by_case[case.pk] if p.role == Party.Role.OFFENDER)
+        rng = random.Random(f"outcome:{case.number}" + ("" if offender is first else f":{offender.person_id}"))
         closed_on = timezone.localtime(case.closed_at).date()
         rate = 0.04 if case.outcome in MEDIATED_OUTCOMES else 0.06  # per window, cumulative below
         reoffended_on = None
         for months in case.program.check_windows:
             due = closed_on + relativedelta(months=months)
-            check = OutcomeCheck(case=case, months=months, due_on=due)
+            check = OutcomeCheck(case=case, party=offender, months=months, due_on=due)
             if due <= today and rng.random() < 0.85:  # some checks are never recorded
                 if reoffended_on is None and rng.random() < rate * months / 6:
                     reoffended_on = closed_on + timedelta(days=rng.randint(10, months * 30 - 5))

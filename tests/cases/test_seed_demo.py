@@ -153,3 +153,26 @@ def test_a_bulk_seed_in_parallel_processes_makes_the_same_cases_as_one_process(m
     assert "Cases: 120 created, 120 in all" in output
     assert fingerprint() == serial
     assert len(serial[0]) == 120 and any(stage == "closed" for _, stage, _, _ in serial[0])
+
+
+@pytest.mark.django_db
+def test_the_small_demo_tells_the_hard_stories():
+    """A plan renegotiated after missed payments, two offenders, a victim who declined, a victim kept informed."""
+    from agreements.ledger import case_ledger
+    from agreements.models import AgreementDefault, Letter
+    from vom.notifications.models import Notification
+
+    seed()
+    amended = Case.objects.get(agreements__number=2)
+    ledger = case_ledger(amended)
+    assert ledger.amended and ledger.agreed == 600 and ledger.received > 200 and ledger.outstanding > 0
+    assert AgreementDefault.objects.filter(agreement__case=amended).exists()
+    assert amended.parties.get(role="victim").victim_updates
+    assert Notification.objects.filter(template="victim_update", case_id=amended.pk).exists()
+    two = next(c for c in Case.objects.filter(stage="follow_up") if c.parties.filter(role="offender").count() == 2)
+    assert sorted(p.completed for p in case_ledger(two).offenders) == [False, True]
+    declined = Case.objects.filter(outcome="declined", parties__role="victim",
+                                   parties__screenings__outcome="declined").first()  # fmt: skip
+    assert declined is not None and Letter.objects.filter(case=declined, kind="closure").exists()
+    assert set(Letter.objects.values_list("case__stage", flat=True)) == {"closed"}
+    assert Letter.objects.count() == Case.objects.filter(stage="closed").count()  # every closure wrote one
