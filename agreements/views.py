@@ -72,6 +72,9 @@ def _page(request, case, agreement, **extra):
         "verify_form": VerifyForm(),
         "versions": Agreement.objects.filter(case=case).order_by("-number"),
         "signed_any": any(status.signature for status in context["statuses"]),
+        "warnings": services.term_warnings(case, context["terms"])
+        if agreement.status != Agreement.Status.SIGNED
+        else [],
         **extra,
     }
     return render(request, "agreements/agreement_detail.html", context)

@@ -52,7 +52,7 @@ def test_draw_every_signature_and_download_the_signed_pdf(page, agreement_case, 
     page.get_by_label("Number of installments").fill("3")
     page.get_by_label("Frequency").select_option("monthly")
     page.get_by_label("First installment due").fill((datetime.date.today() + datetime.timedelta(days=14)).isoformat())
-    page.get_by_role("button", name="Add term").click()
+    page.get_by_role("button", name="Add the term").click()
     assert "Term added." in page.locator(".messages").inner_text()
     assert page.get_by_text("$150.00").count() >= 3
     page.get_by_role("button", name="Ready for signatures").click()

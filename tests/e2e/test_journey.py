@@ -184,7 +184,7 @@ def step_draft_agreement(page, screenshot, first_due, due_dates):
     page.get_by_label("Frequency").select_option("monthly")
     page.get_by_label("First installment due").fill(first_due.isoformat())
     screenshot("10-money-term")
-    page.get_by_role("button", name="Add term").click()
+    page.get_by_role("button", name="Add the term").click()
     expect(page.locator(".messages")).to_contain_text("Term added.")
     schedule_rows = page.locator(".document table.schedule tbody tr")
     expect(schedule_rows).to_have_count(3)
@@ -196,7 +196,7 @@ def step_draft_agreement(page, screenshot, first_due, due_dates):
     page.get_by_label("Apology letter").check()
     page.get_by_label("Description").fill("Write Marta a letter of apology, handed over through the mediator.")
     page.get_by_label("Due date", exact=True).fill((first_due + datetime.timedelta(days=12)).isoformat())
-    page.get_by_role("button", name="Add term").click()
+    page.get_by_role("button", name="Add the term").click()
     expect(page.locator(".messages")).to_contain_text("Term added.")
     expect(page.locator(".document ol.terms > li")).to_have_count(2)
     page.get_by_role("button", name="Ready for signatures").click()
@@ -254,11 +254,11 @@ def open_follow_up(page, case):
 
 
 def record_payment(page, amount: Decimal, reference: str):
-    form = card(page, "Record a payment")
+    form = card(page, "Record a payment received")
     form.get_by_label("Amount").fill(str(amount))
     form.get_by_label("Method").select_option("money_order")
     form.get_by_label("Reference").fill(reference)
-    form.get_by_role("button", name="Save").click()
+    form.get_by_role("button", name="Record the payment").click()
     expect(page.locator(".messages")).to_contain_text("Payment recorded.")
 
 
@@ -305,17 +305,17 @@ def step_fulfil(page, screenshot, tmp_path, case):
     form = card(page, "Forward money to the victim")
     form.get_by_label("Amount").fill(str(INSTALLMENTS[0] + INSTALLMENTS[1]))
     form.get_by_label("Method").select_option("transfer")
-    form.get_by_role("button", name="Save").click()
-    expect(page.locator(".messages")).to_contain_text("Disbursement to the victim recorded.")
-    form = card(page, "Record a check")
+    form.get_by_role("button", name="Record the forwarding").click()
+    expect(page.locator(".messages")).to_contain_text("Money forwarded to the victim recorded.")
+    form = card(page, "Record whether a term was kept")
     form.get_by_label("Note").fill("Letter read and handed to Marta by the mediator.")
     form.get_by_label("The term is now fulfilled").check()
-    form.get_by_role("button", name="Save").click()
-    expect(page.locator(".messages")).to_contain_text("Check recorded.")
+    form.get_by_role("button", name="Record it").click()
+    expect(page.locator(".messages")).to_contain_text("Recorded.")
     screenshot("15-before-last-payment")
     record_payment(page, INSTALLMENTS[2], "MO-1004")
     # The last payment fulfils every term: the case closes as completed, with its letter.
-    expect(page.locator(".messages")).to_contain_text("the case is closed as completed and the letter written")
+    expect(page.locator(".messages")).to_contain_text("The case is closed: completed: agreement fulfilled.")
     expect(page.locator(".subhead .stage")).to_have_text("Closed: Completed: agreement fulfilled")
     screenshot("16-closed-completed")
     case.refresh_from_db()
@@ -324,7 +324,8 @@ def step_fulfil(page, screenshot, tmp_path, case):
     assert letter.kind == Letter.Kind.COMPLETION
     path = download(page, page.get_by_role("link", name=letter.get_kind_display()), tmp_path / "letter.pdf")
     text = pdf_text(path)
-    assert "Restitution agreement fulfilled" in text and "has been fulfilled in full" in text
+    assert "Restitution agreement fulfilled" in text and "Every offender has fulfilled their part" in text
+    assert f"The program holds {dollars(INSTALLMENTS[2])} received and not yet forwarded" in " ".join(text.split())
     assert case.number in text and OFFENDER in text
     assert VICTIM_EMAIL not in text and "Corner Street" not in text
 
@@ -333,15 +334,16 @@ def step_forward_the_last_payment(page, screenshot):
     """The last payment closed the case; the program still forwards it to the victim afterwards."""
     page.locator("section[aria-labelledby='h-agreement']").get_by_role("link", name="Follow-up").click()
     ledger = page.locator("table.ledger tbody tr")
-    expect(ledger).to_contain_text(f"$400.00$266.67{dollars(INSTALLMENTS[2])}$0.00")  # received, forwarded, held
+    # agreed, received, forwarded, held, outstanding
+    expect(ledger).to_contain_text(f"$400.00$400.00$266.67{dollars(INSTALLMENTS[2])}$0.00")
     expect(page.get_by_text("The case is closed. The program still holds money")).to_be_visible()
-    expect(card(page, "Record a payment")).to_have_count(0)
+    expect(card(page, "Record a payment received")).to_have_count(0)
     form = card(page, "Forward money to the victim")
     form.get_by_label("Amount").fill(str(INSTALLMENTS[2]))
     form.get_by_label("Method").select_option("transfer")
-    form.get_by_role("button", name="Save").click()
-    expect(page.locator(".messages")).to_have_text("Disbursement to the victim recorded.")
-    expect(ledger).to_contain_text("$400.00$400.00$0.00$0.00")  # everything forwarded, nothing outstanding
+    form.get_by_role("button", name="Record the forwarding").click()
+    expect(page.locator(".messages")).to_have_text("Money forwarded to the victim recorded.")
+    expect(ledger).to_contain_text("$400.00$400.00$400.00$0.00$0.00")  # everything forwarded, nothing outstanding
     expect(card(page, "Forward money to the victim")).to_have_count(0)
     screenshot("17-all-forwarded")
     sign_out(page)

@@ -64,8 +64,8 @@ def test_a_payment_sent_twice_is_recorded_once(client, program, coordinator, med
     field, token = token_on(client.get(f"{base}/").content.decode(), "payment-form_token")
     data = {"payment-term": term.pk, "payment-received_on": TODAY.isoformat(), "payment-method": "cash",
             "payment-amount": "50.00", field: token}  # fmt: skip
-    assert client.post(f"{base}/payment/", data).status_code == 302
-    again = client.post(f"{base}/payment/", data, follow=True)
+    assert client.post(f"{base}/record/payment/", data).status_code == 302
+    again = client.post(f"{base}/record/payment/", data, follow=True)
     assert ALREADY_SAVED in again.content.decode()
     assert Payment.objects.filter(term=term).count() == 1
 
