@@ -227,6 +227,8 @@ def _seed_follow_up(plans: list[dict], installments: list[Installment], seed: in
         behind = case.outcome == Case.Outcome.RETURNED or (not completed and rng.random() < 0.3)
         lead = case.lead_mediator
         story = getattr(plan["case"], "demo_story", "") == "two_offenders"  # sealing reloaded agreement.case
+        # A completed case was closed by its last record: nothing is dated after the closure.
+        until = min(today, timezone.localtime(case.closed_at).date()) if case.closed_at else today
         for term in plan["terms"]:
             if story:  # the first offender has paid everything; the second is behind
                 completed = term.responsible_id == plan["terms"][0].responsible_id
@@ -237,7 +239,7 @@ def _seed_follow_up(plans: list[dict], installments: list[Installment], seed: in
                 if not completed and (behind or len(due) == len(planned)):
                     due = due[: max(0, len(due) - (2 if behind else 1))]  # still open: not everything is paid
                 for installment in due:
-                    received = min(today, installment.due_date - timedelta(days=rng.randint(0, 3)))
+                    received = min(until, installment.due_date - timedelta(days=rng.randint(0, 3)))
                     payments.append(
                         Payment(term=term, amount=installment.amount, received_on=received, method="money_order",
                                 recorded_by=lead)
@@ -250,7 +252,7 @@ def _seed_follow_up(plans: list[dict], installments: list[Installment], seed: in
                     disbursements.pop()  # the latest payment is still held by the program
             elif term.hours:
                 if completed or (term.due_date < today and not behind):
-                    hours, day = term.hours, min(today, term.due_date)
+                    hours, day = term.hours, min(until, term.due_date)
                     while hours > 0:
                         chunk = min(hours, Decimal(4))
                         logs.append(
@@ -260,7 +262,7 @@ def _seed_follow_up(plans: list[dict], installments: list[Installment], seed: in
                         hours -= chunk
                         day -= timedelta(days=7)
             elif completed or (term.due_date < today and not behind):
-                checks.append(TermCheck(term=term, on=min(today, term.due_date), fulfilled=True, note="Confirmed",
+                checks.append(TermCheck(term=term, on=min(until, term.due_date), fulfilled=True, note="Confirmed",
                                         recorded_by=lead))  # fmt: skip
     Payment.objects.bulk_create(payments, batch_size=5000)
     Disbursement.objects.bulk_create([d for d in disbursements if d.paid_on <= today], batch_size=5000)

@@ -230,14 +230,17 @@ class FollowUpContactForm(forms.Form):
 
     def __init__(self, *args, case, missed: list[str], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["party"].queryset = Party.objects.filter(
-            case=case, role__in=[Party.Role.OFFENDER, Party.Role.GUARDIAN]
-        ).select_related("person")
+        self.fields["party"].queryset = (
+            Party.objects.filter(case=case, role__in=[Party.Role.OFFENDER, Party.Role.GUARDIAN])
+            .select_related("person")
+            .in_display_order()
+        )
         self.fields["party"].label_from_instance = lambda p: f"{p.person} ({p.get_role_display().lower()})"
         self.fields["regarding"].choices = [(item, item) for item in missed] + [
             ("", "Something else (say in the note)")
         ]
         self.fields["at"].initial = timezone.localtime().replace(second=0, microsecond=0)
+        self.fields["regarding"].initial = missed[0] if missed else ""
 
 
 class ReturnForm(VersionForm):

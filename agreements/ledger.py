@@ -144,6 +144,11 @@ class Ledger:
         return sum((c.outstanding for c in self.chains if c.latest.counts_hours), ZERO)
 
     @property
+    def status(self) -> str:
+        """The current version's status over the offenders still followed (``follow_up.compliance``'s)."""
+        return agreement_status([state for o in self.offenders if o.returned is None for state in o.states])
+
+    @property
     def amended(self) -> bool:
         return len([v for v in self.versions if v.agreement.signed_at]) > 1
 

@@ -410,7 +410,10 @@ def _follow_up_page(request, case, agreement, bound=None, contact_form=None):
     if contact_form is None and case.stage == Case.Stage.FOLLOW_UP:
         contact_form = FollowUpContactForm(case=case, missed=missed, prefix="contact")
     first_signed = next((v.agreement for v in ledger.versions if v.agreement.signed_at), agreement)
-    status, _states = follow_up.compliance(agreement)
+    if agreement.pk == getattr(ledger.current, "pk", None):
+        status = ledger.status  # read already
+    else:  # an earlier version, as it stood
+        status, _states = follow_up.compliance(agreement)
     return render(
         request,
         "agreements/follow_up.html",

@@ -106,3 +106,13 @@ def plain_pdf(**extras) -> bytes:
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+def letter_text(letter) -> str:
+    """A stored letter's text, its whitespace folded (table cells wrap over lines)."""
+    import io
+
+    from pypdf import PdfReader
+
+    with letter.pdf.open("rb") as handle:
+        return " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(handle.read())).pages).split())

@@ -1,11 +1,9 @@
 """A letter to the referral source at every closure, and a progress report before court."""
 
 import datetime
-import io
 from decimal import Decimal
 
 import pytest
-from pypdf import PdfReader
 
 from agreements import follow_up
 from agreements.models import Installment, Letter
@@ -14,16 +12,12 @@ from cases.models import Case
 from cases.services import case_close
 from mediation import services as mediation
 from tests.agreements.helpers import case_in_agreement, draft_with_money, pay, send, sign_all
+from tests.agreements.helpers import letter_text as text_of
 from tests.mediation.helpers import TODAY, assign, new_case, screen
 from vom.audit.models import AuditEvent
 from vom.notifications.models import Notification
 
 D = Decimal
-
-
-def text_of(letter):
-    with letter.pdf.open("rb") as handle:
-        return " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(handle.read())).pages).split())
 
 
 @pytest.fixture

@@ -1,11 +1,9 @@
 """Several offenders, each their own outcome: followed, returned, completed and checked one by one."""
 
 import datetime
-import io
 from decimal import Decimal
 
 import pytest
-from pypdf import PdfReader
 
 from agreements import follow_up, services
 from agreements.ledger import case_ledger
@@ -15,16 +13,12 @@ from cases.models import Case, OutcomeCheck
 from reports.periods import Period
 from reports.report import outcome_report
 from tests.agreements.helpers import case_in_agreement, pay, send, sign_all
+from tests.agreements.helpers import letter_text as text_of
 from tests.mediation.helpers import TODAY
 from vom.core.errors import DomainError
 from vom.notifications.models import Notification
 
 D = Decimal
-
-
-def text_of(letter):
-    with letter.pdf.open("rb") as handle:
-        return " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(handle.read())).pages).split())
 
 
 @pytest.fixture
