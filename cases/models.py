@@ -9,7 +9,7 @@ from datetime import timedelta
 from functools import reduce
 
 from django.conf import settings
-from django.core.validators import RegexValidator
+from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
 
@@ -66,6 +66,14 @@ class Program(models.Model):
         "co-mediators sign agreements too",
         default=False,
         help_text="Tick to require the co-mediator's signature beside the lead mediator's on every agreement.",
+    )
+    report_threshold = models.PositiveSmallIntegerField(
+        "small numbers shown as 'fewer than'",
+        default=5,
+        db_default=5,
+        validators=[MinValueValidator(1)],
+        help_text="Figures on the dashboard and in reports about fewer people than this are shown as 'fewer than "
+        "N' (and what would give them back is hidden too); survey comments appear only once this many answered.",
     )
     phone = models.CharField(max_length=40, blank=True)
     email = models.EmailField(blank=True)

@@ -18,6 +18,7 @@ from .aggregates import Epoch, Median
 from .charts import Bar, Chart, bar_chart
 from .periods import Period
 from .report import caseload_url, cohort, count, restitution_section
+from .suppression import hidden_text, suppress
 
 FUNNEL = [
     ("referred", "Referred", Q(pk__isnull=False), {}),
@@ -51,11 +52,7 @@ class Dashboard:
     week: Period
     workload: Chart
     restitution: object
-
-    @property
-    def referred(self) -> int:
-        """Cases referred in the period (the funnel's first bar)."""
-        return self.funnel.bars[0].value
+    referred: int  # cases referred in the period (the funnel's first bar, even when it shows "fewer than")
 
 
 def _caseload(program: Program, **filters) -> str:
@@ -63,30 +60,44 @@ def _caseload(program: Program, **filters) -> str:
 
 
 def dashboard(program: Program, period: Period, now: datetime) -> Dashboard:
+    """Statistics (the funnel, open cases by stage, restitution) hide small numbers
+    (``suppression``); the work lists (what is overdue, this week's meetings, each mediator's load) are
+    the coordinator's own queue of cases they open by name anyway, and are shown as they are."""
     today = timezone.localdate(now)
+    restitution = restitution_section(program, period, ["Cases referred in the period"])
+    suppress(restitution, program.report_threshold)
+    funnel, referred = _funnel(program, period)
     return Dashboard(
         program=program,
         period=period,
-        funnel=_funnel(program, period),
+        funnel=funnel,
+        referred=referred,
         stages=_stages(program, now),
         overdue=_overdue(program, now, today),
         week=(week := Period(today - timedelta(days=today.weekday()), today + timedelta(days=6 - today.weekday()))),
         sessions=(sessions := _sessions(program, week))[0],
         sessions_total=sessions[1],
         workload=_workload(program),
-        restitution=restitution_section(program, period, ["Cases referred in the period"]),
+        restitution=restitution,
     )
 
 
-def _funnel(program, period) -> Chart:
+def _funnel(program, period) -> tuple[Chart, int]:
     counts = cohort(program, period).aggregate(**{key: count(condition) for key, _, condition, _ in FUNNEL})
     referred = counts["referred"]
     bars = []
     for key, label, _, filters in FUNNEL:
         value = counts[key]
         share = f" ({100 * value / referred:.0f}%)" if referred and key != "referred" else ""
-        bars.append(Bar(label, value, f"{value:,}{share}", caseload_url(program, period, **filters)))
-    return bar_chart("funnel", f"From referral to completion, cases referred {period}", bars)
+        bars.append(_bar(program, label, value, f"{value:,}{share}", caseload_url(program, period, **filters)))
+    return bar_chart("funnel", f"From referral to completion, cases referred {period}", bars), referred
+
+
+def _bar(program, label: str, value: int, text: str, url: str, note: str = "", detail: str = "") -> Bar:
+    """A bar of counted cases; fewer than the program's threshold is neither drawn nor numbered."""
+    if 0 < value < program.report_threshold:
+        return Bar(label, 0, hidden_text(program.report_threshold), url)
+    return Bar(label, value, text, url, note, detail)
 
 
 def _stages(program, now) -> Chart:
@@ -102,7 +113,7 @@ def _stages(program, now) -> Chart:
         note = "" if median_days is None else f"median {median_days} day{'s' if median_days != 1 else ''} in stage"
         detail = f"{row['n']:,}" + (f" · {note}" if note else "")
         url = _caseload(program, stage=stage)
-        bars.append(Bar(Case.Stage(stage).label, row["n"], f"{row['n']:,}", url, note, detail))
+        bars.append(_bar(program, Case.Stage(stage).label, row["n"], f"{row['n']:,}", url, note, detail))
     return bar_chart("stages", "Open cases by stage, with the median time spent in it", bars)
 
 

@@ -1,5 +1,5 @@
 """The outcome report as CSV: one line per figure (section, measure, group, value, share), which
-spreadsheets pivot easily. Comments carry only the side and the occasion: no name, no case number."""
+spreadsheets pivot easily. Comments are their words alone: no side, occasion, date, name or case number."""
 
 from decimal import Decimal
 
@@ -20,7 +20,7 @@ def outcome_report_rows(report):
                 share = "" if cell.share is None else f"{100 * cell.share:.1f}"
                 yield [section.title, row.label, column, _number(cell.value), share, cell.text]
     for comment in report.comments:
-        yield ["Comments", comment["occasion"], comment["side"], comment["text"], "", ""]
+        yield ["Comments", "", "", comment["text"], "", ""]
 
 
 def _number(value) -> str:

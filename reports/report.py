@@ -22,11 +22,12 @@ from agreements.models import HOURS_TERMS, Agreement, Disbursement, OffenderRetu
 from agreements.schedule import CENT
 from cases.models import Case, OutcomeCheck, Party, Program, ReferralSource, juvenile_flag, mediated_q, reached_q
 from mediation.models import Meeting
-from surveys.models import SurveyInvitation, SurveyResponse
+from surveys.models import SurveyResponse
 from surveys.questions import FIELDS, QUESTIONS
 
 from .aggregates import Median, days_between
 from .periods import Period
+from .suppression import AddsUp, Rules, suppress
 
 GROUPS = [("all", "All cases"), ("juvenile", "Juveniles"), ("adult", "Adults")]
 SELF_SELECTION = (
@@ -53,6 +54,8 @@ class Cell:
     of: float | int | Decimal | None = None  # the base of a share, when the cell is one
     text: str = ""
     url: str = ""
+    people: int | None = None  # how many people (or cases) the figure is about: small ones are hidden
+    hidden: bool = False
 
     @property
     def share(self) -> float | None:
@@ -94,15 +97,15 @@ class OutcomeReport:
 
 def count_cell(value: int, of: int | None = None, url: str = "") -> Cell:
     if of is None:
-        return Cell(value, None, f"{value:,}", url)
+        return Cell(value, None, f"{value:,}", url, people=value)
     share = f" ({100 * value / of:.0f}%)" if of else ""
-    return Cell(value, of, f"{value:,}{share}", url)
+    return Cell(value, of, f"{value:,}{share}", url, people=value)
 
 
 def days_cell(value: float | None, n: int) -> Cell:
     if value is None:
         return Cell(None, None, "—")
-    return Cell(round(value), None, f"{round(value)} days (n = {n:,})")
+    return Cell(round(value), None, f"{round(value)} days (n = {n:,})", people=n)
 
 
 def caseload_url(program: Program, period: Period, **filters) -> str:
@@ -166,6 +169,18 @@ PROGRESS = [
 ]
 
 
+ENDED_ROWS = [
+    "Agreements fulfilled (share of agreements that ended)",
+    "Agreements fulfilled in part: some offenders completed, others returned",
+    "Agreements not fulfilled, returned to the referral source",
+]
+OFFENDERS_ENDED_ROWS = [
+    "Offenders who fulfilled their part (share of offenders whose follow-up ended)",
+    "Offenders returned to the referral source",
+]
+RESPONSES = "Responses received"
+
+
 def outcome_report(program: Program, period: Period, today: date) -> OutcomeReport:
     cases = cohort(program, period)
     columns = [label for _, label in GROUPS]
@@ -201,19 +216,19 @@ def outcome_report(program: Program, period: Period, today: date) -> OutcomeRepo
     offenders = _offenders_ended(program, period)
     offenders_ended = {g: offenders["fulfilled"][g] + offenders["returned"][g] for g, _ in GROUPS}
     progress.rows += [
-        Row("Agreements fulfilled (share of agreements that ended)", [
+        Row(ENDED_ROWS[0], [
             count_cell(counts["completed"][g], ended[g], link(g, outcome="completed")) for g, _ in GROUPS
         ]),
-        Row("Agreements fulfilled in part: some offenders completed, others returned", [
+        Row(ENDED_ROWS[1], [
             count_cell(counts["mixed"][g], ended[g], link(g, outcome="mixed")) for g, _ in GROUPS
         ]),
-        Row("Agreements not fulfilled, returned to the referral source", [
+        Row(ENDED_ROWS[2], [
             count_cell(counts["returned"][g], ended[g], link(g, outcome="returned")) for g, _ in GROUPS
         ]),
-        Row("Offenders who fulfilled their part (share of offenders whose follow-up ended)", [
+        Row(OFFENDERS_ENDED_ROWS[0], [
             count_cell(offenders["fulfilled"][g], offenders_ended[g]) for g, _ in GROUPS
         ]),
-        Row("Offenders returned to the referral source", [
+        Row(OFFENDERS_ENDED_ROWS[1], [
             count_cell(offenders["returned"][g], offenders_ended[g]) for g, _ in GROUPS
         ]),
         Row("Agreements still being followed up", [
@@ -228,7 +243,28 @@ def outcome_report(program: Program, period: Period, today: date) -> OutcomeRepo
         _reoffending_cohort(program, period, today),
         _reoffending(program, period, today, columns),
     ]
+    threshold = program.report_threshold
+    for section in sections:
+        suppress(section, threshold, _rules(section))
+    # Free text only once enough people answered that no comment points at one of them.
+    answered = next(row for row in satisfaction.rows if row.label == RESPONSES).cells[0]
+    if answered.hidden or (answered.value or 0) < threshold:
+        comments = []
     return OutcomeReport(program, period, referred["all"], sections, comments)
+
+
+def _rules(section: Section) -> Rules:
+    """What adds up in each section, for complementary suppression (``suppression``)."""
+    labels = [row.label for row in section.rows]
+    groups = {
+        "referrals": [
+            AddsUp([label for label in labels if label.startswith("From ")], "Referrals received"),
+            AddsUp([label for label in labels if label.startswith("Offense:")], "Referrals received"),
+        ],
+        "progress": [AddsUp(ENDED_ROWS), AddsUp(OFFENDERS_ENDED_ROWS)],
+    }.get(section.key, [])
+    # The first column is all cases (or all who answered), the others its parts; the cohort's columns are not.
+    return Rules(split_columns=section.key != "reoffending", groups=groups)
 
 
 def _offenders_ended(program, period) -> dict:
@@ -308,12 +344,16 @@ def restitution_section(program, period, columns) -> Section:
         "agreed_hours": measure("hours", is_hours & first),
         "served": measure(served(), is_hours),
         "hours_left": measure(left(F("hours"), served()), is_hours & current & Q(hours__gt=0)),
+        # how many cases each figure adds up (a small number of cases is hidden: ``suppression``)
+        "money_cases": _split(lambda filter: Count("agreement__case", distinct=True, filter=filter), is_money),
+        "hours_cases": _split(lambda filter: Count("agreement__case", distinct=True, filter=filter), is_hours),
     })  # fmt: skip
+    cases = {kind: totals.pop(f"{kind}_cases") for kind in ("money", "hours")}
     zero = Decimal("0")
     section = Section("restitution", f"Restitution ({program.currency})", columns, note=RESTITUTION_NOTE)
     cur = program.currency
 
-    def amount_cell(value, of=None, signed=False):
+    def amount_cell(value, group, of=None, signed=False):
         value = value or zero
         share = f" ({100 * value / of:.0f}%)" if of else ""
         text = money(abs(value), cur)
@@ -321,31 +361,33 @@ def restitution_section(program, period, columns) -> Section:
             text = "-" + text
         elif signed and value > 0:
             text = "+" + text
-        return Cell(value, of or None, text + share)
+        return Cell(value, of or None, text + share, people=cases["money"][group])
 
-    def hours_cell(value, of=None):
+    def hours_cell(value, group, of=None):
         value = value or zero
         share = f" ({100 * value / of:.0f}%)" if of else ""
-        return Cell(value, of or None, f"{value:,.1f} h{share}")
+        return Cell(value, of or None, f"{value:,.1f} h{share}", people=cases["hours"][group])
 
-    groups = [g for g, _ in GROUPS]
+    groups = [g for g, _ in GROUPS[: len(columns)]]
     # To the cent: SQLite sums computed decimals as floats (a balance of zero came back as -1E-13).
     t = {name: {g: Decimal(totals[name][g] or zero).quantize(CENT) for g in groups} for name in totals}
     now = {g: t["collected"][g] + t["outstanding"][g] for g in groups}  # agreed, as amended
     section.rows = [
-        Row("Money agreed (first signed version)", [amount_cell(t["agreed"][g]) for g in groups]),
-        Row("Changed by amendments", [amount_cell(now[g] - t["agreed"][g], signed=True) for g in groups]),
-        Row("Money collected (share of agreed, as amended)", [amount_cell(t["collected"][g], now[g]) for g in groups]),
-        Row("Forwarded to victims", [amount_cell(t["forwarded"][g]) for g in groups]),
+        Row("Money agreed (first signed version)", [amount_cell(t["agreed"][g], g) for g in groups]),
+        Row("Changed by amendments", [amount_cell(now[g] - t["agreed"][g], g, signed=True) for g in groups]),
+        Row("Money collected (share of agreed, as amended)", [
+            amount_cell(t["collected"][g], g, now[g]) for g in groups
+        ]),
+        Row("Forwarded to victims", [amount_cell(t["forwarded"][g], g) for g in groups]),
         Row("Held by the program, not yet forwarded", [
-            amount_cell(t["collected"][g] - t["forwarded"][g]) for g in groups
+            amount_cell(t["collected"][g] - t["forwarded"][g], g) for g in groups
         ]),
-        Row("Money outstanding (current versions)", [amount_cell(t["outstanding"][g]) for g in groups]),
-        Row("Service hours agreed", [hours_cell(t["agreed_hours"][g]) for g in groups]),
+        Row("Money outstanding (current versions)", [amount_cell(t["outstanding"][g], g) for g in groups]),
+        Row("Service hours agreed", [hours_cell(t["agreed_hours"][g], g) for g in groups]),
         Row("Service hours performed (share of agreed, as amended)", [
-            hours_cell(t["served"][g], t["served"][g] + t["hours_left"][g]) for g in groups
+            hours_cell(t["served"][g], g, t["served"][g] + t["hours_left"][g]) for g in groups
         ]),
-        Row("Service hours outstanding", [hours_cell(t["hours_left"][g]) for g in groups]),
+        Row("Service hours outstanding", [hours_cell(t["hours_left"][g], g) for g in groups]),
     ]  # fmt: skip
     return section
 
@@ -414,7 +456,7 @@ def _satisfaction(program, period) -> tuple[Section, list[dict]]:
     def side_rows(roles):
         return [row for row in by_role if roles is None or row["respondent_role"] in roles]
 
-    section.rows.append(Row("Responses received", [
+    section.rows.append(Row(RESPONSES, [
         count_cell(sum(row["responses"] for row in side_rows(roles))) for _, _, roles in SIDES
     ]))  # fmt: skip
     for name, text in QUESTIONS:
@@ -429,16 +471,19 @@ def _satisfaction(program, period) -> tuple[Section, list[dict]]:
             average = Decimal(total) / Decimal(n)
             shown = average.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
             cells.append(
-                Cell(float(average.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)), None, f"{shown} (n = {n})")
+                Cell(
+                    float(average.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)),
+                    None,
+                    f"{shown} (n = {n})",
+                    people=n,
+                )
             )
         section.rows.append(Row(text, cells))
-    side_of = {role: label for _, label, roles in SIDES[1:] for role in roles}
-    occasions = dict(SurveyInvitation.Occasion.choices)
+    # The words only: never the side, the occasion, the day or the case, which could point at who wrote them.
     comments = [
-        {"side": side_of.get(role, "Other participant"), "occasion": occasions.get(occasion, occasion), "text": text}
-        for role, occasion, text in answers.exclude(comment="")
-        .order_by("comment").values_list("respondent_role", "occasion", "comment")[:COMMENTS_SHOWN]
-    ]  # fmt: skip
+        {"text": text}
+        for text in answers.exclude(comment="").order_by("comment").values_list("comment", flat=True)[:COMMENTS_SHOWN]
+    ]
     return section, comments
 
 
@@ -527,21 +572,34 @@ def _cohort_cells(tally) -> list[Cell]:
         known = t["yes"] + t["no"]
         if not known:
             return Cell(None, None, "none recorded")
-        return Cell(t["yes"], known, f"{t['yes']:,} of {known:,} ({100 * t['yes'] / known:.1f}%)")
+        return Cell(t["yes"], known, f"{t['yes']:,} of {known:,} ({100 * t['yes'] / known:.1f}%)", people=t["yes"])
 
     mediated, other = rate(tally[True]), rate(tally[False])
     if mediated.share is not None and other.share:
         ratio = mediated.share / other.share
-        ratio_cell = Cell(round(ratio, 2), None, f"{ratio:.2f} : 1")
+        # As identifying as the smaller of the two rates it is made of.
+        ratio_cell = Cell(round(ratio, 2), None, f"{ratio:.2f} : 1", people=_smallest(mediated, other))
     else:
         ratio_cell = Cell(None, None, "—")
     unknown = tally[True]["unknown"] + tally[False]["unknown"]
     to_come = tally[True]["to_come"] + tally[False]["to_come"]
     return [
         mediated, other, ratio_cell,
-        Cell(unknown, None, f"{unknown:,} ({tally[True]['unknown']:,} mediated, {tally[False]['unknown']:,} not)"),
-        Cell(to_come, None, f"{to_come:,} ({tally[True]['to_come']:,} mediated, {tally[False]['to_come']:,} not)"),
+        Cell(unknown, None, f"{unknown:,} ({tally[True]['unknown']:,} mediated, {tally[False]['unknown']:,} not)",
+             people=_smallest_count(tally[True]["unknown"], tally[False]["unknown"])),
+        Cell(to_come, None, f"{to_come:,} ({tally[True]['to_come']:,} mediated, {tally[False]['to_come']:,} not)",
+             people=_smallest_count(tally[True]["to_come"], tally[False]["to_come"])),
     ]  # fmt: skip
+
+
+def _smallest(*cells: Cell) -> int:
+    return _smallest_count(*(cell.people or 0 for cell in cells))
+
+
+def _smallest_count(*counts: int) -> int:
+    """The smallest count above zero (zero when none is): a figure made of parts is as identifying as its
+    smallest part."""
+    return min((n for n in counts if n), default=0)
 
 
 def _mediated_expression():

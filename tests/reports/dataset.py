@@ -39,7 +39,11 @@ def midnight(day: date, plus_days: int = 0) -> datetime:
     return datetime.combine(day + timedelta(days=plus_days), datetime.min.time(), tzinfo=UTC)
 
 
-def build(program):
+def build(program, *, threshold: int = 1):
+    """The data set; ``threshold`` is the program's small-number threshold (1 shows every figure, so the
+    arithmetic can be checked; tests/reports/test_suppression.py checks what the default hides)."""
+    program.report_threshold = threshold
+    program.save(update_fields=["report_threshold"])
     staff = UserFactory(username="ledger")
     court = ReferralSourceFactory(program=program, name="County Court")
     police = ReferralSourceFactory(program=program, name="City Police")
