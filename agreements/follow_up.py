@@ -18,7 +18,7 @@ from django.utils import timezone
 from cases.models import Case, Party, TimelineEvent
 from cases.services import case_move, timeline_add
 from mediation.selectors import session_date
-from vom.core.errors import DomainError
+from vom.core.errors import DomainError, StaleObjectError
 
 from .compliance import (
     DEFAULTED,
@@ -295,7 +295,7 @@ def case_return_to_source(
     if problems:
         raise DomainError("Nobody was returned.", problems)
     if Case.objects.filter(pk=case.pk, version=expected_version).update(version=F("version") + 1) != 1:
-        raise DomainError("This case was changed by someone else since you opened it. Nothing was changed.")
+        raise StaleObjectError("This case was changed by someone else since you opened it. Nothing was changed.")
     today = timezone.localdate()
     for party in chosen:
         OffenderReturn.objects.create(case=case, party=party, on=today, reason=reason.strip(), recorded_by=actor)

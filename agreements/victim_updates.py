@@ -22,6 +22,7 @@ from vom.audit.services import audit_record
 from vom.notifications.services import Outgoing, notifications_cancel, notifications_queue, register_template
 
 from .documents import money
+from .ledger import case_ledger
 from .models import Agreement, Disbursement
 
 SALT = "vom.agreements.victim-updates"
@@ -144,8 +145,6 @@ def victim_update_closed(*, case: Case, actor=None) -> int:
         return 0
     headline, details = CLOSED[case.outcome]
     held_note = ""
-    from .ledger import case_ledger
-
     held = case_ledger(case).held
     if held > 0:
         held_note = f" The program still holds {money(held, case.program.currency)} for you and will forward it."
