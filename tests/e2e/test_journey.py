@@ -26,7 +26,7 @@ from pypdf import PdfReader
 
 from agreements.models import Agreement, Letter
 from agreements.tasks import plan_follow_up_reminders_task
-from cases.models import Case
+from cases.models import Case, Program
 from tests.e2e.test_agreement import draw
 from tests.e2e.test_pipeline import (
     PASSWORD,
@@ -358,6 +358,11 @@ def step_dashboard(page, screenshot):
     funnel = page.get_by_role("figure", name="From referral to completion")
     expect(funnel).to_be_visible()
     numbers = funnel.locator("table tbody tr")
+    # One case is fewer than the program's threshold: the figure is not shown, only its range.
+    expect(numbers.filter(has_text="Referred")).to_contain_text("fewer than 5")
+    # A program that lowers its threshold (in the admin) sees the case counted, to the cent.
+    Program.objects.update(report_threshold=1)
+    page.reload()
     expect(numbers.filter(has_text="Referred")).to_contain_text("1")
     expect(numbers.filter(has_text="Agreement")).to_contain_text("1 (100%)")
     expect(numbers.filter(has_text="Completed")).to_contain_text("1 (100%)")
