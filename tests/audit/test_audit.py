@@ -1,6 +1,9 @@
 """The audit trail: who saw or changed what, when, from where; append-only."""
 
+import datetime
+
 import pytest
+import time_machine
 from django.db import DatabaseError, connection, transaction
 
 from tests.conftest import require
@@ -59,6 +62,16 @@ def test_only_coordinators_see_who_accessed_the_case(client, case, mediator, coo
     client.force_login(coordinator)
     page = client.get(f"/cases/{case.pk}/").content.decode()
     assert "Who accessed this case" in page and mediator.username in page
+
+
+@pytest.mark.django_db
+def test_the_access_list_shows_the_programs_local_time(client, case, coordinator, settings):
+    settings.TIME_ZONE = "America/Chicago"
+    with time_machine.travel(datetime.datetime(2026, 12, 2, 22, 5, 9, tzinfo=datetime.UTC), tick=False):
+        client.force_login(coordinator)
+        client.get(f"/cases/{case.pk}/")
+        page = client.get(f"/cases/{case.pk}/").content.decode()
+    assert "Dec 2, 2026 4:05:09 PM CST" in page and "UTC" not in page
 
 
 @pytest.mark.django_db
