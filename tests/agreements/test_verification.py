@@ -8,6 +8,7 @@ import uuid
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.utils import timezone
 
 from agreements import services
 from agreements.models import Agreement
@@ -48,7 +49,8 @@ def test_a_genuine_code_answers_case_version_date_and_status_and_nothing_else(cl
     assert response.status_code == 200
     assert "Genuine" in html and signed.case.number in html
     assert "<dt>Version</dt><dd>1</dd>" in html
-    assert f"{signed.signed_at:%B} {signed.signed_at.day}, {signed.signed_at.year}" in html
+    signed_on = timezone.localdate(signed.signed_at)  # the program's day, not UTC's: late evening is still today
+    assert f"{signed_on:%B} {signed_on.day}, {signed_on.year}" in html
     assert "Current: this is the agreement in force." in html
     assert_says_nothing_private(html)
     assert signed.case.program.name not in html

@@ -183,6 +183,7 @@ def audit(page, name: str, path: str) -> list[str]:
         problems.append(f"{name} {path}: {width} px wide at 360 px ({wide})")
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / f"too-wide-{slug(name)}.png"), full_page=True)
+    problems += [f"{name} {path}: tap target {small}" for small in page.evaluate(SMALL_TARGETS)]
     page.add_script_tag(url="/__axe.js")
     result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
     for violation in result["violations"]:
@@ -190,6 +191,23 @@ def audit(page, name: str, path: str) -> list[str]:
         problems.append(f"{name} {path}: axe {violation['id']} ({violation['impact']}) at {targets}")
     return problems
 
+
+# Controls a finger presses that are smaller than 44 x 44 px. A box or radio button counts with its label
+# (pressing the label presses it); a link inside running text is exempt (WCAG 2.5.5), and so is Django
+# admin (admins use a desktop; its layout is Django's).
+SMALL_TARGETS = """() => location.pathname.startsWith('/admin/') ? [] :
+  [...document.querySelectorAll('a[href], button, input:not([type=hidden]), select, textarea, summary')]
+  .map(e => {
+    const label = (e.type === 'checkbox' || e.type === 'radio') && (e.closest('label') || e.labels[0]);
+    const inText = e.tagName === 'A' && getComputedStyle(e).display === 'inline'
+      && e.parentElement.textContent.trim().length > e.textContent.trim().length + 3;
+    const target = label ? (e.closest('.choice, .field--checkbox, .filter-bar__item--check') || label) : e;
+    const box = target.getBoundingClientRect();
+    return {e, box, skip: inText || !box.width || !box.height};
+  })
+  .filter(t => !t.skip && (t.box.width < 44 || t.box.height < 44))
+  .slice(0, 5).map(t => t.e.tagName.toLowerCase() + ' "' + (t.e.textContent || t.e.name || '').trim().slice(0, 30)
+    + '" ' + Math.round(t.box.width) + 'x' + Math.round(t.box.height))"""
 
 # The deepest elements sticking out past the viewport, to say where a page is too wide.
 WIDEST = """() => [...document.querySelectorAll('body *')]
@@ -251,3 +269,21 @@ def test_screenshots_of_a_mediators_main_pages(audit_page):
             shot = ARTIFACTS / f"every-page-{size['width']}-{slug(name)}.png"
             audit_page.screenshot(path=str(shot), full_page=True)
             assert shot.stat().st_size > 0
+
+
+@pytest.mark.usefixtures("demo")
+def test_the_signing_pad_fills_a_phone_held_sideways(browser, live_server):
+    context = browser.new_context(base_url=live_server.url, viewport=PHONE, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    sign_in(page, "mediator")
+    page.goto(mediator_pages(get_user_model().objects.get(username="mediator"))["agreements:sign"])
+    hint = page.get_by_text("Turn the phone sideways for a bigger signing box.")
+    assert hint.is_visible()  # held upright: the page suggests turning it
+    page.set_viewport_size({"width": 740, "height": 360})
+    pad = page.locator("[data-signature-pad]").bounding_box()
+    assert not hint.is_visible()
+    assert pad["width"] >= 740 - 40 and pad["x"] >= 0 and pad["height"] >= 180  # the width of the screen
+    assert page.evaluate("document.documentElement.scrollWidth") <= 740
+    page.locator("[data-signature-pad]").scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "every-page-sign-landscape.png"))
+    context.close()
