@@ -4,8 +4,9 @@ from vom.core.dates import BoundedDateField, bounded_formfield
 from vom.core.forms import LongSelect
 from vom.core.once import OneTimeTokenMixin
 
-from .models import PIPELINE, Case, OutcomeCheck, Party, Person, Program, ReferralSource
-from .services import PartyInput, close_outcomes_for
+from .models import Case, OutcomeCheck, Party, Person, Program, ReferralSource
+from .services import PartyInput
+from .stages import PIPELINE, closing_outcomes
 
 
 class DateInput(forms.DateInput):
@@ -244,9 +245,7 @@ class CloseForm(VersionForm):
     def __init__(self, *args, case: Case, **kwargs):
         super().__init__(*args, case=case, **kwargs)
         # Only outcomes that fit the stage, and no preselected answer.
-        self.fields["outcome"].choices = [("", "Choose…")] + [
-            (o.value, o.label) for o in close_outcomes_for(case.stage)
-        ]
+        self.fields["outcome"].choices = [("", "Choose…")] + [(o.value, o.label) for o in closing_outcomes(case.stage)]
 
 
 class ReopenForm(VersionForm):

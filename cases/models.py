@@ -1,10 +1,11 @@
 """Programs, memberships, referral sources, people, parties and the Case.
 
-The Case's stage graph and its moves come with the pipeline (issue 3); this module holds the data and
-the access choke point, ``Case.objects.visible_to(user)``.
+The stage facts live in ``cases.stages``; this module holds the data and the access choke point,
+``Case.objects.visible_to(user)``.
 """
 
 import operator
+from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import reduce
 
@@ -12,6 +13,9 @@ from django.conf import settings
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
+
+from . import stages
+from .stages import Outcome, Stage
 
 
 class Program(models.Model):
@@ -115,6 +119,61 @@ class Membership(models.Model):
         return f"{self.user} — {self.get_role_display()} of {self.program}"
 
 
+@dataclass(frozen=True)
+class Roles:
+    """What a signed-in user is, across programs; computed once per request."""
+
+    coordinator_of: frozenset[int] = field(default_factory=frozenset)
+    mediator_of: frozenset[int] = field(default_factory=frozenset)
+    is_admin: bool = False
+    # Programs whose mediators must sign in with a second factor, among those the user mediates for.
+    two_factor_mediator_of: frozenset[int] = field(default_factory=frozenset)
+
+    @property
+    def is_coordinator(self) -> bool:
+        return bool(self.coordinator_of)
+
+    @property
+    def is_mediator(self) -> bool:
+        return bool(self.mediator_of)
+
+    @property
+    def has_any(self) -> bool:
+        return self.is_coordinator or self.is_mediator or self.is_admin
+
+    @property
+    def membership_requires_two_factor(self) -> bool:
+        """Every coordinator, and a mediator of a program that asks for it (admins: vom/users decides)."""
+        return self.is_coordinator or bool(self.two_factor_mediator_of)
+
+
+def user_roles(user) -> Roles:
+    """The user's roles, cached on the user object so a request asks the database once."""
+    if not getattr(user, "is_authenticated", False):
+        return Roles()
+    cached = getattr(user, "_vom_roles", None)
+    if cached is None:
+        coordinator_of, mediator_of, two_factor_mediator_of = set(), set(), set()
+        memberships = Membership.objects.filter(user=user).values_list(
+            "program_id", "role", "program__mediators_require_two_factor"
+        )
+        for program_id, role, program_requires_two_factor in memberships:
+            if role == Membership.Role.COORDINATOR:
+                coordinator_of.add(program_id)
+            else:
+                mediator_of.add(program_id)
+                if program_requires_two_factor:
+                    two_factor_mediator_of.add(program_id)
+        cached = Roles(
+            frozenset(coordinator_of),
+            frozenset(mediator_of),
+            user.is_staff or user.is_superuser,
+            frozenset(two_factor_mediator_of),
+        )
+        user._vom_roles = cached
+    return cached
+
+
 class ReferralSource(models.Model):
     """Who refers cases to a program, and whom the program reports back to."""
 
@@ -202,45 +261,19 @@ class Person(models.Model):
         return f"{self.first_name} {self.last_name}".strip()
 
 
-# How long a case may sit in a stage before the caseload flags it (VOM practice: first contact within a
-# week, the joint session within about four weeks of referral).
-STAGE_OVERDUE_DAYS = {
-    "referred": 3,
-    "screening": 14,
-    "preparation": 21,
-    "joint_session": 21,
-    "agreement": 14,
-}
-
-
 def overdue_q(now) -> Q:
-    """Open cases that have sat in their stage longer than STAGE_OVERDUE_DAYS allows."""
+    """Open cases that have sat in their stage longer than ``stages.OVERDUE_DAYS`` allows."""
     condition = Q()
-    for stage, days in STAGE_OVERDUE_DAYS.items():
+    for stage, days in stages.OVERDUE_DAYS.items():
         condition |= Q(stage=stage, stage_changed_at__lt=now - timedelta(days=days))
     return condition
-
-
-# The pipeline in order, and the furthest stage each closing outcome implies a case reached (for cases
-# closed before ``closed_from_stage`` was recorded, and as a floor when it was).
-PIPELINE = ["referred", "screening", "preparation", "joint_session", "agreement", "follow_up"]
-OUTCOME_REACHED = {
-    "completed": "follow_up",
-    "returned": "follow_up",
-    "mixed": "follow_up",
-    "no_agreement": "joint_session",
-    "cancelled": "joint_session",
-    "declined": "screening",
-    "unsuitable": "screening",
-    "unreachable": "screening",
-}
 
 
 def reached_q(stage: str) -> Q:
     """Cases that got at least as far as ``stage``: open ones there or later, closed ones closed from
     there or later (or with an outcome that implies it)."""
-    later = PIPELINE[PIPELINE.index(stage) :]
-    implied = [outcome for outcome, furthest in OUTCOME_REACHED.items() if furthest in later]
+    later = stages.reached_stages(stage)
+    implied = stages.outcomes_reaching(stage)
     return Q(stage__in=later) | Q(stage="closed", closed_from_stage__in=later) | Q(stage="closed", outcome__in=implied)
 
 
@@ -275,8 +308,6 @@ class CaseQuerySet(models.QuerySet):
             return self.none()
         if user.is_superuser:
             return self
-        from .selectors import user_roles  # selectors reads these models
-
         # Only the branches the user's roles need: a mediator's condition alone can use the indexes on
         # lead_mediator and co_mediator; OR'ed with a coordinator branch it scanned every case (issue 8).
         roles = user_roles(user)
@@ -290,9 +321,7 @@ class CaseQuerySet(models.QuerySet):
     def open(self) -> "CaseQuerySet":
         # A list of the open stages rather than "not closed": most cases of a program are closed, and
         # only the list can use the (program, stage) index instead of reading every case.
-        from .stages import OPEN_STAGES
-
-        return self.filter(stage__in=OPEN_STAGES)
+        return self.filter(stage__in=stages.OPEN_STAGES)
 
     def for_caseload(self) -> "CaseQuerySet":
         """Rows for the caseload CSV: the joins its columns need, parties (role and name) in one extra query."""
@@ -355,25 +384,8 @@ class CaseQuerySet(models.QuerySet):
 class Case(models.Model):
     """A referral and everything that follows from it, moved through its stages by services only."""
 
-    class Stage(models.TextChoices):
-        REFERRED = "referred", "Referred"
-        SCREENING = "screening", "Screening"
-        PREPARATION = "preparation", "Preparation"
-        JOINT_SESSION = "joint_session", "Joint session"
-        AGREEMENT = "agreement", "Agreement"
-        FOLLOW_UP = "follow_up", "Follow-up"
-        CLOSED = "closed", "Closed"
-
-    class Outcome(models.TextChoices):
-        COMPLETED = "completed", "Completed: agreement fulfilled"
-        RETURNED = "returned", "Returned to referral source (non-compliance)"
-        MIXED = "mixed", "Completed by some offenders, returned for others"
-        NO_AGREEMENT = "no_agreement", "Session held, no agreement"
-        DECLINED = "declined", "A party declined"
-        UNSUITABLE = "unsuitable", "Screened not suitable"
-        UNREACHABLE = "unreachable", "A party could not be reached"
-        CANCELLED = "cancelled", "Session cancelled for good"
-        WITHDRAWN = "withdrawn", "Withdrawn by the program"
+    Stage = Stage
+    Outcome = Outcome
 
     class ReferralType(models.TextChoices):
         DIVERSION = "diversion", "Diversion"
@@ -444,17 +456,7 @@ class Case(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["program", "number"], name="cases_case_unique_number"),
             models.CheckConstraint(
-                condition=Q(
-                    stage__in=[
-                        "referred",
-                        "screening",
-                        "preparation",
-                        "joint_session",
-                        "agreement",
-                        "follow_up",
-                        "closed",
-                    ]
-                ),
+                condition=Q(stage__in=Stage.values),
                 name="cases_case_stage_valid",
             ),
             models.CheckConstraint(
@@ -482,6 +484,35 @@ class Case(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+    # What templates and rules ask of a case's stage (the facts are in ``cases.stages``).
+    @property
+    def is_open(self) -> bool:
+        return stages.is_open(self.stage)
+
+    @property
+    def is_closed(self) -> bool:
+        return not stages.is_open(self.stage)
+
+    @property
+    def is_workable(self) -> bool:
+        return stages.is_workable(self.stage)
+
+    @property
+    def allows_meetings(self) -> bool:
+        return stages.allows_meetings(self.stage)
+
+    @property
+    def allows_prep_waiver(self) -> bool:
+        return stages.allows_prep_waiver(self.stage)
+
+    @property
+    def allows_exchanges(self) -> bool:
+        return stages.allows_exchanges(self.stage)
+
+    @property
+    def in_follow_up(self) -> bool:
+        return self.stage == Stage.FOLLOW_UP
 
 
 class CaseNumberCounter(models.Model):

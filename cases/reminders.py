@@ -13,6 +13,7 @@ from django.utils import timezone
 from vom.notifications.services import Outgoing, notifications_queue, register_template
 
 from .models import Case, Membership, OutcomeCheck
+from .stages import BEFORE_FOLLOW_UP
 
 register_template("inactive_case", {"case_number", "stage", "days", "url"})
 register_template("court_date", {"case_number", "court_date", "stage", "url"})
@@ -40,7 +41,7 @@ def plan_case_reminders(*, now=None) -> int:
 
     # Open cases with no timeline activity for longer than their program allows (follow-up has its own reminders).
     quiet = (
-        Case.objects.exclude(stage__in=[Case.Stage.CLOSED, Case.Stage.FOLLOW_UP])
+        Case.objects.filter(stage__in=BEFORE_FOLLOW_UP)
         .annotate(last_activity=Max("timeline__at"))
         .select_related("program", "lead_mediator")
     )
@@ -59,7 +60,7 @@ def plan_case_reminders(*, now=None) -> int:
     # (Followed cases are told of by the follow-up planner, with a link to a progress report for the court.)
     horizon = today + timedelta(days=60)
     courts = (
-        Case.objects.exclude(stage__in=[Case.Stage.CLOSED, Case.Stage.FOLLOW_UP])
+        Case.objects.filter(stage__in=BEFORE_FOLLOW_UP)
         .filter(court_return_date__gte=today, court_return_date__lte=horizon)
         .select_related("program")
     )

@@ -1,68 +1,15 @@
 """Reads that more than one view needs."""
 
-from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.db.models import Q
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 
-from .models import Case, Membership, Party, Program
-
-
-@dataclass(frozen=True)
-class Roles:
-    """What a signed-in user is, across programs; computed once per request."""
-
-    coordinator_of: frozenset[int] = field(default_factory=frozenset)
-    mediator_of: frozenset[int] = field(default_factory=frozenset)
-    is_admin: bool = False
-    # Programs whose mediators must sign in with a second factor, among those the user mediates for.
-    two_factor_mediator_of: frozenset[int] = field(default_factory=frozenset)
-
-    @property
-    def is_coordinator(self) -> bool:
-        return bool(self.coordinator_of)
-
-    @property
-    def is_mediator(self) -> bool:
-        return bool(self.mediator_of)
-
-    @property
-    def has_any(self) -> bool:
-        return self.is_coordinator or self.is_mediator or self.is_admin
-
-    @property
-    def membership_requires_two_factor(self) -> bool:
-        """Every coordinator, and a mediator of a program that asks for it (admins: vom/users decides)."""
-        return self.is_coordinator or bool(self.two_factor_mediator_of)
-
-
-def user_roles(user) -> Roles:
-    """The user's roles, cached on the user object so a request asks the database once."""
-    if not getattr(user, "is_authenticated", False):
-        return Roles()
-    cached = getattr(user, "_vom_roles", None)
-    if cached is None:
-        coordinator_of, mediator_of, two_factor_mediator_of = set(), set(), set()
-        memberships = Membership.objects.filter(user=user).values_list(
-            "program_id", "role", "program__mediators_require_two_factor"
-        )
-        for program_id, role, program_requires_two_factor in memberships:
-            if role == Membership.Role.COORDINATOR:
-                coordinator_of.add(program_id)
-            else:
-                mediator_of.add(program_id)
-                if program_requires_two_factor:
-                    two_factor_mediator_of.add(program_id)
-        cached = Roles(
-            frozenset(coordinator_of),
-            frozenset(mediator_of),
-            user.is_staff or user.is_superuser,
-            frozenset(two_factor_mediator_of),
-        )
-        user._vom_roles = cached
-    return cached
+from .models import Case, Party, Program, user_roles
+from .registry import NEXT_ACTION_PROVIDERS, NextAction
+from .stages import FALLBACK_ACTIONS
 
 
 def membership_requires_two_factor(user) -> bool:
@@ -147,22 +94,13 @@ def caseload_export_rows(cases, now):
 
 # --- Next actions ------------------------------------------------------------------------------------
 
-# Until the apps that own these stages register something better (lower priority number wins).
-STAGE_FALLBACK_ACTIONS = {
-    Case.Stage.AGREEMENT: ("Write up the agreement and collect signatures", 7),
-    Case.Stage.FOLLOW_UP: ("Follow up on the agreement", 30),
-}
-
 
 def _fallback_actions(cases) -> dict:
-    from django.urls import reverse
-
-    from .registry import NextAction
-
+    """Until the apps that own these stages offer something better (lower priority number wins)."""
     actions = {}
     for case in cases:
-        if case.stage in STAGE_FALLBACK_ACTIONS:
-            label, days = STAGE_FALLBACK_ACTIONS[case.stage]
+        if case.stage in FALLBACK_ACTIONS:
+            label, days = FALLBACK_ACTIONS[case.stage]
             start = timezone.localtime(case.stage_changed_at).date()
             url = reverse("cases:detail", args=[case.pk])
             actions[case.pk] = [NextAction(label, start + timedelta(days=days), url, priority=90)]
@@ -171,8 +109,6 @@ def _fallback_actions(cases) -> dict:
 
 def next_actions_for(cases) -> dict:
     """The one next action per case, from every registered provider (each a fixed number of queries)."""
-    from .registry import NEXT_ACTION_PROVIDERS
-
     cases = list(cases)
     collected: dict = {}
     for provider in [_fallback_actions, *NEXT_ACTION_PROVIDERS]:

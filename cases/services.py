@@ -31,7 +31,7 @@ from .models import (
 )
 from .registry import CLOSURE_LISTENERS
 from .rules import is_juvenile
-from .stages import ALLOWED, OPEN_STAGES
+from .stages import ALLOWED, OPEN_STAGES, closing_outcomes
 
 S = Case.Stage
 
@@ -613,29 +613,12 @@ def case_assign(*, case: Case, expected_version: int, actor, lead, co=None) -> C
     return case
 
 
-# Which outcomes a coordinator may record when closing, by the stage the case is in: a session
-# cannot have ended without agreement before it was held; anyone may withdraw at any time.
-_BEFORE_FOLLOW_UP = {S.REFERRED, S.SCREENING, S.PREPARATION, S.JOINT_SESSION, S.AGREEMENT}
-COORDINATOR_OUTCOMES = {
-    Case.Outcome.WITHDRAWN: set(OPEN_STAGES),
-    Case.Outcome.DECLINED: _BEFORE_FOLLOW_UP,
-    Case.Outcome.UNREACHABLE: _BEFORE_FOLLOW_UP,
-    Case.Outcome.UNSUITABLE: {S.SCREENING, S.PREPARATION, S.JOINT_SESSION},
-    Case.Outcome.CANCELLED: {S.JOINT_SESSION},
-    Case.Outcome.NO_AGREEMENT: {S.JOINT_SESSION},
-}
-
-
-def close_outcomes_for(stage: str) -> list:
-    return [outcome for outcome, stages in COORDINATOR_OUTCOMES.items() if stage in stages]
-
-
 @transaction.atomic
 def case_close(*, case: Case, expected_version: int, actor, outcome: str, reason: str) -> Case:
     """A coordinator closes an open case with an outcome code and a reason."""
     if case.stage == S.CLOSED:
         raise DomainError("This case is already closed.")
-    if outcome not in close_outcomes_for(case.stage):
+    if outcome not in closing_outcomes(case.stage):
         raise DomainError(
             f"Choose how the case ended; “{Case.Outcome(outcome).label if outcome in Case.Outcome.values else outcome}”"
             f" is not possible in {case.get_stage_display().lower()}."

@@ -44,7 +44,7 @@ def next_actions(cases: list[Case]) -> dict[int, list[NextAction]]:
         for case in cases
         if case.stage == Case.Stage.REFERRED
     }
-    working = [c for c in cases if c.stage in {Case.Stage.SCREENING, Case.Stage.PREPARATION, Case.Stage.JOINT_SESSION}]
+    working = [c for c in cases if c.is_workable]
     if not working:
         return result
     ids = [c.pk for c in working]

@@ -20,12 +20,12 @@ def screening_panel(case: Case, user) -> dict:
 def meetings_panel(case: Case, user) -> dict:
     meetings = list(Meeting.objects.filter(case=case).order_by("scheduled_for", "pk"))
     return {
-        "visible": case.stage in {Case.Stage.PREPARATION, Case.Stage.JOINT_SESSION} or bool(meetings),
+        "visible": case.allows_meetings or bool(meetings),
         "prep": prep_status(meetings),
         "prep_meetings": [m for m in meetings if m.is_prep],
         "joint": joint_sessions(meetings),
         "rounds": list(ShuttleRound.objects.filter(case=case).order_by("held_on", "pk"))
         if case.mode == Case.Mode.INDIRECT
         else [],
-        "can_schedule": case.stage in {Case.Stage.PREPARATION, Case.Stage.JOINT_SESSION},
+        "can_schedule": case.allows_meetings,
     }

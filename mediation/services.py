@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from cases.models import Case, Party, TimelineEvent
 from cases.services import case_move, party_update_contact, timeline_add
+from cases.stages import WORKING_STAGES
 from vom.core.dates import date_problem
 from vom.core.errors import DomainError, StaleObjectError
 
@@ -26,7 +27,6 @@ from .reminders import cancel_meeting_reminders, plan_meeting_reminders
 from .selectors import OFFENDER_SIDE, VICTIM_SIDE, case_parties, required_screening_parties, role_name
 
 S = Case.Stage
-WORKING_STAGES = {S.SCREENING, S.PREPARATION, S.JOINT_SESSION}
 
 
 def _require_stage(case: Case, stages: set[str], doing: str) -> None:

@@ -11,7 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from agreements.follow_up import behind, followed_agreements
-from cases.models import PIPELINE, Case, Membership, OutcomeCheck, Program, overdue_q, reached_q
+from cases.models import Case, Membership, OutcomeCheck, Program, overdue_q, reached_q
+from cases.stages import PIPELINE
 from mediation.models import MediatorProfile, Meeting
 
 from .aggregates import Epoch, Median
