@@ -6,7 +6,9 @@ drawn from lists, emails use example.org, phone numbers the 555-01xx fiction ran
 """
 
 import multiprocessing
+import multiprocessing.connection
 import random
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -346,12 +348,16 @@ def _build_case(index: int, total: int, seed: int, today: date, program, sources
 BATCH = 2000  # cases built and inserted together
 
 
-def seed_cases(*, program: Program, total: int, seed: int = 2026, today: date | None = None, workers: int = 1) -> int:
+def seed_cases(
+    *, program: Program, total: int, seed: int = 2026, today: date | None = None, workers: int = 1,
+    progress: Callable[[int], object] | None = None,
+) -> int:  # fmt: skip
     """Make sure the program has at least ``total`` demo cases; create the missing ones in bulk.
 
     With ``workers`` > 1 on PostgreSQL the batches are shared among that many processes (building the
     rows is Python's work, one core each); batches still take their case numbers in order, so the
-    data set is the same as a single process makes."""
+    data set is the same as a single process makes. ``progress(n)`` is told of each batch of n cases
+    written (by the calling process, whichever process wrote them)."""
     today = today or timezone.localdate()
     existing = Case.objects.filter(program=program).count()
     if existing >= total:
@@ -377,23 +383,34 @@ def seed_cases(*, program: Program, total: int, seed: int = 2026, today: date | 
             with turns.turn(position):
                 _number(program, built)
             _insert_batch(built, seed)
+            turns.written(len(built))
 
+    report = progress or (lambda n: None)
     if workers > 1 and len(batches) > 1 and connection.vendor == "postgresql":
-        _in_processes(run, batches, workers)
+        _in_processes(run, batches, workers, report)
     else:
-        run(batches, _Turns(None))
+        run(batches, _Turns(None, report))
     return total - existing
 
 
 class _Turns:
     """Batches take their case numbers in batch order, whichever process built them first."""
 
-    def __init__(self, context):
+    def __init__(self, context, report=None):
         self.serial = context is None
+        self.report = report
         if not self.serial:
             self.condition = context.Condition()
             self.next = context.Value("i", 0, lock=False)
             self.failed = context.Value("b", 0, lock=False)
+            self.done = context.Value("q", 0, lock=False)
+
+    def written(self, count: int) -> None:
+        if self.serial:
+            self.report(count)
+            return
+        with self.condition:
+            self.done.value += count
 
     @contextmanager
     def turn(self, position: int):
@@ -414,8 +431,9 @@ class _Turns:
             self.condition.notify_all()
 
 
-def _in_processes(run, batches, workers: int) -> None:
-    """``run`` a share of the batches in each of ``workers`` forked processes, each on its own connection."""
+def _in_processes(run, batches, workers: int, report) -> None:
+    """``run`` a share of the batches in each of ``workers`` forked processes, each on its own connection;
+    this process reports what they have written while it waits."""
     context = multiprocessing.get_context("fork")
     turns = _Turns(context)
     connections.close_all()  # a forked child must not share the parent's socket
@@ -432,6 +450,13 @@ def _in_processes(run, batches, workers: int) -> None:
     processes = [context.Process(target=child, args=(batches[w::workers],)) for w in range(workers)]
     for process in processes:
         process.start()
+    reported = 0
+    while any(process.is_alive() for process in processes):
+        multiprocessing.connection.wait([process.sentinel for process in processes], timeout=0.5)
+        with turns.condition:
+            done = turns.done.value
+        report(done - reported)
+        reported = done
     for process in processes:
         process.join()
     if any(process.exitcode for process in processes):

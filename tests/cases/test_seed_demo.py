@@ -149,8 +149,10 @@ def test_a_bulk_seed_in_parallel_processes_makes_the_same_cases_as_one_process(m
     seed("--cases", "120", "--workers", "1")
     serial = fingerprint()
     call_command("flush", "--no-input")
-    output = seed("--cases", "120", "--workers", "3")
-    assert "Cases: 120 created, 120 in all" in output
+    out, terminal = StringIO(), Terminal()
+    call_command("seed_demo", "--cases", "120", "--workers", "3", stdout=out, stderr=terminal)
+    assert "Cases: 120 created, 120 in all" in out.getvalue()
+    assert "120/120" in terminal.getvalue()  # the children's batches, counted by the parent
     assert fingerprint() == serial
     assert len(serial[0]) == 120 and any(stage == "closed" for _, stage, _, _ in serial[0])
 
@@ -176,3 +178,27 @@ def test_the_small_demo_tells_the_hard_stories():
     assert declined is not None and Letter.objects.filter(case=declined, kind="closure").exists()
     assert set(Letter.objects.values_list("case__stage", flat=True)) == {"closed"}
     assert Letter.objects.count() == Case.objects.filter(stage="closed").count()  # every closure wrote one
+
+
+class Terminal(StringIO):
+    """A stream that says it is a terminal, as a person's shell is: the progress bar is drawn only there."""
+
+    def isatty(self):
+        return True
+
+
+@pytest.mark.django_db
+def test_seed_shows_a_progress_bar_on_a_terminal_and_the_summary_everywhere():
+    terminal, out = Terminal(), StringIO()
+    call_command("seed_demo", "--cases", "12", stdout=out, stderr=terminal)
+    bar = terminal.getvalue()
+    assert "Seeding cases" in bar
+    assert "100%" in bar and "12/12" in bar
+    assert "Cases: 12 created, 12 in all" in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_seed_draws_no_bar_into_a_log():
+    log = StringIO()
+    call_command("seed_demo", "--cases", "3", stdout=StringIO(), stderr=log)
+    assert log.getvalue() == ""

@@ -31,6 +31,7 @@ from agreements.reminders import plan_follow_up_reminders
 from cases.reminders import plan_case_reminders
 from mediation.reminders import plan_meeting_reminders
 from vom.core.bench import PAGES
+from vom.core.progress import progress_bar
 from vom.users.selectors import two_factor_required
 from vom.users.services import client_session_verify
 
@@ -70,16 +71,22 @@ class Command(BaseCommand):
                 # Measured as after entering the code: a verified session reads its device on every request.
                 if not client_session_verify(client=clients[name], user=user) and two_factor_required(user):
                     raise CommandError(f"{name} has no authenticator app; benchmark a database seeded by seed_demo.")
-            for page in PAGES:
-                if only and not any(word in page.label for word in only):
-                    continue
-                path = page.path(users)
-                client = clients[page.user]
-                rows.append((page.label, *self.measure(client, path, repeat)))
+            pages = [page for page in PAGES if not only or any(word in page.label for word in only)]
+            bar = progress_bar(self, total=len(pages) + bool(renders) + bool(sweeps), desc="Measuring", unit="page")
+            for page in pages:
+                bar.set_postfix_str(page.label)
+                rows.append((page.label, *self.measure(clients[page.user], page.path(users), repeat)))
+                bar.update()
         if renders:
+            bar.set_postfix_str("PDF renders")
             rows.append(("signed agreement PDF render", *self.measure_pdf(renders)))
+            bar.update()
         if sweeps:
+            bar.set_postfix_str("reminder sweeps")
             rows.append(("reminder-planning sweep (all planners)", *self.measure_sweeps(sweeps)))
+            bar.update()
+        bar.close()
+        self.stdout.write(f"{len(rows)} measurement(s), {time.monotonic() - started:.1f} s in all")
         self.print_table(rows)
 
     def measure_pdf(self, renders: int):

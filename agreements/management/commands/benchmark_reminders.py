@@ -24,6 +24,7 @@ from agreements.reminders import plan_follow_up_reminders
 from cases.models import Case, Membership, Party, Person, Program, ReferralSource
 from cases.reminders import plan_case_reminders
 from mediation.reminders import plan_meeting_reminders
+from vom.core.progress import progress_bar
 
 SLUG = "benchmark-follow-up"
 
@@ -43,18 +44,26 @@ class Command(BaseCommand):
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE")
-        self.stdout.write(f"{'planner':<28}{'run':>4}{'seconds':>10}{'queries':>9}{'queued':>9}")
-        for label, planner in (
+        planners = (
             ("follow-up (installments)", plan_follow_up_reminders),
             ("cases (quiet, court, checks)", plan_case_reminders),
             ("meetings", plan_meeting_reminders),
-        ):
-            for run in (1, 2):
-                with CaptureQueriesContext(connection) as queries:
-                    begin = time.perf_counter()
-                    queued = planner()
-                    seconds = time.perf_counter() - begin
-                self.stdout.write(f"{label:<28}{run:>4}{seconds:>10.2f}{len(queries.captured_queries):>9}{queued:>9}")
+        )
+        rows = []
+        with progress_bar(self, total=2 * len(planners), desc="Planning", unit="run") as bar:
+            for label, planner in planners:
+                for run in (1, 2):
+                    bar.set_postfix_str(label)
+                    with CaptureQueriesContext(connection) as queries:
+                        begin = time.perf_counter()
+                        queued = planner()
+                        seconds = time.perf_counter() - begin
+                    rows.append(f"{label:<28}{run:>4}{seconds:>10.2f}{len(queries.captured_queries):>9}{queued:>9}")
+                    bar.update()
+        self.stdout.write(f"{'planner':<28}{'run':>4}{'seconds':>10}{'queries':>9}{'queued':>9}")
+        for row in rows:
+            self.stdout.write(row)
+        self.stdout.write(f"{len(rows)} planner run(s) in {time.monotonic() - started:.1f} s")
 
     @transaction.atomic
     def build(self, total: int) -> Program:

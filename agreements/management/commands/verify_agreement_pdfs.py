@@ -5,6 +5,7 @@ import hashlib
 from django.core.management.base import BaseCommand, CommandError
 
 from agreements.models import Agreement
+from vom.core.progress import progress_bar
 
 
 class Command(BaseCommand):
@@ -13,7 +14,9 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         checked, problems = 0, []
         stored = Agreement.objects.exclude(pdf="").select_related("case").order_by("pk")
-        for agreement in stored.iterator(chunk_size=500):
+        for agreement in progress_bar(
+            self, total=stored.count(), desc="Checking PDFs", unit="pdf", iterable=stored.iterator(chunk_size=500)
+        ):
             label = f"case {agreement.case.number} version {agreement.number}"
             try:
                 with agreement.pdf.open("rb") as handle:

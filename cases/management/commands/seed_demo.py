@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from cases.demo import DEMO_TOTP_SECRET, ensure_program_and_staff, seed_cases
 from vom.celery import app as celery_app
+from vom.core.progress import progress_bar
 from vom.users.selectors import otpauth_uri_for_key
 
 DEFAULT_PASSWORD = "mediate-2026"  # noqa: S105 -- demo accounts only; printed on purpose
@@ -32,8 +33,10 @@ class Command(BaseCommand):
             raise CommandError("--workers must be at least 1.")
         started = time.monotonic()
         program, logins = ensure_program_and_staff(password=password)
+        missing = max(0, cases - program.cases.count())
         try:
-            created = seed_cases(program=program, total=cases, seed=seed, workers=workers)
+            with progress_bar(self, total=missing, desc="Seeding cases", unit="case") as bar:
+                created = seed_cases(program=program, total=cases, seed=seed, workers=workers, progress=bar.update)
         except (ValueError, RuntimeError) as exc:
             raise CommandError(str(exc)) from exc
         if settings.CELERY_TASK_ALWAYS_EAGER:
