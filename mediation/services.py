@@ -23,7 +23,7 @@ from .guards import (
     session_result,
 )
 from .models import ContactAttempt, Meeting, Screening, ShuttleRound, TimeLog
-from .reminders import cancel_meeting_reminders, plan_meeting_reminders
+from .reminders import cancel_meeting_reminders, plan_meeting_reminders, queue_calendar_change
 from .selectors import OFFENDER_SIDE, VICTIM_SIDE, case_parties, required_screening_parties, role_name
 
 S = Case.Stage
@@ -263,6 +263,7 @@ def meeting_reschedule(*, meeting: Meeting, expected_version: int, actor, schedu
         actor=actor,
     )
     meeting.refresh_from_db()
+    queue_calendar_change(meeting)  # calendars that hold the old time get the new one now
     return meeting
 
 
@@ -354,6 +355,7 @@ def meeting_cancel(
         actor=actor,
     )
     meeting.refresh_from_db()
+    queue_calendar_change(meeting)  # a cancelled meeting leaves the calendars that hold it
     return meeting
 
 

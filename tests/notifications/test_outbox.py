@@ -73,7 +73,7 @@ def test_due_reminders_are_sent_once_with_a_calendar_entry(prep_case, mediator):
     assert message.subject.startswith("Reminder: Preparation meeting, victim side on ")
     assert "Program office" in message.body
     name, ics, mime = message.attachments[0]
-    assert (name, mime) == ("meeting.ics", "text/calendar; method=PUBLISH")
+    assert (name, mime) == ("meeting.ics", "text/calendar; method=REQUEST")
     assert "BEGIN:VEVENT" in ics and "LOCATION:Program office" in ics
     assert "ana@example.org" not in next(m for m in mail.outbox if m.to == [mediator.email]).body
 

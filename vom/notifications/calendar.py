@@ -1,33 +1,52 @@
-"""A minimal iCalendar (RFC 5545) event for meeting reminders."""
+"""Calendar entries (RFC 5545 with the iTIP methods of RFC 5546) attached to meeting emails.
+
+One meeting is one calendar entry: every message about it carries the same UID, whichever reminder
+(48 hours or 2 hours ahead) or update it rides on, so a calendar updates the entry instead of adding a
+second one. ``sequence`` rises with every change to the meeting (a reschedule), and a cancelled meeting
+is sent as METHOD:CANCEL with that UID, so the entry disappears. The library writes the text (escaping,
+line folding at 75 octets, CRLF); times are in UTC.
+"""
 
 from datetime import datetime, timedelta
+from email.utils import parseaddr
+
+import icalendar
+from django.conf import settings
+from django.utils import timezone
+
+REQUEST = "REQUEST"
+CANCEL = "CANCEL"
 
 
-def _escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+def meeting_uid(meeting_pk: int) -> str:
+    """The entry's identity: the meeting's, never the reminder's (both reminders update one entry)."""
+    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "vom-case-manager"
+    return f"meeting-{meeting_pk}@{domain}"
 
 
-def _utc(value: str) -> str:
-    return datetime.fromisoformat(value).strftime("%Y%m%dT%H%M%SZ")
-
-
-def ics_for(event: dict, *, uid: str) -> str:
-    """``event`` holds ISO start (UTC), minutes, summary and location (JSON-safe, as stored in the outbox)."""
+def ics_for(event: dict, *, recipient_email: str = "", recipient_name: str = "", now: datetime | None = None) -> str:
+    """``event`` (JSON-safe, as stored in the outbox) holds uid, sequence, method, ISO start in UTC,
+    minutes, summary and location. DTSTAMP is the moment of sending, not the meeting's start."""
+    method = event.get("method", REQUEST)
     start = datetime.fromisoformat(event["start"])
-    end = start + timedelta(minutes=int(event.get("minutes", 60)))
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        "PRODID:-//VOM Case Manager//EN",
-        "METHOD:PUBLISH",
-        "BEGIN:VEVENT",
-        f"UID:{_escape(uid)}@vom-case-manager",
-        f"DTSTAMP:{_utc(event['start'])}",
-        f"DTSTART:{start.strftime('%Y%m%dT%H%M%SZ')}",
-        f"DTEND:{end.strftime('%Y%m%dT%H%M%SZ')}",
-        f"SUMMARY:{_escape(event.get('summary', 'Meeting'))}",
-        f"LOCATION:{_escape(event.get('location', ''))}",
-        "END:VEVENT",
-        "END:VCALENDAR",
-    ]
-    return "\r\n".join(lines) + "\r\n"
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", "-//VOM Case Manager//EN")
+    calendar.add("version", "2.0")
+    calendar.add("method", method)
+    entry = icalendar.Event()
+    entry.add("uid", event["uid"])
+    entry.add("sequence", int(event.get("sequence", 0)))
+    entry.add("dtstamp", now or timezone.now())
+    entry.add("dtstart", start)
+    entry.add("dtend", start + timedelta(minutes=int(event.get("minutes", 60))))
+    entry.add("summary", event.get("summary", "Meeting"))
+    if event.get("location"):
+        entry.add("location", event["location"])
+    entry.add("status", "CANCELLED" if method == CANCEL else "CONFIRMED")
+    name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    entry.add("organizer", f"mailto:{address}", parameters={"CN": name or "VOM program"})
+    if recipient_email:
+        parameters = {"ROLE": "REQ-PARTICIPANT", "RSVP": "FALSE"} | ({"CN": recipient_name} if recipient_name else {})
+        entry.add("attendee", f"mailto:{recipient_email}", parameters=parameters)
+    calendar.add_component(entry)
+    return calendar.to_ical().decode()

@@ -145,9 +145,11 @@ def _deliver(notification: Notification, connection) -> str:
         )
         if html:
             message.attach_alternative(html, "text/html")
-        ics = notification.context.get("ics")
-        if ics:
-            message.attach("meeting.ics", ics_for(ics, uid=notification.dedupe_key), "text/calendar; method=PUBLISH")
+        event = notification.context.get("ics")
+        if event:
+            ics = ics_for(event, recipient_email=notification.recipient_email, recipient_name=notification.name)
+            method = event.get("method", "REQUEST")
+            message.attach("meeting.ics", ics, f"text/calendar; method={method}")
         message.send(fail_silently=False)
     return subject
 
