@@ -6,18 +6,27 @@ class AgreementsConfig(AppConfig):
     verbose_name = "Agreements"
 
     def ready(self):
-        from cases import registry
+        from cases.extensions import CaseExtension, MoveHandler, Panel, register
 
-        from . import demo, letters, next_actions, panels, receivers, services, victim_updates  # noqa: F401
+        from . import demo, follow_up, letters, next_actions, panels, receivers, reminders, services, victim_updates  # noqa: F401
 
-        registry.register_move(
-            "begin_follow_up", guard=services.guard_begin_follow_up, perform=services.case_begin_follow_up
-        )
-        registry.register_panel(
-            "agreement", template="agreements/panel_agreement.html", order=40, load=panels.agreement_panel
-        )
-        registry.register_next_actions(next_actions.next_actions)
-        registry.register_demo_seeder(demo.seed_agreements)
-        # Every closure, whichever app's move makes it: the letter to the referral source, the victim's update.
-        registry.register_closure_listener(letters.closure_letter)
-        registry.register_closure_listener(victim_updates.victim_update_closed)
+        register(
+            CaseExtension(
+                app="agreements",
+                moves=(
+                    MoveHandler("begin_follow_up", guard=services.guard_begin_follow_up,
+                                perform=services.case_begin_follow_up),
+                    # Completion happens by itself once every offender's part is fulfilled or returned.
+                    MoveHandler("complete", perform=follow_up.close_if_done, on_case_page=False,
+                                page="recording the last fulfilled item (agreements.follow_up.close_if_done)"),
+                    MoveHandler("return_to_source", perform=follow_up.case_return_to_source, permission="withdraw",
+                                on_case_page=False, page="agreements:return"),
+                ),
+                panels=(Panel("agreement", "agreements/panel_agreement.html", order=40, load=panels.agreement_panel),),
+                next_actions=next_actions.next_actions,
+                # Every closure, whichever app's move makes it: the letter to the referral source, the victim's update.
+                on_close=(letters.closure_letter, victim_updates.victim_update_closed),
+                seed_demo=demo.seed_agreements,
+                notification_templates=reminders.NOTIFICATION_TEMPLATES | victim_updates.NOTIFICATION_TEMPLATES,
+            )
+        )  # fmt: skip

@@ -168,6 +168,6 @@ def letter_write(*, case: Case, kind: str, actor, parties: list[Party] | None = 
 
 
 def closure_letter(*, case: Case, actor) -> Letter:
-    """The letter every closure writes to the referral source (registered with ``cases.registry``)."""
+    """The letter every closure writes to the referral source (an ``on_close`` of the agreements extension)."""
     kind = CLOSURE_KINDS.get(case.outcome, Letter.Kind.CLOSURE)
     return letter_write(case=case, kind=kind, actor=actor, reason=case.outcome_reason)

@@ -5,8 +5,8 @@ from datetime import timedelta
 from django.urls import reverse
 from django.utils import timezone
 
+from cases.extensions import NextAction
 from cases.models import Case
-from cases.registry import NextAction
 
 from .models import Agreement, Signature
 

@@ -33,7 +33,7 @@ from cases.models import Case, Party, TimelineEvent
 from cases.reminders import coordinators_by_program
 from cases.rules import is_juvenile
 from cases.services import timeline_add
-from vom.notifications.services import Outgoing, notifications_queue, register_template
+from vom.notifications.services import Outgoing, notifications_queue
 
 from .documents import money
 from .models import Agreement, AgreementDefault, Installment, OffenderReturn, Payment, Term, TermCheck
@@ -41,10 +41,13 @@ from .victim_updates import missed_updates, victim_side
 
 REMIND_DAYS_AHEAD = 3
 CHUNK = 5000
-register_template("installment_due", {"case_number", "amount", "due_on", "program"})
-register_template("overdue_item", {"case_number", "item", "due_on", "url"})
-register_template("term_due", {"case_number", "item", "due_on", "program"})
-register_template("agreement_default", {"case_number", "offender", "item", "due_on", "days", "url"})
+# Declared in the agreements extension (AgreementsConfig.ready): what each template's context must carry.
+NOTIFICATION_TEMPLATES = {
+    "installment_due": {"case_number", "amount", "due_on", "program"},
+    "overdue_item": {"case_number", "item", "due_on", "url"},
+    "term_due": {"case_number", "item", "due_on", "program"},
+    "agreement_default": {"case_number", "offender", "item", "due_on", "days", "url"},
+}
 FOLLOWED = {"agreement__status": Agreement.Status.SIGNED, "agreement__case__stage": Case.Stage.FOLLOW_UP}
 
 

@@ -4,7 +4,7 @@ party who declined may have their data minimised at once, when the case closes.
 Names, contact details, notes, free-text accounts, signatures and every uploaded or rendered file are
 removed; what reports count (the case, its stage history, outcome, dates, amounts, hours, reoffending
 checks) stays. It lives in agreements because it touches every record of the pipeline; apps above
-it (surveys) plug in through ``cases.registry.register_anonymiser``.
+it (surveys) plug in through the ``anonymise`` of their ``cases.extensions.CaseExtension``.
 """
 
 from datetime import date
@@ -14,8 +14,8 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from cases.extensions import anonymisers
 from cases.models import Case, Note, OutcomeCheck, Party, Person, Program, TimelineEvent, age_band
-from cases.registry import ANONYMISERS
 from cases.rules import age_on
 from cases.services import timeline_add
 from mediation.models import ContactAttempt, Meeting, Screening, ShuttleRound, TimeLog
@@ -94,7 +94,7 @@ def case_anonymise(*, case: Case, actor=None) -> Case:
     Disbursement.objects.filter(term__agreement__case=case).update(reference="")
     OutcomeCheck.objects.filter(case=case).update(source="")
     Notification.objects.filter(case_id=case.pk).delete()
-    for anonymise in ANONYMISERS:  # apps above this one (surveys) clear their own records
+    for anonymise in anonymisers():  # apps above this one (surveys) clear their own records
         anonymise(case=case)
     audit_record(user=actor, username="retention", action=AuditEvent.Action.CHANGE, what="anonymised (retention)",
                  case_id=case.pk)  # fmt: skip

@@ -19,14 +19,14 @@ from cases.models import Case, Party, Person, TimelineEvent
 from cases.services import timeline_add
 from vom.audit.models import AuditEvent
 from vom.audit.services import audit_record
-from vom.notifications.services import Outgoing, notifications_cancel, notifications_queue, register_template
+from vom.notifications.services import Outgoing, notifications_cancel, notifications_queue
 
 from .documents import money
 from .ledger import case_ledger
 from .models import Agreement, Disbursement
 
 SALT = "vom.agreements.victim-updates"
-register_template("victim_update", {"case_number", "program", "headline", "details", "stop_url", "contact"})
+NOTIFICATION_TEMPLATES = {"victim_update": {"case_number", "program", "headline", "details", "stop_url", "contact"}}
 
 
 def stop_token(party: Party) -> str:

@@ -6,10 +6,21 @@ class CasesConfig(AppConfig):
     verbose_name = "Cases"
 
     def ready(self):
-        # vom/users decides who must sign in with a second factor; program roles are facts of this app.
-        from vom.users.selectors import register_two_factor_requirement
+        from . import checks, receivers, reminders, services  # noqa: F401 (checks and receivers register themselves)
+        from .extensions import CaseExtension, MoveHandler, register
 
-        from . import receivers  # noqa: F401
-        from .selectors import membership_requires_two_factor
-
-        register_two_factor_requirement(membership_requires_two_factor)
+        # The moves that need only case facts; each has a form of its own rather than a button on the case page.
+        register(
+            CaseExtension(
+                app="cases",
+                moves=(
+                    MoveHandler("assign", perform=services.case_assign, permission="assign", on_case_page=False,
+                                page="mediation:assign"),
+                    MoveHandler("withdraw", perform=services.case_close, permission="withdraw", on_case_page=False,
+                                page="cases:close"),
+                    MoveHandler("reopen", perform=services.case_reopen, permission="reopen", on_case_page=False,
+                                page="cases:reopen"),
+                ),
+                notification_templates=reminders.NOTIFICATION_TEMPLATES,
+            )
+        )  # fmt: skip

@@ -22,8 +22,8 @@ from django.utils import timezone
 from vom.users.selectors import authenticator_for, two_factor_required
 from vom.users.services import DEMO_DEVICE_NAME, totp_demo_device
 
+from .extensions import demo_seeders
 from .models import Assignment, Case, Membership, OutcomeCheck, Party, Person, Program, ReferralSource, TimelineEvent
-from .registry import DEMO_SEEDERS
 from .rules import is_juvenile
 from .services import case_numbers_reserve
 
@@ -518,7 +518,7 @@ def _insert_batch(built, seed: int) -> None:
             party.related_party = related
         Party.objects.bulk_create([party for party, _ in dependent], batch_size=5000)
         _history(cases, parties_by_case)
-        for seeder in DEMO_SEEDERS:
+        for seeder in demo_seeders():
             seeder(cases=cases, parties_by_case=parties_by_case, seed=seed)
 
 

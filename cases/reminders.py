@@ -10,14 +10,17 @@ from django.conf import settings
 from django.db.models import Max
 from django.utils import timezone
 
-from vom.notifications.services import Outgoing, notifications_queue, register_template
+from vom.notifications.services import Outgoing, notifications_queue
 
 from .models import Case, Membership, OutcomeCheck
 from .stages import BEFORE_FOLLOW_UP
 
-register_template("inactive_case", {"case_number", "stage", "days", "url"})
-register_template("court_date", {"case_number", "court_date", "stage", "url"})
-register_template("outcome_check_due", {"case_number", "months", "due_on", "url"})
+# Declared in the cases extension (CasesConfig.ready): what each template's context must carry.
+NOTIFICATION_TEMPLATES = {
+    "inactive_case": {"case_number", "stage", "days", "url"},
+    "court_date": {"case_number", "court_date", "stage", "url"},
+    "outcome_check_due": {"case_number", "months", "due_on", "url"},
+}
 
 
 def coordinators_by_program() -> dict[int, list]:

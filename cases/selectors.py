@@ -7,14 +7,14 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
+from .extensions import NextAction, next_action_providers
 from .models import Case, Party, Program, user_roles
-from .registry import NEXT_ACTION_PROVIDERS, NextAction
 from .stages import FALLBACK_ACTIONS
 
 
 def membership_requires_two_factor(user) -> bool:
-    """Registered with vom/users (see ``CasesConfig.ready``): coordinators, and mediators of a program
-    that asks for it, must sign in with a second factor."""
+    """Named in ``settings.VOM_TWO_FACTOR_ROLE_CHECKS`` for vom/users: coordinators, and mediators of a
+    program that asks for it, must sign in with a second factor."""
     return user_roles(user).membership_requires_two_factor
 
 
@@ -111,7 +111,7 @@ def next_actions_for(cases) -> dict:
     """The one next action per case, from every registered provider (each a fixed number of queries)."""
     cases = list(cases)
     collected: dict = {}
-    for provider in [_fallback_actions, *NEXT_ACTION_PROVIDERS]:
+    for provider in [_fallback_actions, *next_action_providers()]:
         for case_id, actions in provider(cases).items():
             collected.setdefault(case_id, []).extend(actions)
     return {case_id: min(actions, key=lambda a: a.priority) for case_id, actions in collected.items()}

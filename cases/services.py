@@ -17,6 +17,7 @@ from vom.core.dates import date_problem
 from vom.core.errors import DomainError, StaleObjectError
 from vom.notifications.models import Notification
 
+from .extensions import closure_listeners
 from .models import (
     Assignment,
     Case,
@@ -29,7 +30,6 @@ from .models import (
     Program,
     TimelineEvent,
 )
-from .registry import CLOSURE_LISTENERS
 from .rules import is_juvenile
 from .stages import ALLOWED, OPEN_STAGES, closing_outcomes
 
@@ -508,7 +508,7 @@ def case_move(
             OutcomeCheck.objects.filter(case=case, result="").delete()  # reopened: checks restart at the next closure
         case.refresh_from_db()
         if to_stage == S.CLOSED:
-            for listener in CLOSURE_LISTENERS:  # the letter to the referral source, the victim's update
+            for listener in closure_listeners():  # the letter to the referral source, the victim's update
                 listener(case=case, actor=actor)
     return case
 

@@ -21,6 +21,7 @@ from vom.core.forms import add_domain_error
 from vom.core.once import not_saved, once_per_submission
 
 from . import services
+from .extensions import move_handlers, panels
 from .forms import (
     AddPartyForm,
     CaseloadFilterForm,
@@ -36,7 +37,6 @@ from .forms import (
 )
 from .models import Case, Membership, OutcomeCheck, Party, Program, ReferralSource
 from .policies import can, get_case_for_action, get_party_of_case, permissions_for
-from .registry import MOVE_HANDLERS, PANELS
 from .selectors import (
     CASELOAD_EXPORT_HEADER,
     caseload_export_rows,
@@ -206,16 +206,17 @@ def case_detail(request, pk: int):
     perms = permissions_for(user, case)
     parties = list(Party.objects.filter(case=case).select_related("person", "related_party__person").in_display_order())
     moves = []
+    handlers = move_handlers()
     for move in moves_from(case.stage):
-        handler = MOVE_HANDLERS.get(move.name)
-        if handler is None:
+        handler = handlers[move.name]
+        if not handler.on_case_page:
             continue
         missing = handler.guard(case)
         # A closing move is offered only when its condition holds; it is never a to-do list.
         if move.target == Case.Stage.CLOSED and missing:
             continue
         moves.append({"move": move, "missing": missing, "allowed": can(user, handler.permission, case)})
-    panels = [{"template": p.template, **p.load(case, user)} for p in PANELS]
+    sections = [{"template": p.template, **p.load(case, user)} for p in panels()]
     earlier = (
         Party.objects.filter(person__in=[p.person_id for p in parties])
         .exclude(case=case)
@@ -232,7 +233,7 @@ def case_detail(request, pk: int):
         "parties": parties,
         "earlier_by_person": earlier_by_person,
         "moves": moves,
-        "panels": panels,
+        "panels": sections,
         "next_action": next_actions_for([case]).get(case.pk),
         "notes": case.notes.select_related("author"),
         "outcome_checks": case.outcome_checks.select_related("party__person").order_by("party_id", "months")
@@ -368,8 +369,8 @@ def note_add(request, pk: int):
 @login_required
 def case_move(request, pk: int, move: str):
     case = get_case_for_action(request.user, pk, "view")
-    handler = MOVE_HANDLERS.get(move)
-    if handler is None or move_named(move, case.stage) is None:
+    handler = move_handlers().get(move)
+    if handler is None or not handler.on_case_page or move_named(move, case.stage) is None:
         messages.error(request, "That step is not available for this case now.")
         return redirect("cases:detail", pk=case.pk)
     if not can(request.user, handler.permission, case):

@@ -12,8 +12,8 @@ from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 
+from cases.extensions import NextAction
 from cases.models import Case, Party
-from cases.registry import NextAction
 
 from .models import ContactAttempt, Meeting, Screening, ShuttleRound
 from .selectors import latest_screenings, prep_status, required_screening_parties, role_name

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from vom.notifications.calendar import CANCEL, REQUEST, meeting_uid
 from vom.notifications.models import Notification
-from vom.notifications.services import Outgoing, notifications_cancel, notifications_queue, register_template
+from vom.notifications.services import Outgoing, notifications_cancel, notifications_queue
 
 from .models import Meeting
 
@@ -15,8 +15,9 @@ OFFSETS = {"48h": timedelta(hours=48), "2h": timedelta(hours=2)}
 HORIZON = timedelta(hours=49)
 TEMPLATE = "meeting_reminder"
 CHANGED, CANCELLED = "meeting_changed", "meeting_cancelled"
-for _name in (TEMPLATE, CHANGED, CANCELLED):
-    register_template(_name, {"case_number", "kind", "when", "place", "ics"})
+NOTIFICATION_TEMPLATES = {
+    name: {"case_number", "kind", "when", "place", "ics"} for name in (TEMPLATE, CHANGED, CANCELLED)
+}
 
 
 def meeting_key_prefix(meeting: Meeting) -> str:

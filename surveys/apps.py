@@ -6,10 +6,16 @@ class SurveysConfig(AppConfig):
     verbose_name = "Satisfaction surveys"
 
     def ready(self):
-        from cases import registry
+        from cases.extensions import CaseExtension, Panel, register
 
         from . import demo, panels, services
 
-        registry.register_panel("surveys", template="surveys/panel_surveys.html", order=50, load=panels.survey_panel)
-        registry.register_demo_seeder(demo.seed_surveys)
-        registry.register_anonymiser(services.survey_case_anonymise)
+        register(
+            CaseExtension(
+                app="surveys",
+                panels=(Panel("surveys", "surveys/panel_surveys.html", order=50, load=panels.survey_panel),),
+                seed_demo=demo.seed_surveys,
+                anonymise=services.survey_case_anonymise,
+                notification_templates=services.NOTIFICATION_TEMPLATES,
+            )
+        )

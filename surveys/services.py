@@ -11,7 +11,7 @@ from cases.models import Case
 from vom.audit.models import AuditEvent
 from vom.audit.services import audit_record
 from vom.core.errors import DomainError
-from vom.notifications.services import Outgoing, notifications_queue, register_template
+from vom.notifications.services import Outgoing, notifications_queue
 
 from .models import VALID_FOR, SurveyInvitation, SurveyResponse
 from .questions import COMMENT_MAX_LENGTH, FIELDS, SCALE_MAX, SCALE_MIN
@@ -19,7 +19,7 @@ from .selectors import survey_candidates
 from .tokens import invitation_token, new_nonce
 
 TEMPLATE = "survey_invitation"
-register_template(TEMPLATE, {"program", "occasion", "url", "expires_on", "contact"})
+NOTIFICATION_TEMPLATES = {TEMPLATE: {"program", "occasion", "url", "expires_on", "contact"}}
 
 
 class SurveyAlreadyAnswered(DomainError):

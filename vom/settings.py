@@ -190,6 +190,9 @@ AUTH_USER_MODEL = "users.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "cases:home"
 LOGOUT_REDIRECT_URL = "login"
+# Besides admins, who must sign in with a second factor: (user) -> bool checks, by dotted path, so vom/users
+# asks the programs' roles without importing the app that holds them.
+VOM_TWO_FACTOR_ROLE_CHECKS = ["cases.selectors.membership_requires_two_factor"]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",

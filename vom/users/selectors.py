@@ -2,39 +2,40 @@
 
 ``two_factor_required`` is the one place that answers "must this user sign in with a second factor?".
 Admins (staff or superusers) always must; the roles a user holds in programs are ``cases``' facts, so
-``cases`` registers the check for them from its ``AppConfig.ready()`` (imports run downward only).
+the checks for them are named by dotted path in ``settings.VOM_TWO_FACTOR_ROLE_CHECKS`` (imports run
+downward only: this module never imports ``cases``).
 """
 
 import time
 from base64 import b32encode
 from collections.abc import Callable
+from functools import cache
 from typing import Literal
 from urllib.parse import quote, urlencode
 
 from django.conf import settings
+from django.utils.module_loading import import_string
 from django_otp.oath import hotp
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-# (user) -> bool: does a role this user holds require a second factor?
-_ROLE_REQUIREMENTS: list[Callable] = []
-
 SecondFactorStep = Literal["verify", "setup"]
 
 
-def register_two_factor_requirement(check: Callable) -> None:
-    if check not in _ROLE_REQUIREMENTS:
-        _ROLE_REQUIREMENTS.append(check)
+@cache
+def _role_checks() -> list[Callable]:
+    """(user) -> bool each: does a role this user holds require a second factor?"""
+    return [import_string(path) for path in settings.VOM_TWO_FACTOR_ROLE_CHECKS]
 
 
 def two_factor_required(user) -> bool:
-    """Admins, and anyone a registered role check names (cases: coordinators, and the mediators of a
+    """Admins, and anyone a configured role check names (cases: coordinators, and the mediators of a
     program that asks for it)."""
     if not getattr(user, "is_authenticated", False):
         return False
     if user.is_staff or user.is_superuser:
         return True
-    return any(check(user) for check in _ROLE_REQUIREMENTS)
+    return any(check(user) for check in _role_checks())
 
 
 def authenticator_for(user) -> TOTPDevice | None:

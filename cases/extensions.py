@@ -1,0 +1,123 @@
+"""The contract between ``cases`` and the apps above it (imports run downward only, so a higher app's
+part in a case is handed to ``cases`` rather than imported by it).
+
+Each app declares one ``CaseExtension`` and registers it once, from its ``AppConfig.ready()``::
+
+    register(CaseExtension(
+        app="surveys",
+        panels=(Panel("surveys", "surveys/panel_surveys.html", order=50, load=panels.survey_panel),),
+        seed_demo=demo.seed_surveys,
+        anonymise=services.survey_case_anonymise,
+        notification_templates={"survey_invitation": {"program", "occasion", "url", "expires_on", "contact"}},
+    ))
+
+Every move of ``cases.stages.MOVES`` has exactly one handler among the extensions (``cases.checks``
+fails start-up otherwise). ``cases`` registers its own extension too, for the moves it owns.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from vom.notifications.services import register_template
+
+
+@dataclass(frozen=True)
+class MoveHandler:
+    """Who performs a move of the stage graph, on what condition, and who may ask for it.
+
+    ``guard(case)`` returns what is missing, as sentences (empty: the move may happen). ``perform`` is the
+    service; on the case page it is called as ``perform(case=, expected_version=, actor=)``. A move with
+    ``on_case_page=False`` has its own form or happens by itself (``page`` says where, for people reading
+    the code and the check's messages).
+    """
+
+    move: str
+    perform: Callable
+    guard: Callable | None = None
+    permission: str = "work"  # the policy action the user needs
+    on_case_page: bool = True
+    page: str = ""
+
+
+@dataclass(frozen=True)
+class Panel:
+    """A section of the case page: ``load(case, user)`` returns the template's context."""
+
+    key: str
+    template: str
+    order: int
+    load: Callable
+
+
+@dataclass(frozen=True)
+class NextAction:
+    label: str
+    due: date | datetime | None
+    url: str = ""
+    priority: int = 50  # lower comes first among actions of one case
+
+    @property
+    def due_date(self) -> date | None:
+        if isinstance(self.due, datetime):
+            return self.due.date()
+        return self.due
+
+
+@dataclass(frozen=True)
+class CaseExtension:
+    """Everything one app adds to cases. Each callable takes keyword arguments as noted."""
+
+    app: str
+    moves: tuple[MoveHandler, ...] = ()
+    panels: tuple[Panel, ...] = ()
+    # (cases: list[Case]) -> {case_id: [NextAction, …]}, a fixed number of queries for any number of cases
+    next_actions: Callable | None = None
+    # (*, case, actor) -> None, inside the transaction that closes a case, whichever app's move closed it
+    on_close: tuple[Callable, ...] = ()
+    # (*, case) -> None, inside the transaction in which retention anonymises a case: the app's own rows
+    anonymise: Callable | None = None
+    # (*, cases, parties_by_case, seed) -> None: stage-consistent demo records for freshly seeded cases
+    seed_demo: Callable | None = None
+    # template name -> the context keys every notification of it must carry (vom.notifications checks)
+    notification_templates: dict[str, set[str]] = field(default_factory=dict)
+
+
+_EXTENSIONS: dict[str, CaseExtension] = {}
+
+
+def register(extension: CaseExtension) -> None:
+    """Called once per app from ``AppConfig.ready()``; registering the same app again replaces it."""
+    _EXTENSIONS[extension.app] = extension
+    for name, required in extension.notification_templates.items():
+        register_template(name, required)
+
+
+def extensions() -> list[CaseExtension]:
+    """In registration order, which is ``INSTALLED_APPS`` order."""
+    return list(_EXTENSIONS.values())
+
+
+def move_handlers() -> dict[str, MoveHandler]:
+    """Each move's handler (``cases.checks`` makes sure there is exactly one)."""
+    return {handler.move: handler for extension in extensions() for handler in extension.moves}
+
+
+def panels() -> list[Panel]:
+    return sorted((panel for extension in extensions() for panel in extension.panels), key=lambda p: p.order)
+
+
+def next_action_providers() -> list[Callable]:
+    return [extension.next_actions for extension in extensions() if extension.next_actions]
+
+
+def closure_listeners() -> list[Callable]:
+    return [listener for extension in extensions() for listener in extension.on_close]
+
+
+def anonymisers() -> list[Callable]:
+    return [extension.anonymise for extension in extensions() if extension.anonymise]
+
+
+def demo_seeders() -> list[Callable]:
+    return [extension.seed_demo for extension in extensions() if extension.seed_demo]
