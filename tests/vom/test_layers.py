@@ -1,0 +1,50 @@
+"""The layers contract (pyproject.toml, run by .ci/run as ``lint-imports``) holds, and it would catch an
+import that runs upward."""
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+PACKAGES = ["reports", "surveys", "agreements", "mediation", "cases", "vom"]
+LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
+
+
+def _lint(folder: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(LINT_IMPORTS), "--no-cache", "--no-logo"],
+        cwd=folder, env={"PYTHONPATH": str(folder), "PATH": "/usr/bin:/bin"}, capture_output=True, text=True,
+        timeout=120, check=False,
+    )  # fmt: skip
+
+
+def _copy_of_the_project(tmp_path: Path) -> Path:
+    for package in PACKAGES:
+        shutil.copytree(ROOT / package, tmp_path / package, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "pyproject.toml", tmp_path)
+    return tmp_path
+
+
+def test_the_project_keeps_its_layers():
+    result = _lint(ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "0 broken" in result.stdout
+
+
+def test_an_import_running_upward_breaks_the_contract(tmp_path):
+    project = _copy_of_the_project(tmp_path)
+    (project / "cases" / "upward.py").write_text(
+        "from mediation.models import Meeting  # cases must not know mediation\n"
+    )
+    result = _lint(project)
+    assert result.returncode == 1
+    assert "BROKEN" in result.stdout and "cases.upward -> mediation.models" in result.stdout
+
+
+def test_surveys_and_agreements_stay_independent(tmp_path):
+    project = _copy_of_the_project(tmp_path)
+    (project / "surveys" / "sideways.py").write_text("import agreements.models\n")
+    result = _lint(project)
+    assert result.returncode == 1
+    assert "surveys.sideways -> agreements.models" in result.stdout
