@@ -19,7 +19,7 @@ from mediation.selectors import session_date
 from vom.audit.models import AuditEvent
 from vom.audit.services import audit_record
 from vom.core.dates import date_problem
-from vom.core.errors import DomainError, StaleObjectError
+from vom.core.errors import DomainError, FieldProblem, StaleObjectError
 from vom.users.services import reauthenticate
 
 from .compliance import FULFILLED, term_state
@@ -86,28 +86,34 @@ def _check_money(values: dict) -> list[str]:
     problems = []
     amount, schedule = values.get("amount"), values.get("schedule") or Term.Schedule.EQUAL
     if amount is None or amount <= 0:
-        return ["The amount must be more than zero."]
+        return [FieldProblem("amount", "The amount must be more than zero.")]
     if amount != amount.quantize(CENT):
-        return ["The amount cannot have fractions of a cent."]
+        return [FieldProblem("amount", "The amount cannot have fractions of a cent.")]
     if schedule not in Term.Schedule.values:
-        return ["Choose how the amount is scheduled."]
+        return [FieldProblem("schedule", "Choose how the amount is scheduled.")]
     if schedule in {Term.Schedule.EQUAL, Term.Schedule.FIXED}:
         if values.get("frequency") not in Term.Frequency.values:
-            problems.append("Choose how often installments are due.")
+            problems.append(FieldProblem("frequency", "Choose how often installments are due."))
         if values.get("first_due_date") is None:
-            problems.append("Give the first due date.")
+            problems.append(FieldProblem("first_due_date", "Give the first due date."))
     if schedule == Term.Schedule.EQUAL:
         count = values.get("installment_count")
         if not count or not 1 <= count <= MAX_INSTALLMENTS:
-            problems.append(f"The number of installments must be between 1 and {MAX_INSTALLMENTS}.")
+            problems.append(
+                FieldProblem(
+                    "installment_count", f"The number of installments must be between 1 and {MAX_INSTALLMENTS}."
+                )
+            )
         elif amount < CENT * count:
-            problems.append("Each installment must be at least one cent.")
+            problems.append(FieldProblem("installment_count", "Each installment must be at least one cent."))
     elif schedule == Term.Schedule.FIXED:
         per = values.get("period_amount")
         if per is None or per <= 0 or per != per.quantize(CENT):
-            problems.append("Give the amount due each period, in dollars and cents, more than zero.")
+            problems.append(
+                FieldProblem("period_amount", "Give the amount due each period, in dollars and cents, more than zero.")
+            )
         elif per > amount:
-            problems.append("The amount each period cannot be more than the total.")
+            problems.append(FieldProblem("period_amount", "The amount each period cannot be more than the total."))
         elif amount / per > MAX_INSTALLMENTS:  # counted before the plan is built (a cent a month is a long list)
             problems.append(f"At that amount the plan would need more than {MAX_INSTALLMENTS} installments.")
     if not problems and schedule != Term.Schedule.CUSTOM:
@@ -142,7 +148,7 @@ def _check_term(case: Case, kind: str, responsible: Party, values: dict) -> list
     if responsible.case_id != case.pk or responsible.role != Party.Role.OFFENDER:
         problems.append("The responsible person must be an offender of this case.")
     if not values.get("description", "").strip():
-        problems.append("Describe the term.")
+        problems.append(FieldProblem("description", "Describe the term."))
     earliest = session_date(case) or case.referral_date
     dates = [values.get("due_date"), values.get("first_due_date")]
     if kind == Term.Kind.MONEY and values.get("schedule") == Term.Schedule.CUSTOM:
@@ -155,11 +161,11 @@ def _check_term(case: Case, kind: str, responsible: Party, values: dict) -> list
     elif kind in HOURS_TERMS:
         hours, what = values.get("hours"), Term.Kind(kind).label.lower()
         if hours is None or hours <= 0:
-            problems.append(f"The hours of {what} must be more than zero.")
+            problems.append(FieldProblem("hours", f"The hours of {what} must be more than zero."))
         elif hours > MAX_HOURS:
-            problems.append(f"At most {MAX_HOURS} hours can be agreed in one term.")
+            problems.append(FieldProblem("hours", f"At most {MAX_HOURS} hours can be agreed in one term."))
     if kind != Term.Kind.MONEY and values.get("due_date") is None:
-        problems.append("Give the due date.")
+        problems.append(FieldProblem("due_date", "Give the due date."))
     return problems
 
 

@@ -353,13 +353,13 @@ FOLLOW_UP_FORMS = {
     "payment": (PaymentForm, follow_up.payment_record, "Payment recorded."),
     "disbursement": (DisbursementForm, follow_up.disbursement_record, "Money forwarded to the victim recorded."),
     "hours": (ServiceLogForm, follow_up.service_log_record, "Service hours logged."),
-    "check": (TermCheckForm, follow_up.term_check_record, "Recorded."),
+    "check": (TermCheckForm, follow_up.term_check_record, "Progress on the term recorded."),
 }
 FOLLOW_UP_TITLES = {
-    "payment": ("Record a payment received", "Record the payment"),
-    "disbursement": ("Forward money to the victim", "Record the forwarding"),
-    "hours": ("Log service hours", "Log the hours"),
-    "check": ("Record whether a term was kept", "Record it"),
+    "payment": ("Record a payment received", "Save payment"),
+    "disbursement": ("Forward money to the victim", "Save forwarding"),
+    "hours": ("Log service hours", "Save hours"),
+    "check": ("Record progress on a term", "Save progress"),
 }
 
 

@@ -74,7 +74,8 @@ class ScreeningForm(forms.ModelForm):
         }
         labels = {
             "acknowledges_responsibility": "Acknowledges responsibility (or does not deny it)",
-            "reason": "Reason (required unless suitable)",
+            "consent_given_on": "Consent given on (needed when suitable)",
+            "reason": "Reason (needed unless suitable)",
         }
 
     victim_updates = forms.BooleanField(

@@ -10,7 +10,7 @@ from cases.models import Case, Party, TimelineEvent
 from cases.services import case_move, party_update_contact, timeline_add
 from cases.stages import WORKING_STAGES
 from vom.core.dates import date_problem
-from vom.core.errors import DomainError, StaleObjectError
+from vom.core.errors import DomainError, FieldProblem, StaleObjectError
 
 from .guards import (
     FAILED_SCREENING_OUTCOMES,
@@ -100,27 +100,36 @@ def _suitability_gaps(party: Party, case: Case, answers: dict) -> list[str]:
     gaps = []
     if party.role in VICTIM_SIDE:
         if case.mode == Case.Mode.DIRECT and not answers.get("willing_to_meet"):
-            gaps.append(
+            gaps.append(FieldProblem("willing_to_meet",
                 "The victim is not willing to meet face to face. If they agree to an indirect exchange, "
                 "switch the case to indirect mediation first."
-            )
+            ))  # fmt: skip
         if case.mode == Case.Mode.INDIRECT and not (answers.get("willing_indirect") or answers.get("willing_to_meet")):
-            gaps.append("The victim has agreed neither to meet nor to an indirect exchange.")
+            gaps.append(
+                FieldProblem("willing_indirect", "The victim has agreed neither to meet nor to an indirect exchange.")
+            )
         if answers.get("safety_concerns", "").strip() and not answers.get("safety_plan", "").strip():
-            gaps.append("Safety concerns were recorded: say how they will be managed.")
+            gaps.append(FieldProblem("safety_plan", "Safety concerns were recorded: say how they will be managed."))
     elif party.role == Party.Role.OFFENDER:
         if not answers.get("acknowledges_responsibility"):
-            gaps.append("The offender must acknowledge responsibility (or at least not deny it).")
+            gaps.append(
+                FieldProblem(
+                    "acknowledges_responsibility",
+                    "The offender must acknowledge responsibility (or at least not deny it).",
+                )
+            )
         if not answers.get("willing_to_make_amends"):
-            gaps.append("The offender must be willing to make amends.")
+            gaps.append(FieldProblem("willing_to_make_amends", "The offender must be willing to make amends."))
     elif party.role == Party.Role.GUARDIAN and not answers.get("guardian_consents"):
-        gaps.append("The parent or guardian must agree to the young person taking part.")
+        gaps.append(
+            FieldProblem("guardian_consents", "The parent or guardian must agree to the young person taking part.")
+        )
     if not answers.get("emotionally_ready"):
-        gaps.append("Emotional readiness is not confirmed.")
+        gaps.append(FieldProblem("emotionally_ready", "Emotional readiness is not confirmed."))
     if not answers.get("understands_voluntary"):
-        gaps.append("The party must understand that taking part is voluntary.")
+        gaps.append(FieldProblem("understands_voluntary", "The party must understand that taking part is voluntary."))
     if not answers.get("consent_given_on"):
-        gaps.append("Record the date consent was given.")
+        gaps.append(FieldProblem("consent_given_on", "Record the date consent was given."))
     return gaps
 
 
@@ -142,18 +151,18 @@ def screening_record(
     today = timezone.localdate()
     problems = _check_day(case, screened_on, "A screening")
     if screened_on > today:
-        problems.append("A screening cannot be dated in the future.")
+        problems.append(FieldProblem("screened_on", "A screening cannot be dated in the future."))
     consent_on = answers.get("consent_given_on")
     if consent_on and consent_on > today:
-        problems.append("Consent cannot be dated in the future.")
+        problems.append(FieldProblem("consent_given_on", "Consent cannot be dated in the future."))
     if consent_on:
         problems += _check_day(case, consent_on, "Consent")
     if outcome not in Screening.Outcome.values:
-        problems.append("Choose an outcome.")
+        problems.append(FieldProblem("outcome", "Choose an outcome."))
     elif outcome == Screening.Outcome.SUITABLE:
         problems += _suitability_gaps(party, case, answers)
     elif not reason.strip():
-        problems.append("Give the reason for this outcome.")
+        problems.append(FieldProblem("reason", "Give the reason for this outcome."))
     if problems:
         raise DomainError("The screening was not saved.", problems)
     if victim_updates is not None and victim_updates != party.victim_updates:
@@ -207,7 +216,7 @@ def meeting_schedule(
         _require_stage(case, {S.PREPARATION, S.JOINT_SESSION}, "schedule preparation meetings")
     problems = _check_day(case, timezone.localtime(scheduled_for).date(), "A meeting")
     if not location.strip() and not video_link.strip():
-        problems.append("Give a place or a video link.")
+        problems.append(FieldProblem("location", "Give a place or a video link."))
     side = {Meeting.Kind.PREP_VICTIM: "victim", Meeting.Kind.PREP_OFFENDER: "offender"}.get(kind)
     if side == "offender" and any(p.role in VICTIM_SIDE for p in attendees):
         problems.append("Preparation meetings are held separately: no victim-side party at the offender's meeting.")

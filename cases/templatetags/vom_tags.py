@@ -23,3 +23,14 @@ def attr_display(obj, name: str):
         return display()
     value = getattr(obj, name, "")
     return "" if value is None else value
+
+
+@register.filter
+def field_error_links(form) -> list[tuple[str, str, str]]:
+    """(anchor id, label, error) for each error of a visible field: the error summary links each to its field
+    (a choice list to its first option, as the GOV.UK summary does)."""
+    return [
+        (field.id_for_label or field.auto_id, field.label, error)
+        for field in form.visible_fields()
+        for error in field.errors
+    ]

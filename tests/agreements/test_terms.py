@@ -142,3 +142,22 @@ def test_a_draft_term_is_changed_in_place(draft, mediator, client):
     )  # fmt: skip
     stale = client.post(url, form | {"amount": "100.00"}).content.decode()  # the version moved on
     assert "changed by someone else" in stale
+
+
+@pytest.mark.django_db
+def test_the_term_form_states_each_kinds_rules_and_puts_errors_at_their_fields(draft, mediator, client):
+    client.force_login(mediator)
+    url = f"/cases/{draft.case_id}/agreements/{draft.pk}/terms/new/"
+    page = client.get(url).content.decode()
+    assert '<p data-for-kinds="money"><strong>Money:</strong>' in page
+    assert '<p data-for-kinds="community service"><strong>Hours:</strong>' in page
+    assert '<p data-for-kinds="apology behaviour other"><strong>Letter, commitment or other:</strong>' in page
+    form = {"version": draft.version, "kind": "community", "responsible": draft.case.parties.get(role="offender").pk,
+            "description": "Help at the food bank", "hours": "0"}  # fmt: skip
+    page = client.post(url, form).content.decode()
+    summary = page[page.index("There is a problem") : page.index("</div>", page.index("There is a problem"))]
+    assert '<a href="#id_hours">Hours: The hours of community service hours must be more than zero.</a>' in summary
+    assert '<a href="#id_due_date">Due date: Give the due date.</a>' in summary
+    hours_field = page[page.index('<label for="id_hours">') : page.index('<label for="id_due_date">')]
+    assert '<p class="error">The hours of community service hours must be more than zero.</p>' in hours_field
+    assert not Term.objects.exists()

@@ -1,6 +1,7 @@
 """Agreement pages through HTTP: forms, uploads, downloads."""
 
 import datetime
+import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -153,7 +154,7 @@ def test_follow_up_page_of_a_completed_case_forwards_the_money_still_held(client
     assert done["Location"] == f"/cases/{agreement_case.pk}/"  # closed as completed
     page = client.get(f"{base}/").content.decode()
     assert "Forward money to the victim" in page and "Record a payment" not in page
-    assert "Record whether a term was kept" not in page
+    assert "Record progress on a term" not in page
     forward = {"disbursement-term": term.pk, "disbursement-paid_on": TODAY.isoformat(),
                "disbursement-method": "transfer", "disbursement-amount": "300.00"}  # fmt: skip
     response = client.post(f"{base}/record/disbursement/", forward, follow=True)
@@ -269,3 +270,17 @@ def test_the_dashboards_agreements_behind_open_the_same_agreements_page_by_page(
     assert client.get("/follow-up/").context["page"].paginator.count == 4
     nothing = client.get(f"/follow-up/?behind=1&program={other_program.pk + program.pk + 100}")
     assert "No agreement is behind." in nothing.content.decode()
+
+
+@pytest.mark.django_db
+def test_follow_up_buttons_say_what_they_save(client, program, coordinator, mediator):
+
+    case = case_in_agreement(program, coordinator, mediator)
+    agreement = draft_with_money(case, mediator)
+    sign_all(send(agreement, mediator), mediator)
+    client.force_login(mediator)
+    page = client.get(f"/cases/{case.pk}/agreements/{agreement.pk}/follow-up/").content.decode()
+    buttons = re.findall(r'<button type="submit"[^>]*>([^<]+)</button>', page)
+    assert {"Save payment", "Save progress"} <= set(buttons), buttons
+    assert "Record progress on a term" in page and "Record a check" not in page
+    assert "Save" not in buttons and len(buttons) == len(set(buttons))

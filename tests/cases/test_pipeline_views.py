@@ -286,3 +286,17 @@ def test_a_stale_contact_edit_shows_both_versions_and_overwrites_nothing(client,
     assert client.post(url, form | {"phone": "555-0202", "version": 2}).status_code == 302
     victim.refresh_from_db()
     assert (victim.phone, victim.version) == ("555-0202", 3)
+
+
+@pytest.mark.django_db
+def test_screening_errors_sit_at_their_fields_and_the_summary_links_to_them(client, case, mediator):
+    offender = case.parties.get(role="offender")
+    client.force_login(mediator)
+    url = f"/cases/{case.pk}/parties/{offender.pk}/screening/"
+    assert "Consent given on (needed when suitable)" in client.get(url).content.decode()
+    body = client.post(url, {"screening-screened_on": TODAY.isoformat(), "screening-outcome": "suitable"}).content
+    page = body.decode()
+    assert '<a href="#id_screening-consent_given_on">Consent given on (needed when suitable): Record the date' in page
+    consent = page[page.index('<label for="id_screening-consent_given_on">') :]
+    assert consent.index('<p class="error">Record the date consent was given.</p>') < consent.index("</div>")
+    assert not Screening.objects.exists()

@@ -126,7 +126,7 @@ def test_intake_to_joint_session_in_the_browser(page, staff, screenshot):
     for kind in ("Preparation meeting, offender side", "Preparation meeting, victim side"):
         page.get_by_role("link", name=kind).click()
         page.get_by_label("What this side hopes to achieve").fill("To be heard and to put things right.")
-        page.get_by_role("button", name="Record meeting").click()
+        page.get_by_role("button", name="Record as held").click()
         assert "Meeting recorded." in flash(page)
     schedule(page, "Schedule joint session", timezone.now() - datetime.timedelta(hours=3), "Community center")
     screenshot("5-prepared")
@@ -137,7 +137,7 @@ def test_intake_to_joint_session_in_the_browser(page, staff, screenshot):
     page.get_by_role("link", name="Joint session").first.click()
     page.get_by_label("What happened").fill("Marta spoke first. Jordan apologised and offered to repaint the wall.")
     page.get_by_label("Agreement reached").check()
-    page.get_by_role("button", name="Record meeting").click()
+    page.get_by_role("button", name="Record as held").click()
     assert "Meeting recorded." in flash(page)
     page.get_by_role("button", name="Move to the written agreement").click()
     assert "is now in agreement" in flash(page)

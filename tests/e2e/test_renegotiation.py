@@ -70,7 +70,7 @@ def record_payment(page, amount: str):
     form = card(page, "Record a payment received")
     form.get_by_label("Amount").fill(amount)
     form.get_by_label("Method").select_option("money_order")
-    form.get_by_role("button", name="Record the payment").click()
+    form.get_by_role("button", name="Save payment").click()
     expect(page.locator(".messages")).to_contain_text("Payment recorded.")
 
 
@@ -113,7 +113,7 @@ def test_default_then_renegotiate_then_complete(page, defaulting, screenshot, tm
     expect(page.locator(".document")).to_contain_text("$200.00")  # the balance, not the original $300
     page.get_by_role("link", name="Change").first.click()
     page.get_by_label("A fixed amount each period until paid").check()
-    page.get_by_label("Amount each period", exact=True).fill("75")
+    page.get_by_role("spinbutton", name="Amount each period").fill("75")
     page.get_by_label("First installment due").fill((today + datetime.timedelta(days=7)).isoformat())
     screenshot("02-renegotiated-term")
     page.get_by_role("button", name="Save the term").click()
@@ -152,11 +152,11 @@ def test_default_then_renegotiate_then_complete(page, defaulting, screenshot, tm
     forward = card(page, "Forward money to the victim")
     forward.get_by_label("Amount").fill("200.00")
     forward.get_by_label("Method").select_option("check")
-    forward.get_by_role("button", name="Record the forwarding").click()
+    forward.get_by_role("button", name="Save forwarding").click()
     expect(page.locator(".messages")).to_contain_text("Money forwarded to the victim recorded.")
-    check = card(page, "Record whether a term was kept")
+    check = card(page, "Record progress on a term")
     check.get_by_label("The term is now fulfilled").check()
-    check.get_by_role("button", name="Record it").click()
+    check.get_by_role("button", name="Save progress").click()
     expect(page.locator(".messages")).to_contain_text("The case is closed: completed")
     screenshot("04-completed")
     letter = Letter.objects.get(case=case, kind="completion")

@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.test import Client
 
@@ -68,4 +70,7 @@ def test_the_layout_has_landmarks_and_a_skip_link(client, coordinator):
     assert '<a class="skip-link" href="#main">' in body
     assert '<main id="main"' in body
     assert '<nav class="site-nav" aria-label="Main">' in body
-    assert "<script" not in body  # the CSP forbids inline script; none is needed yet
+    # The CSP forbids inline script: every script is a file of the app's own, with nothing between the tags.
+    scripts = re.findall(r"<script([^>]*)>(.*?)</script>", body, flags=re.S)
+    assert scripts and body.count("<script") == len(scripts)
+    assert all(re.search(r'src="/static/js/[\w./-]+\.js"', attrs) and not inner.strip() for attrs, inner in scripts)

@@ -15,5 +15,17 @@ class DomainError(Exception):
         return self.message
 
 
+class FieldProblem(str):
+    """A problem sentence that belongs to one field of the form that sent the value: shown at that field
+    (and linked from the error summary); anywhere else it is the plain sentence it is."""
+
+    field: str
+
+    def __new__(cls, field: str, text: str):
+        problem = super().__new__(cls, text)
+        problem.field = field
+        return problem
+
+
 class StaleObjectError(DomainError):
     """Someone else changed the record since it was read (optimistic locking)."""

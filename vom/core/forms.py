@@ -6,10 +6,12 @@ from vom.core.errors import DomainError
 
 
 def add_domain_error(form, error: DomainError) -> None:
-    """Show a refused action on the form: its message, then each thing that is missing or wrong."""
+    """Show a refused action on the form: its message, then each thing that is missing or wrong, at its
+    field when the service named one the form has."""
     form.add_error(None, error.message)
     for problem in error.problems:
-        form.add_error(None, problem)
+        field = getattr(problem, "field", None)
+        form.add_error(field if field in form.fields else None, str(problem))
 
 
 def _attributes(attrs: dict) -> str:
