@@ -2,7 +2,7 @@
 
 A move without a handler would silently vanish from the case page; two handlers would leave it to
 registration order which one runs; a handler for a move the graph does not have is a typo or a leftover;
-a move offered on the case page needs a guard that says what is missing.
+a move offered on the case page, or one that follows by itself, needs a guard that says what is missing.
 Django runs the check at start-up (``runserver``, ``migrate``, ``check``) and refuses to go on.
 """
 
@@ -16,6 +16,7 @@ from . import extensions, stages
 def move_errors(extension_list: list[extensions.CaseExtension], moves: list[stages.Move]) -> list[checks.Error]:
     """What is wrong between these extensions' move handlers and these moves (empty: nothing)."""
     names = {move.name for move in moves}
+    following = {move.name for move in moves if move.follows}  # taken by themselves once their guard is met
     owners = Counter()
     where: dict[str, list[str]] = {}
     errors = []
@@ -32,11 +33,11 @@ def move_errors(extension_list: list[extensions.CaseExtension], moves: list[stag
                     )
                 )
                 continue
-            if handler.on_case_page and handler.guard is None:
+            if (handler.on_case_page or handler.move in following) and handler.guard is None:
                 errors.append(
                     checks.Error(
-                        f"{extension.app}'s handler for the move {handler.move!r} is offered on the case page but "
-                        "has no guard to say what is missing.",
+                        f"{extension.app}'s handler for the move {handler.move!r} is offered on the case page (or "
+                        "follows by itself) but has no guard to say what is missing.",
                         hint="Give it a guard, or mark it on_case_page=False and name the page that performs it.",
                         obj=extension.app,
                         id="cases.E004",

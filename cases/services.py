@@ -17,7 +17,7 @@ from vom.core.dates import date_problem
 from vom.core.errors import DomainError, StaleObjectError
 from vom.notifications.models import Notification
 
-from .extensions import closure_listeners
+from .extensions import closure_listeners, move_handlers
 from .models import (
     Assignment,
     Case,
@@ -31,7 +31,7 @@ from .models import (
     TimelineEvent,
 )
 from .rules import is_juvenile
-from .stages import ALLOWED, OPEN_STAGES, closing_outcomes
+from .stages import ALLOWED, OPEN_STAGES, Move, closing_outcomes, following_moves
 
 S = Case.Stage
 
@@ -511,6 +511,30 @@ def case_move(
             for listener in closure_listeners():  # the letter to the referral source, the victim's update
                 listener(case=case, actor=actor)
     return case
+
+
+def case_advance(*, case: Case, actor) -> list[Move]:
+    """Take the moves that follow by themselves (``Move.follows``) while their guard is met: called right after
+    a mediator records the work that may meet it (the last screening, the second preparation, the session's
+    agreement). Decisions (closing, returning, the mode) are never taken here. Each move is the explicit move's
+    own service, in its own transaction, so what was recorded stays whatever happens to the move: if someone
+    changed the case meanwhile, the move waits for its button. Returns the moves taken, in order."""
+    taken = []
+    for _ in OPEN_STAGES:  # at most one move per stage
+        fresh = Case.objects.get(pk=case.pk)
+        handlers = move_handlers()
+        ready = next(
+            ((m, handlers[m.name]) for m in following_moves(fresh.stage) if not handlers[m.name].guard(fresh)), None
+        )
+        if ready is None:
+            break
+        move, handler = ready
+        try:
+            handler.perform(case=fresh, expected_version=fresh.version, actor=actor)
+        except DomainError:
+            break
+        taken.append(move)
+    return taken
 
 
 def _schedule_outcome_checks(case: Case, closed_on: date) -> None:

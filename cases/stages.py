@@ -104,14 +104,38 @@ class Move:
     target: str
     label: str
     owner: str
+    # A move that follows from the mediator's own work, not a decision: taken by itself as soon as its guard
+    # is met by what the mediator just recorded, and said so ("Moved to … because <follows>.").
+    follows: str = ""
 
 
 MOVES = [
     Move("assign", S.REFERRED, S.SCREENING, "Assign mediators and start screening", "cases"),
-    Move("begin_preparation", S.SCREENING, S.PREPARATION, "Move to preparation", "mediation"),
+    Move(
+        "begin_preparation",
+        S.SCREENING,
+        S.PREPARATION,
+        "Move to preparation",
+        "mediation",
+        follows="every party is screened suitable",
+    ),
     Move("close_after_screening", S.SCREENING, S.CLOSED, "Close: a party cannot take part", "mediation"),
-    Move("begin_session", S.PREPARATION, S.JOINT_SESSION, "Move to the joint session", "mediation"),
-    Move("record_agreement", S.JOINT_SESSION, S.AGREEMENT, "Move to the written agreement", "mediation"),
+    Move(
+        "begin_session",
+        S.PREPARATION,
+        S.JOINT_SESSION,
+        "Move to the joint session",
+        "mediation",
+        follows="both sides are prepared and the session is set",
+    ),
+    Move(
+        "record_agreement",
+        S.JOINT_SESSION,
+        S.AGREEMENT,
+        "Move to the written agreement",
+        "mediation",
+        follows="the mediation reached an agreement",
+    ),
     Move("close_without_agreement", S.JOINT_SESSION, S.CLOSED, "Close: no agreement", "mediation"),
     Move("begin_follow_up", S.AGREEMENT, S.FOLLOW_UP, "Start follow-up", "agreements"),
     Move("complete", S.FOLLOW_UP, S.CLOSED, "Close as completed", "agreements"),
@@ -128,6 +152,11 @@ for _move in MOVES:
 def moves_from(stage: str) -> list[Move]:
     """The forward moves out of a stage, as shown on the case page (withdraw and reopen have their own forms)."""
     return [m for m in MOVES if m.source == stage and m.name not in {"withdraw", "reopen"}]
+
+
+def following_moves(stage: str) -> list[Move]:
+    """The moves out of a stage that follow by themselves once their guard is met (never a decision)."""
+    return [m for m in moves_from(stage) if m.follows]
 
 
 def move_named(name: str, source: str) -> Move | None:

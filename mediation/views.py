@@ -5,8 +5,9 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from cases.models import Case
 from cases.policies import can, get_case_for_action, get_party_of_case, permissions_for
-from cases.services import case_assign, eligible_mediators
+from cases.services import case_advance, case_assign, eligible_mediators
 from vom.core.errors import DomainError
 from vom.core.forms import add_domain_error
 
@@ -65,6 +66,12 @@ def assign(request, pk: int):
     return render(request, "mediation/assign.html", {"case": case, "form": form, "options": options})
 
 
+def _advance(request, case) -> None:
+    """Take the stage moves the mediator's work just made due, and say so."""
+    for move in case_advance(case=case, actor=request.user):
+        messages.success(request, f"Moved to {Case.Stage(move.target).label.lower()} because {move.follows}.")
+
+
 @require_http_methods(["GET", "POST"])
 @login_required
 def screening(request, pk: int, party_pk: int):
@@ -88,6 +95,7 @@ def screening(request, pk: int, party_pk: int):
             add_domain_error(form, error)
         else:
             messages.success(request, f"Screening of {party.person} recorded.")
+            _advance(request, case)
             return redirect("cases:detail", pk=case.pk)
     return _screening_page(request, case, party, form, ContactAttemptForm(prefix="contact"))
 
@@ -140,6 +148,7 @@ def meeting_new(request, pk: int):
             add_domain_error(form, error)
         else:
             messages.success(request, f"{meeting.get_kind_display()} scheduled.")
+            _advance(request, case)
             return redirect("cases:detail", pk=case.pk)
     return render(
         request,
@@ -190,6 +199,7 @@ def _meeting_action(request, pk, meeting_pk, form_class, name, perform, success)
             add_domain_error(form, error)
         else:
             messages.success(request, success)
+            _advance(request, case)
             return redirect("cases:detail", pk=case.pk)
     return _meeting_page(request, case, meeting, **{name: form})
 
@@ -228,6 +238,7 @@ def prep_waive(request, pk: int):
             add_domain_error(form, error)
         else:
             messages.success(request, "Preparation meeting waived.")
+            _advance(request, case)
             return redirect("cases:detail", pk=case.pk)
     return render(request, "mediation/prep_waive.html", {"case": case, "form": form})
 
@@ -244,6 +255,7 @@ def shuttle_new(request, pk: int):
             add_domain_error(form, error)
         else:
             messages.success(request, "Exchange recorded.")
+            _advance(request, case)
             return redirect("cases:detail", pk=case.pk)
     rounds = ShuttleRound.objects.filter(case=case).select_related("recorded_by")
     return render(request, "mediation/shuttle_new.html", {"case": case, "form": form, "rounds": rounds})

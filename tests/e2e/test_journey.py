@@ -136,10 +136,9 @@ def step_screening(page, screenshot, case):
     screen_party(page, OFFENDER, ["Acknowledges responsibility", "Willing to make amends"])
     screen_party(page, GUARDIAN, ["Agrees to the young person taking part"])
     screen_party(page, VICTIM, ["Willing to meet face to face"])
-    expect(page.get_by_text("Everything needed is in place.")).to_be_visible()
+    # The last screening moves the case on by itself, and says why.
+    expect(page.locator(".messages")).to_contain_text("Moved to preparation because every party is screened suitable.")
     screenshot("06-screened")
-    page.get_by_role("button", name="Move to preparation").click()
-    expect(page.locator(".messages")).to_contain_text("is now in preparation")
 
 
 def step_preparation(page, screenshot):
@@ -152,10 +151,8 @@ def step_preparation(page, screenshot):
         page.get_by_role("button", name="Record as held").click()
         expect(page.locator(".messages")).to_contain_text("Meeting recorded.")
     schedule(page, "Schedule joint session", timezone.now() - datetime.timedelta(hours=3), "Community center")
-    expect(page.get_by_text("Everything needed is in place.")).to_be_visible()
+    expect(page.locator(".messages")).to_contain_text("Moved to joint session because both sides are prepared")
     screenshot("07-prepared")
-    page.get_by_role("button", name="Move to the joint session").click()
-    expect(page.locator(".messages")).to_contain_text("is now in joint session")
 
 
 def step_joint_session(page, screenshot):
@@ -165,8 +162,7 @@ def step_joint_session(page, screenshot):
     screenshot("08-joint-session")
     page.get_by_role("button", name="Record as held").click()
     expect(page.locator(".messages")).to_contain_text("Meeting recorded.")
-    page.get_by_role("button", name="Move to the written agreement").click()
-    expect(page.locator(".messages")).to_contain_text("is now in agreement")
+    expect(page.locator(".messages")).to_contain_text("Moved to agreement because the mediation reached an agreement.")
     screenshot("09-agreement-stage")
 
 

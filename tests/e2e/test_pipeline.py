@@ -114,10 +114,9 @@ def test_intake_to_joint_session_in_the_browser(page, staff, screenshot):
     screen_party(page, "Jordan Ellis", ["Acknowledges responsibility", "Willing to make amends"])
     screen_party(page, "Pat Ellis", ["Agrees to the young person taking part"])
     screen_party(page, "Marta Novak", ["Willing to meet face to face"])
-    page.get_by_text("Everything needed is in place.").wait_for()
+    # The last screening moves the case on by itself, and says why.
+    assert "Moved to preparation because every party is screened suitable." in flash(page)
     screenshot("4-screened")
-    page.get_by_role("button", name="Move to preparation").click()
-    assert "is now in preparation" in flash(page)
 
     # --- Preparation: one meeting with each side, then the joint session is scheduled ----------
     yesterday = timezone.now() - datetime.timedelta(days=1)
@@ -129,9 +128,8 @@ def test_intake_to_joint_session_in_the_browser(page, staff, screenshot):
         page.get_by_role("button", name="Record as held").click()
         assert "Meeting recorded." in flash(page)
     schedule(page, "Schedule joint session", timezone.now() - datetime.timedelta(hours=3), "Community center")
+    assert "Moved to joint session because both sides are prepared and the session is set." in flash(page)
     screenshot("5-prepared")
-    page.get_by_role("button", name="Move to the joint session").click()
-    assert "is now in joint session" in flash(page)
 
     # --- The joint session reaches agreement ---------------------------------------------------------
     page.get_by_role("link", name="Joint session").first.click()
@@ -139,8 +137,7 @@ def test_intake_to_joint_session_in_the_browser(page, staff, screenshot):
     page.get_by_label("Agreement reached").check()
     page.get_by_role("button", name="Record as held").click()
     assert "Meeting recorded." in flash(page)
-    page.get_by_role("button", name="Move to the written agreement").click()
-    assert "is now in agreement" in flash(page)
+    assert "Moved to agreement because the mediation reached an agreement." in flash(page)
     screenshot("6-agreement")
     case.refresh_from_db()
     assert case.stage == Case.Stage.AGREEMENT
