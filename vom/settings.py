@@ -61,6 +61,10 @@ INSTALLED_APPS = [
     "surveys",
     "reports",
 ]
+# Benchmarks, the load test and their helpers (devtools/): development and CI only, never in production.
+VOM_DEVTOOLS = env.bool("VOM_DEVTOOLS", default=DEBUG)
+if VOM_DEVTOOLS:
+    INSTALLED_APPS.append("devtools")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
+from devtools.serve import Gunicorn, WebClient, collectstatic, free_port, production_env, sign_in, wait_until
 from tests.conftest import ROOT, database_url_for_test_db, require
-from vom.core.loadtest import Gunicorn, WebClient, collectstatic, free_port, production_env, sign_in, wait_until
 
 PASSWORD = "drill-password-2026"
 

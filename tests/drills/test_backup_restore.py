@@ -19,8 +19,8 @@ from http.client import HTTPConnection
 import psycopg
 import pytest
 
+from devtools.serve import DEMO_PASSWORD, production_env, sign_in
 from tests.conftest import ROOT
-from vom.core.loadtest import DEMO_PASSWORD, production_env, sign_in
 
 pytestmark = pytest.mark.services
 

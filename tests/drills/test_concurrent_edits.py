@@ -14,11 +14,11 @@ import threading
 import pytest
 
 from cases.models import Case, Party
+from devtools.serve import code_step, sign_in
 from tests.drills.conftest import PASSWORD, web_password
 from tests.factories import MembershipFactory, UserFactory
 from tests.mediation.helpers import assign, new_case
 from tests.two_factor import code_for, give_authenticator
-from vom.core.loadtest import code_step, sign_in
 
 pytestmark = pytest.mark.services
 ROUNDS = 3

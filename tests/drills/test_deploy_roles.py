@@ -14,8 +14,8 @@ import sys
 import psycopg
 import pytest
 
+from devtools.serve import production_env
 from tests.conftest import ROOT
-from vom.core.loadtest import production_env
 
 pytestmark = pytest.mark.services
 OWNER_PASSWORD, APP_PASSWORD = "owner-drill-pw", "app-drill-pw"

@@ -13,8 +13,8 @@ import time
 
 import pytest
 
+from devtools.serve import DEMO_PASSWORD, WebClient, production_env, sign_in, wait_until
 from tests.conftest import ROOT
-from vom.core.loadtest import DEMO_PASSWORD, WebClient, production_env, sign_in, wait_until
 
 pytestmark = pytest.mark.services
 PAGES = ["/my/", "/cases/", "/follow-up/", "/notifications/"]

@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
+from devtools.serve import code_step, sign_in, wait_until
 from tests.drills.conftest import PASSWORD, send_task, web_password
 from tests.mediation.helpers import case_in_preparation
 from tests.two_factor import code_for, give_authenticator
-from vom.core.loadtest import code_step, sign_in, wait_until
 from vom.notifications.models import Notification
 from vom.notifications.tasks import dispatch_notifications
 

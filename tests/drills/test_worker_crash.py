@@ -14,8 +14,8 @@ import time
 import pytest
 from django.utils import timezone
 
+from devtools.serve import wait_until
 from tests.drills.conftest import send_task
-from vom.core.loadtest import wait_until
 from vom.notifications.models import Notification
 from vom.notifications.services import Outgoing, message_id, notifications_queue
 from vom.notifications.tasks import dispatch_notifications

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from devtools.serve import free_port
 from tests.conftest import ROOT
-from vom.core.loadtest import free_port
 
 
 def embedded_env(folder: Path, name: str, **extra) -> dict[str, str]:

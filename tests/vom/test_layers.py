@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ["reports", "surveys", "agreements", "mediation", "cases", "vom"]
+PACKAGES = ["devtools", "reports", "surveys", "agreements", "mediation", "cases", "vom"]
 LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
 
 
@@ -48,3 +48,11 @@ def test_surveys_and_agreements_stay_independent(tmp_path):
     result = _lint(project)
     assert result.returncode == 1
     assert "surveys.sideways -> agreements.models" in result.stdout
+
+
+def test_nothing_imports_the_tooling(tmp_path):
+    project = _copy_of_the_project(tmp_path)
+    (project / "reports" / "timing.py").write_text("from devtools.bench import PAGES\n")
+    result = _lint(project)
+    assert result.returncode == 1
+    assert "reports.timing -> devtools.bench" in result.stdout

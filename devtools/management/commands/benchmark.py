@@ -10,7 +10,7 @@ the outcome report (page, CSV, PDF) over several periods, the render time of a s
 agreement PDF with drawn signatures (WeasyPrint) over --renders renders, and the time of a full
 reminder-planning sweep (every planner beat runs) over --sweeps sweeps, after one that queues what is due.
 
-It lives in the top app (agreements) because it drives every app; the pages it requests are URLs.
+It lives in the tooling (devtools) because it drives every app; the pages it requests are URLs.
 """
 
 import os
@@ -29,8 +29,8 @@ from agreements.documents import agreement_layout, agreement_pdf
 from agreements.models import Agreement, Signature
 from agreements.reminders import plan_follow_up_reminders
 from cases.reminders import plan_case_reminders
+from devtools.bench import PAGES
 from mediation.reminders import plan_meeting_reminders
-from vom.core.bench import PAGES
 from vom.core.progress import progress_bar
 from vom.users.selectors import two_factor_required
 from vom.users.services import client_session_verify
@@ -63,7 +63,7 @@ class Command(BaseCommand):
         User = get_user_model()
         users = {name: User.objects.get(username=name) for name in ("coordinator", "mediator", "admin")}
         rows = []
-        with override_settings(ROOT_URLCONF="vom.core.bench_urls", ALLOWED_HOSTS=["testserver"], DEBUG=False):
+        with override_settings(ROOT_URLCONF="devtools.bench_urls", ALLOWED_HOSTS=["testserver"], DEBUG=False):
             clients = {}
             for name, user in users.items():
                 clients[name] = Client()

@@ -6,12 +6,12 @@ Starts gunicorn with production settings (DEBUG off, its own SECRET_KEY, ALLOWED
 files, the database and Redis of this command's environment) and ``--workers`` sync workers on a free
 loopback port; signs each simulated user in through the real sign-in form; runs locust headless for
 ``--duration`` seconds at ``--users`` concurrent users with no think time, replaying requests drawn from
-MIX; then runs the bare view (vom.core.bench) under the same generator and concurrency. Prints per-endpoint
+MIX; then runs the bare view (devtools.bench) under the same generator and concurrency. Prints per-endpoint
 requests, requests per second, median, 95th percentile and errors, and exits non-zero when a target of
 issue 8 is missed: no errors, the caseload list's 95th percentile under its target, and the mix's
 throughput at least ``--ratio`` of the bare view's. Gunicorn is stopped on the way out, whatever happens.
 
-It lives in the top app (agreements) because the mix reaches into every app; the requests are URLs.
+It lives in the tooling (devtools) because the mix reaches into every app; the requests are URLs.
 """
 
 import csv
@@ -36,10 +36,10 @@ from django.db.models import Q
 
 from cases.demo import DEMO_PROGRAM_SLUG, LAST_NAMES
 from cases.models import Case, Membership, Program
-from vom.core.loadtest import DEMO_PASSWORD, ROOT, Gunicorn, code_step, collectstatic, production_env, sign_in
+from devtools.serve import DEMO_PASSWORD, ROOT, Gunicorn, code_step, collectstatic, production_env, sign_in
 from vom.users.selectors import authenticator_for, next_totp_code
 
-LOCUSTFILE = ROOT / "bench" / "locustfile.py"
+LOCUSTFILE = ROOT / "devtools" / "locustfile.py"
 BARE = "bare view, 50 rows from memory"
 PLAN_LENGTH = 4000  # requests planned per simulated user; replayed in a loop if it runs out
 
@@ -194,7 +194,7 @@ class Command(BaseCommand):
                 STATIC_ROOT=str(tmp / "static"), DATABASE_URL=database_url(), REDIS_URL=settings.REDIS_URL
             )
             collectstatic(env, tmp / "static")
-            server = Gunicorn(env=env, workers=workers, app="vom.core.bench_wsgi:application",
+            server = Gunicorn(env=env, workers=workers, app="devtools.bench_wsgi:application",
                               log=Path(log) if log else tmp / "gunicorn.log")  # fmt: skip
             with server:
                 self.stdout.write(

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from vom.core.bench import bare_view
+from devtools.bench import bare_view
 from vom.urls import urlpatterns as real_patterns
 
 urlpatterns = [path("bench/bare/", bare_view), *real_patterns]

@@ -5,7 +5,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from vom.core.bench import PAGES
+from devtools.bench import PAGES
 
 
 @pytest.mark.django_db

@@ -6,9 +6,9 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from agreements.management.commands.loadtest import MIX
+from devtools.management.commands.loadtest import MIX
+from devtools.serve import ROOT
 from tests.conftest import require
-from vom.core.loadtest import ROOT
 
 
 @pytest.mark.services
@@ -30,4 +30,4 @@ def test_loadtest_serves_signs_in_drives_the_mix_and_reports_every_endpoint(sett
     assert endpoints[-2:] == ["all requests (mix)", "bare view, 50 rows from memory"]
     assert "mix throughput / bare view throughput:" in text
     assert "All targets met." in text
-    assert (ROOT / "bench" / "locustfile.py").exists()
+    assert (ROOT / "devtools" / "locustfile.py").exists()

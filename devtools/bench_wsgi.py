@@ -1,6 +1,6 @@
 """WSGI entry for `manage.py loadtest`: the real application plus the bare comparison view.
 
-The URLconf is vom.core.bench_urls (the bare view in front of every real pattern), so the mix and the bare
+The URLconf is devtools.bench_urls (the bare view in front of every real pattern), so the mix and the bare
 view are served by the same processes with the same middleware, settings and database.
 """
 
@@ -10,6 +10,6 @@ from django.conf import settings
 from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vom.settings")
-settings.ROOT_URLCONF = "vom.core.bench_urls"
+settings.ROOT_URLCONF = "devtools.bench_urls"
 
 application = get_wsgi_application()

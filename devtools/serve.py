@@ -18,7 +18,7 @@ from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 DEMO_PASSWORD = "mediate-2026"  # noqa: S105 -- the demo logins' password (seed_demo), printed on purpose
 
 

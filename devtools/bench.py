@@ -1,4 +1,4 @@
-"""What the benchmark measures, and the bare comparison view (mounted only by vom.core.bench_urls).
+"""What the benchmark measures, and the bare comparison view (mounted only by devtools.bench_urls).
 
 Pages are addressed by URL, not by importing the domain apps, so vom stays below them.
 """
