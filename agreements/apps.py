@@ -8,7 +8,18 @@ class AgreementsConfig(AppConfig):
     def ready(self):
         from cases.extensions import CaseExtension, MoveHandler, Panel, register
 
-        from . import demo, follow_up, letters, next_actions, panels, receivers, reminders, services, victim_updates  # noqa: F401
+        from . import (  # noqa: F401 (receivers connect themselves)
+            demo,
+            follow_up,
+            letters,
+            next_actions,
+            panels,
+            receivers,
+            reminders,
+            retention,
+            services,
+            victim_updates,
+        )
 
         register(
             CaseExtension(
@@ -19,13 +30,14 @@ class AgreementsConfig(AppConfig):
                     # Completion happens by itself once every offender's part is fulfilled or returned.
                     MoveHandler("complete", perform=follow_up.close_if_done, on_case_page=False,
                                 page="recording the last fulfilled item (agreements.follow_up.close_if_done)"),
-                    MoveHandler("return_to_source", perform=follow_up.case_return_to_source, permission="withdraw",
-                                on_case_page=False, page="agreements:return"),
+                    MoveHandler("return_to_source", perform=follow_up.case_return_to_source,
+                                permission="return_to_source", on_case_page=False, page="agreements:return"),
                 ),
                 panels=(Panel("agreement", "agreements/panel_agreement.html", order=40, load=panels.agreement_panel),),
                 next_actions=next_actions.next_actions,
                 # Every closure, whichever app's move makes it: the letter to the referral source, the victim's update.
                 on_close=(letters.closure_letter, victim_updates.victim_update_closed),
+                anonymise=retention.agreements_case_anonymise,
                 seed_demo=demo.seed_agreements,
                 notification_templates=reminders.NOTIFICATION_TEMPLATES | victim_updates.NOTIFICATION_TEMPLATES,
             )

@@ -18,7 +18,8 @@ from django.utils import timezone
 from cases.models import Case, Party, TimelineEvent
 from cases.services import case_move, timeline_add
 from mediation.selectors import session_date
-from vom.core.errors import DomainError, StaleObjectError
+from vom.core.claims import claim
+from vom.core.errors import DomainError
 
 from .compliance import (
     DEFAULTED,
@@ -105,6 +106,22 @@ def _check_day(day: date, agreement: Agreement, what: str) -> list[str]:
     return problems
 
 
+def _require_money_term(term: Term, records: str) -> None:
+    if term.kind != Term.Kind.MONEY:
+        raise DomainError(f"{records} are recorded against a money term.")
+
+
+def _money_problems(term: Term, *, day: date, what: str, amount, at_most: Decimal, over: str) -> list[str]:
+    """What is wrong with money received or forwarded on a term: the day, and the amount (more than zero,
+    at most what is owed or held)."""
+    problems = _check_day(day, term.agreement, what)
+    if amount is None or amount <= 0:
+        problems.append("The amount must be more than zero.")
+    elif amount > at_most:
+        problems.append(over)
+    return problems
+
+
 def _state(term: Term) -> TermState:
     fresh = next(t for t in terms_with_records(term.agreement) if t.pk == term.pk)
     return term_state(fresh, timezone.localdate(), default_after=term.agreement.case.program.default_after_days)
@@ -115,17 +132,13 @@ def payment_record(
     *, term: Term, actor, amount: Decimal, received_on: date, method: str, reference: str = ""
 ) -> Payment:
     _followed_term(term)
-    if term.kind != Term.Kind.MONEY:
-        raise DomainError("Payments are recorded against a money term.")
-    problems = _check_day(received_on, term.agreement, "A payment")
-    state = _state(term)
+    _require_money_term(term, "Payments")
+    outstanding = _state(term).outstanding
     currency = term.agreement.case.program.currency
-    if amount is None or amount <= 0:
-        problems.append("The amount must be more than zero.")
-    elif amount > state.outstanding:
-        problems.append(
-            f"That is more than the balance of {money(state.outstanding, currency)}; record at most the balance."
-        )
+    problems = _money_problems(
+        term, day=received_on, what="A payment", amount=amount, at_most=outstanding,
+        over=f"That is more than the balance of {money(outstanding, currency)}; record at most the balance.",
+    )  # fmt: skip
     if problems:
         raise DomainError("The payment was not recorded.", problems)
     payment = Payment.objects.create(
@@ -152,20 +165,18 @@ def disbursement_record(
     *, term: Term, actor, amount: Decimal, paid_on: date, method: str, reference: str = ""
 ) -> Disbursement:
     case = term.agreement.case
-    if term.kind != Term.Kind.MONEY:
-        raise DomainError("Disbursements are recorded against a money term.")
+    _require_money_term(term, "Disbursements")
     if case.stage not in {S.FOLLOW_UP, S.CLOSED} or term.agreement.status not in {
         Agreement.Status.SIGNED, Agreement.Status.SUPERSEDED,
     }:  # fmt: skip
         raise DomainError("Money is forwarded once the agreement is signed and followed.")
     chain = case_ledger(case).chain_of(term)
-    problems = _check_day(paid_on, term.agreement, "A disbursement")
     currency = case.program.currency
     held = chain.held if chain else Decimal("0")
-    if amount is None or amount <= 0:
-        problems.append("The amount must be more than zero.")
-    elif amount > held:
-        problems.append(f"Only {money(held, currency)} has been received and not yet forwarded.")
+    problems = _money_problems(
+        term, day=paid_on, what="A disbursement", amount=amount, at_most=held,
+        over=f"Only {money(held, currency)} has been received and not yet forwarded.",
+    )  # fmt: skip
     if problems:
         raise DomainError("The disbursement was not recorded.", problems)
     disbursement = Disbursement.objects.create(
@@ -294,8 +305,11 @@ def case_return_to_source(
     ]
     if problems:
         raise DomainError("Nobody was returned.", problems)
-    if Case.objects.filter(pk=case.pk, version=expected_version).update(version=F("version") + 1) != 1:
-        raise StaleObjectError("This case was changed by someone else since you opened it. Nothing was changed.")
+    claim(
+        Case.objects.filter(pk=case.pk, version=expected_version),
+        stale="This case was changed by someone else since you opened it. Nothing was changed.",
+        version=F("version") + 1,
+    )
     today = timezone.localdate()
     for party in chosen:
         OffenderReturn.objects.create(case=case, party=party, on=today, reason=reason.strip(), recorded_by=actor)
@@ -344,7 +358,7 @@ def _summaries(agreement_ids: list[int]) -> dict[int, Summary]:
     """The compliance summary of each of these agreements, in a fixed number of queries.
 
     The records are read as plain rows, each kind in one query joined to the agreements, not as model
-    instances prefetched term by term (issue 8: 10 s for 2,000 agreements that way). Disbursements are not
+    instances prefetched term by term (10 s for 2,000 agreements that way). Disbursements are not
     read: forwarding money to the victim does not change what the offender still owes. Returned offenders'
     terms are left out: they are no longer followed.
     """

@@ -179,7 +179,7 @@ class FollowUpSummary(models.Model):
     unfulfilled term is due (``compliance.status_on``), so nothing here goes stale with the calendar; it goes
     stale only when a record changes, which raises ``Agreement.follow_up_revision`` in the same transaction.
     The Follow-up list sorts and pages thousands of agreements on these columns instead of recomputing each
-    one's compliance on every request (issue 8).
+    one's compliance on every request.
     """
 
     agreement = models.OneToOneField(

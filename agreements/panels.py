@@ -1,9 +1,9 @@
 from cases.models import Case, Party
 from cases.policies import can
+from mediation.retention import minimise_refusals
 
 from .follow_up import follow_up_overview
 from .models import Agreement, Letter
-from .retention import minimise_refusals
 from .selectors import current_agreement, signer_statuses
 
 
@@ -20,7 +20,11 @@ def agreement_panel(case: Case, user) -> dict:
     closed = case.stage == Case.Stage.CLOSED
     letters = list(Letter.objects.filter(case=case).select_related("party__person")) if closed or agreement else []
     minimisable = []
-    if closed and case.outcome in {Case.Outcome.DECLINED, Case.Outcome.UNSUITABLE} and can(user, "withdraw", case):
+    if (
+        closed
+        and case.outcome in {Case.Outcome.DECLINED, Case.Outcome.UNSUITABLE}
+        and can(user, "minimise_party", case)
+    ):
         minimisable = [p for p in Party.objects.filter(case=case).select_related("person", "case")
                        if not minimise_refusals(p)]  # fmt: skip
     return {
@@ -33,5 +37,7 @@ def agreement_panel(case: Case, user) -> dict:
         "signed_count": sum(1 for s in statuses if s.signature),
         "signer_count": len(statuses),
         "can_draft": agreement is None and case.stage == Case.Stage.AGREEMENT,
-        "can_report": agreement is not None and case.stage == Case.Stage.FOLLOW_UP and can(user, "withdraw", case),
+        "can_report": agreement is not None
+        and case.stage == Case.Stage.FOLLOW_UP
+        and can(user, "report_progress", case),
     }

@@ -91,7 +91,7 @@ def open_installments(horizon):
 def _email_recipients(offender: Party, guardians: list[Party], case: Case) -> list[dict]:
     """The offender, and the guardian of a juvenile, where each consented to email."""
     people = [offender]
-    if is_juvenile(offender.person.date_of_birth, case.incident_date or case.referral_date):
+    if is_juvenile(offender.person.date_of_birth, case.age_reference_date):
         people += guardians
     return [{"email": p.email, "name": str(p.person), "who": f"p{p.pk}"} for p in people if p.may_email]
 

@@ -33,7 +33,7 @@ def required_signers(case: Case, parties: list[Party] | None = None) -> list[Sig
         parties = list(
             Party.objects.filter(case=case).select_related("person", "related_party__person").in_display_order()
         )
-    reference = case.incident_date or case.referral_date
+    reference = case.age_reference_date
     juveniles = {
         p.pk for p in parties if p.role == Party.Role.OFFENDER and is_juvenile(p.person.date_of_birth, reference)
     }

@@ -7,7 +7,6 @@ from datetime import date
 from decimal import Decimal
 
 import weasyprint
-from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import F
@@ -18,6 +17,7 @@ from cases.services import case_move, timeline_add
 from mediation.selectors import session_date
 from vom.audit.models import AuditEvent
 from vom.audit.services import audit_record
+from vom.core.claims import claim
 from vom.core.dates import date_problem
 from vom.core.errors import DomainError, FieldProblem, StaleObjectError
 from vom.users.services import reauthenticate
@@ -47,14 +47,19 @@ MAX_HOURS = Decimal("1000")
 
 def _claim(agreement: Agreement, expected_version: int, from_status: str, **fields) -> None:
     """Change an agreement only if nobody changed it since ``expected_version`` and it is in ``from_status``."""
-    rows = Agreement.objects.filter(pk=agreement.pk, version=expected_version, status=from_status).update(
-        version=F("version") + 1, **fields
-    )
-    if rows != 1:
+    try:
+        claim(
+            Agreement.objects.filter(pk=agreement.pk, version=expected_version, status=from_status),
+            stale="This agreement was changed by someone else since you opened it. Nothing was saved.",
+            version=F("version") + 1, **fields,
+        )  # fmt: skip
+    except StaleObjectError:
         current = Agreement.objects.filter(pk=agreement.pk).values_list("status", flat=True).first()
         if current != from_status:
-            raise DomainError(f"This version is {Agreement.Status(current).label.lower()}; it cannot be changed.")
-        raise StaleObjectError("This agreement was changed by someone else since you opened it. Nothing was saved.")
+            raise DomainError(
+                f"This version is {Agreement.Status(current).label.lower()}; it cannot be changed."
+            ) from None
+        raise
     agreement.refresh_from_db()
 
 
@@ -381,8 +386,8 @@ def signature_add(
             )
         try:
             reauthenticate(user=actor, secret=credential)
-        except ValidationError as exc:
-            why, record = f"{exc.messages[0]} Nothing was signed.", exc.code.replace("_", " ")
+        except DomainError as exc:
+            why, record = f"{exc.message} Nothing was signed.", exc.code.replace("_", " ")
             raise signature_refuse(
                 request=request, actor=actor, agreement=agreement, signer=signer, why=why, record=record
             ) from exc

@@ -7,10 +7,3 @@ from .reminders import plan_follow_up_reminders
 @shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)
 def plan_follow_up_reminders_task() -> int:
     return plan_follow_up_reminders()
-
-
-@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)
-def anonymise_expired_cases_task() -> int:
-    from .retention import anonymise_expired
-
-    return len(anonymise_expired())

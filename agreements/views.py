@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from cases.forms import VersionForm
 from cases.models import Case
 from cases.policies import get_case_for_action, get_party_of_case, permissions_for
+from mediation.retention import minimise_refusals, party_minimise_data
 from mediation.services import contact_attempt_record
 from vom.audit.models import AuditEvent
 from vom.audit.services import audit_record, client_ip
@@ -42,7 +43,6 @@ from .forms import (
 )
 from .ledger import case_ledger
 from .models import Agreement, AgreementDefault, Letter, Term
-from .retention import minimise_refusals, party_minimise_data
 from .selectors import follow_up_contacts, signer_statuses
 from .verification import MAX_COPY_BYTES, copy_is_identical, lookups_left_wait, verification_lookup, verify_url
 from .victim_updates import party_for_token, victim_updates_stop
@@ -510,7 +510,7 @@ def sharing_consent(request, pk: int, agreement_pk: int):
 @require_http_methods(["GET", "POST"])
 @login_required
 def return_to_source(request, pk: int):
-    case = get_case_for_action(request.user, pk, "withdraw")
+    case = get_case_for_action(request.user, pk, "return_to_source")
     behind = follow_up.offenders_behind(case) if case.stage == Case.Stage.FOLLOW_UP else []
     form = ReturnForm(request.POST or None, offenders=behind, initial={"version": case.version})
     if request.method == "POST" and form.is_valid():
@@ -535,7 +535,7 @@ def return_to_source(request, pk: int):
 @login_required
 def progress_report(request, pk: int):
     """An interim progress report for the referral source (the court-date notice links here)."""
-    case = get_case_for_action(request.user, pk, "withdraw")
+    case = get_case_for_action(request.user, pk, "report_progress")
     if request.method == "POST":
         try:
             letter = follow_up.progress_report_issue(case=case, actor=request.user)
@@ -563,7 +563,7 @@ def letter_pdf(request, pk: int, letter_pk: int):
 def follow_up_list(request):
     """Every case in follow-up the user may see, with how its agreement is being kept, worst first.
 
-    50 a page, as the caseload: a large program follows thousands of agreements (issue 8)."""
+    50 a page, as the caseload: a large program follows thousands of agreements."""
     cases = Case.objects.visible_to(request.user)
     # The dashboard's "agreements behind" figure opens this list narrowed to its program and to those
     # agreements, with the same count; a program the user cannot see narrows it to nothing.
@@ -610,7 +610,7 @@ def updates_stop(request, token: str):
 @login_required
 def party_minimise(request, pk: int, party_pk: int):
     """A coordinator removes the personal data of a party who declined or was found unsuitable."""
-    case = get_case_for_action(request.user, pk, "withdraw")
+    case = get_case_for_action(request.user, pk, "minimise_party")
     party = get_party_of_case(case, party_pk)
     form = MinimiseForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

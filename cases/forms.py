@@ -4,7 +4,7 @@ from vom.core.dates import BoundedDateField, bounded_formfield
 from vom.core.forms import LongSelect
 from vom.core.once import OneTimeTokenMixin
 
-from .models import Case, OutcomeCheck, Party, Person, Program, ReferralSource
+from .models import CONTACT_FIELDS, Case, OutcomeCheck, Party, Person, Program, ReferralSource
 from .services import PartyInput
 from .stages import PIPELINE, closing_outcomes
 
@@ -194,17 +194,7 @@ class PartyContactForm(forms.ModelForm):
     class Meta:
         model = Party
         formfield_callback = bounded_formfield
-        fields = [
-            "preferred_language",
-            "interpreter_needed",
-            "accessibility_needs",
-            "consent_to_contact",
-            "contact_method",
-            "email",
-            "phone",
-            "address",
-            "victim_updates",
-        ]
+        fields = CONTACT_FIELDS
         widgets = {
             "accessibility_needs": forms.Textarea(attrs={"rows": 2}),
             "address": forms.Textarea(attrs={"rows": 2}),

@@ -14,8 +14,14 @@ from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
 
-from . import stages
+from . import rules, stages
 from .stages import Outcome, Stage
+
+
+class ProgramQuerySet(models.QuerySet):
+    def coordinated_by(self, user) -> "ProgramQuerySet":
+        """The programs the user coordinates: the scope of every program-level page (``cases.policies``)."""
+        return self.filter(pk__in=sorted(user_roles(user).coordinator_of))
 
 
 class Program(models.Model):
@@ -82,6 +88,8 @@ class Program(models.Model):
     phone = models.CharField(max_length=40, blank=True)
     email = models.EmailField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ProgramQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -309,7 +317,7 @@ class CaseQuerySet(models.QuerySet):
         if user.is_superuser:
             return self
         # Only the branches the user's roles need: a mediator's condition alone can use the indexes on
-        # lead_mediator and co_mediator; OR'ed with a coordinator branch it scanned every case (issue 8).
+        # lead_mediator and co_mediator; OR'ed with a coordinator branch it scanned every case.
         roles = user_roles(user)
         branches = []
         if roles.coordinator_of:
@@ -511,6 +519,10 @@ class Case(models.Model):
         return stages.allows_exchanges(self.stage)
 
     @property
+    def age_reference_date(self):
+        return rules.age_reference_date(self.incident_date, self.referral_date)
+
+    @property
     def in_follow_up(self) -> bool:
         return self.stage == Stage.FOLLOW_UP
 
@@ -626,6 +638,20 @@ class Party(models.Model):
     def may_email(self) -> bool:
         """Parties are emailed only when they consented to contact by email and gave an address."""
         return self.consent_to_contact and self.contact_method == self.ContactMethod.EMAIL and bool(self.email)
+
+
+# A party's contact details and needs: what the case team edits after intake (one form, one service).
+CONTACT_FIELDS = [
+    "preferred_language",
+    "interpreter_needed",
+    "accessibility_needs",
+    "consent_to_contact",
+    "contact_method",
+    "email",
+    "phone",
+    "address",
+    "victim_updates",
+]
 
 
 class Assignment(models.Model):

@@ -27,6 +27,21 @@ def get_case_for_user(user, pk: int, queryset=None) -> Case:
         raise Http404("No such case.") from None
 
 
+def earlier_parties(user, case: Case, parties: list[Party]) -> dict[int, list[Party]]:
+    """The same people's parts in other cases the user may see, newest first, by person (re-referrals)."""
+    earlier = (
+        Party.objects.filter(person__in=[p.person_id for p in parties])
+        .exclude(case=case)
+        .filter(case__in=Case.objects.visible_to(user))
+        .select_related("case")
+        .order_by("-case__referral_date")
+    )
+    by_person: dict[int, list[Party]] = {}
+    for other in earlier:
+        by_person.setdefault(other.person_id, []).append(other)
+    return by_person
+
+
 # --- The caseload ------------------------------------------------------------------------------------
 
 

@@ -13,12 +13,14 @@ from django.db import transaction
 from django.db.models import F, Prefetch
 from django.utils import timezone
 
+from vom.core.claims import claim
 from vom.core.dates import date_problem
-from vom.core.errors import DomainError, StaleObjectError
+from vom.core.errors import DomainError
 from vom.notifications.models import Notification
 
 from .extensions import closure_listeners, move_handlers
 from .models import (
+    CONTACT_FIELDS,
     Assignment,
     Case,
     CaseNumberCounter,
@@ -30,7 +32,7 @@ from .models import (
     Program,
     TimelineEvent,
 )
-from .rules import is_juvenile
+from .rules import age_reference_date, is_juvenile
 from .stages import ALLOWED, OPEN_STAGES, Move, closing_outcomes, following_moves
 
 S = Case.Stage
@@ -46,17 +48,6 @@ EDITABLE_CASE_FIELDS = [
     "offense_category",
     "offense_description",
     "incident_date",
-]
-CONTACT_FIELDS = [
-    "preferred_language",
-    "interpreter_needed",
-    "accessibility_needs",
-    "consent_to_contact",
-    "contact_method",
-    "email",
-    "phone",
-    "address",
-    "victim_updates",
 ]
 VICTIM_SIDE = {Party.Role.VICTIM, Party.Role.VICTIM_REPRESENTATIVE}
 
@@ -279,7 +270,7 @@ def refresh_juvenile(case_ids) -> None:
     called wherever an offender, a birth date or those dates change."""
     offenders = Prefetch("parties", queryset=Party.objects.filter(role=Party.Role.OFFENDER).select_related("person"))
     for case in Case.objects.filter(pk__in=case_ids).prefetch_related(offenders):
-        reference = case.incident_date or case.referral_date
+        reference = case.age_reference_date
         value = any(is_juvenile(p.person.date_of_birth, reference) for p in case.parties.all())
         if value != case.juvenile:
             Case.objects.filter(pk=case.pk).update(juvenile=value)
@@ -289,7 +280,7 @@ def refresh_juvenile(case_ids) -> None:
 def case_intake(*, program: Program, actor, referral: dict, parties: list[PartyInput]) -> Case:
     """Record a referral with its parties; people already known (same name and birth date) are linked."""
     today = timezone.localdate()
-    reference_date = referral.get("incident_date") or referral.get("referral_date")
+    reference_date = age_reference_date(referral.get("incident_date"), referral.get("referral_date"))
     problems = _check_referral_dates(referral, today)
     for party in parties:
         problems += _check_party(party, reference_date, today)
@@ -316,7 +307,7 @@ def party_add(*, case: Case, actor, party: PartyInput, guardian: PartyInput | No
     if case.stage == S.CLOSED:
         raise DomainError("A closed case cannot take new parties; reopen it first.")
     today = timezone.localdate()
-    reference_date = case.incident_date or case.referral_date
+    reference_date = case.age_reference_date
     batch = [party] + ([guardian] if guardian else [])
     if guardian is not None:
         guardian.role, guardian.related_index = Party.Role.GUARDIAN, 0
@@ -355,7 +346,7 @@ def party_add_supporter(*, case: Case, actor, supporter: PartyInput, for_party: 
     wanted_role, message = needs[supporter.role]
     if wanted_role and for_party.role != wanted_role:
         raise DomainError(message)
-    problems = _check_party(supporter, case.incident_date or case.referral_date, timezone.localdate())
+    problems = _check_party(supporter, case.age_reference_date, timezone.localdate())
     if problems:
         raise DomainError("The party was not added.", problems)
     party = Party.objects.create(
@@ -384,14 +375,12 @@ def party_update_contact(*, party: Party, expected_version: int, actor, contact:
     changed = [name for name, value in contact.items() if getattr(party, name) != value]
     if not changed and party.version == expected_version:
         return party
-    rows = Party.objects.filter(pk=party.pk, version=expected_version).update(
-        **{name: contact[name] for name in changed}, version=F("version") + 1
-    )
-    if rows != 1:
-        raise StaleObjectError(
-            f"Someone else saved the details of {party.person} while you were editing them. Nothing of yours "
-            "was saved: compare with what is saved now, below, and save again."
-        )
+    claim(
+        Party.objects.filter(pk=party.pk, version=expected_version),
+        stale=f"Someone else saved the details of {party.person} while you were editing them. Nothing of yours "
+        "was saved: compare with what is saved now, below, and save again.",
+        **{name: contact[name] for name in changed}, version=F("version") + 1,
+    )  # fmt: skip
     old_email = party.email
     for name in changed:
         setattr(party, name, contact[name])
@@ -440,14 +429,12 @@ def case_update(*, case: Case, expected_version: int, actor, changes: dict) -> C
     if problems:
         raise DomainError("The case was not saved.", problems)
     changed = [name for name in EDITABLE_CASE_FIELDS if name in changes and changes[name] != getattr(case, name)]
-    rows = Case.objects.filter(pk=case.pk, version=expected_version).update(
-        **{name: changes[name] for name in changed}, version=F("version") + 1, updated_at=timezone.now()
-    )
-    if rows != 1:
-        raise StaleObjectError(
-            "Someone else saved this case while you were editing it. Nothing of yours was saved: "
-            "compare with the current version below and enter your changes again."
-        )
+    claim(
+        Case.objects.filter(pk=case.pk, version=expected_version),
+        stale="Someone else saved this case while you were editing it. Nothing of yours was saved: "
+        "compare with the current version below and enter your changes again.",
+        **{name: changes[name] for name in changed}, version=F("version") + 1, updated_at=timezone.now(),
+    )  # fmt: skip
     if {"incident_date", "referral_date"} & set(changed):
         refresh_juvenile([case.pk])
     if changed:
@@ -489,11 +476,11 @@ def case_move(
         fields |= {"outcome": "", "outcome_reason": "", "closed_at": None}
     fields |= updates or {}
     with transaction.atomic():
-        rows = Case.objects.filter(pk=case.pk, stage=case.stage, version=expected_version).update(**fields)
-        if rows != 1:
-            raise StaleObjectError(
-                "This case was changed by someone else since you opened it. Nothing was changed: reload the page."
-            )
+        claim(
+            Case.objects.filter(pk=case.pk, stage=case.stage, version=expected_version),
+            stale="This case was changed by someone else since you opened it. Nothing was changed: reload the page.",
+            **fields,
+        )
         timeline_add(
             case=case,
             kind=TimelineEvent.Kind.CLOSED if to_stage == S.CLOSED else TimelineEvent.Kind.STAGE,
@@ -627,11 +614,11 @@ def case_assign(*, case: Case, expected_version: int, actor, lead, co=None) -> C
             case=case, to_stage=S.SCREENING, expected_version=expected_version, actor=actor,
             summary=f"Assigned. {summary}. Screening begins.", updates=updates,
         )  # fmt: skip
-    rows = Case.objects.filter(pk=case.pk, version=expected_version).update(
-        **updates, version=F("version") + 1, updated_at=now
-    )
-    if rows != 1:
-        raise StaleObjectError("This case was changed by someone else since you opened it. Nothing was changed.")
+    claim(
+        Case.objects.filter(pk=case.pk, version=expected_version),
+        stale="This case was changed by someone else since you opened it. Nothing was changed.",
+        **updates, version=F("version") + 1, updated_at=now,
+    )  # fmt: skip
     timeline_add(case=case, kind=TimelineEvent.Kind.ASSIGNED, summary=f"Reassigned. {summary}.", actor=actor)
     case.refresh_from_db()
     return case

@@ -35,18 +35,27 @@ from .forms import (
     VersionForm,
     VictimForm,
 )
-from .models import Case, Membership, OutcomeCheck, Party, Program, ReferralSource
-from .policies import can, get_case_for_action, get_party_of_case, permissions_for
+from .models import Case, Membership, OutcomeCheck, Party, ReferralSource
+from .policies import (
+    can,
+    get_case_for_action,
+    get_party_of_case,
+    moves_offered,
+    permissions_for,
+    program_scope,
+    programs_for,
+)
 from .selectors import (
     CASELOAD_EXPORT_HEADER,
     caseload_export_rows,
     caseload_programs,
+    earlier_parties,
     filter_caseload,
     next_actions_for,
     overdue_first,
     user_roles,
 )
-from .stages import move_named, moves_from
+from .stages import move_named
 
 CASELOAD_PAGE_SIZE = 50
 
@@ -123,7 +132,7 @@ def case_list(request):
     query.pop("page", None)
     title = "Caseload" if roles.is_coordinator or user.is_superuser else "All my cases"
     context = {"page": page, "title": title, "form": form, "query": query.urlencode()}
-    context["can_export"] = roles.is_coordinator
+    context["can_export"] = bool(program_scope(user, "export"))
     return render(request, "cases/case_list.html", context)
 
 
@@ -131,14 +140,14 @@ def case_list(request):
 @login_required
 def caseload_export(request):
     """The filtered caseload of the programs a coordinator runs, as CSV: no contact details of anyone."""
-    roles = user_roles(request.user)
-    if not roles.is_coordinator:
+    exported = program_scope(request.user, "export")
+    if not exported:
         raise Http404
     form = _caseload_form(request)
     if form.is_bound and not form.is_valid():
         messages.error(request, "The filters are not valid: nothing was exported.")
         return redirect(f"{reverse('cases:list')}?{request.GET.urlencode()}")
-    cases = _filtered(form, Case.objects.filter(program_id__in=roles.coordinator_of))
+    cases = _filtered(form, Case.objects.filter(program_id__in=exported))
     count = cases.count()
     audit_record(
         request=request, action=AuditEvent.Action.EXPORT,
@@ -152,9 +161,8 @@ def caseload_export(request):
 @login_required
 @once_per_submission
 def intake(request):
-    roles = user_roles(request.user)
-    programs = Program.objects.filter(pk__in=roles.coordinator_of)
-    if not roles.coordinator_of:
+    programs = programs_for(request.user, "intake")
+    if not program_scope(request.user, "intake"):
         raise Http404  # a page outside the user's role: as the reports and the export, nothing is there
     post = request.POST or None
     referral = ReferralForm(post, programs=programs, prefix="case")
@@ -205,33 +213,13 @@ def case_detail(request, pk: int):
     audit_record(request=request, action=AuditEvent.Action.VIEW, what="case page", case_id=case.pk)
     perms = permissions_for(user, case)
     parties = list(Party.objects.filter(case=case).select_related("person", "related_party__person").in_display_order())
-    moves = []
-    handlers = move_handlers()
-    for move in moves_from(case.stage):
-        handler = handlers[move.name]
-        if not handler.on_case_page:
-            continue
-        missing = handler.guard(case)
-        # A closing move is offered only when its condition holds; it is never a to-do list.
-        if move.target == Case.Stage.CLOSED and missing:
-            continue
-        moves.append({"move": move, "missing": missing, "allowed": can(user, handler.permission, case)})
+    moves = moves_offered(user, case)
     sections = [{"template": p.template, **p.load(case, user)} for p in panels()]
-    earlier = (
-        Party.objects.filter(person__in=[p.person_id for p in parties])
-        .exclude(case=case)
-        .filter(case__in=Case.objects.visible_to(user))
-        .select_related("case")
-        .order_by("-case__referral_date")
-    )
-    earlier_by_person: dict[int, list] = {}
-    for other in earlier:
-        earlier_by_person.setdefault(other.person_id, []).append(other)
     context = {
         "case": case,
         "perms": perms,
         "parties": parties,
-        "earlier_by_person": earlier_by_person,
+        "earlier_by_person": earlier_parties(user, case, parties),
         "moves": moves,
         "panels": sections,
         "next_action": next_actions_for([case]).get(case.pk),
@@ -430,12 +418,12 @@ def case_reopen(request, pk: int):
 @login_required
 def outcome_checks(request):
     """Reoffending checks due in the coordinator's programs: overdue first, then the next 30 days."""
-    roles = user_roles(request.user)
-    if not roles.is_coordinator:
+    programs = program_scope(request.user, "record_outcome_check")
+    if not programs:
         raise Http404
     horizon = timezone.localdate() + timedelta(days=30)
     checks = (
-        OutcomeCheck.objects.filter(case__program_id__in=roles.coordinator_of, result="", due_on__lte=horizon)
+        OutcomeCheck.objects.filter(case__program_id__in=programs, result="", due_on__lte=horizon)
         .select_related("case", "party__person")
         .order_by("due_on", "pk")
     )
@@ -446,7 +434,7 @@ def outcome_checks(request):
 @require_http_methods(["GET", "POST"])
 @login_required
 def outcome_check_record(request, pk: int, check_pk: int):
-    case = get_case_for_action(request.user, pk, "withdraw")  # coordinators of the case's program
+    case = get_case_for_action(request.user, pk, "record_outcome_check")
     check = get_object_or_404(OutcomeCheck.objects.select_related("party__person"), pk=check_pk, case=case)
     form = OutcomeCheckForm(request.POST or None, initial={"checked_on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():

@@ -8,7 +8,7 @@ class MediationConfig(AppConfig):
     def ready(self):
         from cases.extensions import CaseExtension, MoveHandler, Panel, register
 
-        from . import demo, guards, next_actions, panels, reminders, services
+        from . import demo, guards, next_actions, panels, reminders, retention, services
 
         register(
             CaseExtension(
@@ -30,6 +30,7 @@ class MediationConfig(AppConfig):
                     Panel("meetings", "mediation/panel_meetings.html", order=30, load=panels.meetings_panel),
                 ),
                 next_actions=next_actions.next_actions,
+                anonymise=retention.mediation_case_anonymise,
                 seed_demo=demo.seed_mediation,
                 notification_templates=reminders.NOTIFICATION_TEMPLATES,
             )

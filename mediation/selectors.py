@@ -16,9 +16,7 @@ OFFENDER_SIDE = {Party.Role.OFFENDER, Party.Role.GUARDIAN}
 
 
 def party_is_juvenile(party: Party, case: Case) -> bool:
-    return party.role == Party.Role.OFFENDER and is_juvenile(
-        party.person.date_of_birth, case.incident_date or case.referral_date
-    )
+    return party.role == Party.Role.OFFENDER and is_juvenile(party.person.date_of_birth, case.age_reference_date)
 
 
 def required_screening_parties(case: Case, parties: list[Party]) -> list[Party]:

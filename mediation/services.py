@@ -9,8 +9,9 @@ from django.utils import timezone
 from cases.models import Case, Party, TimelineEvent
 from cases.services import case_move, party_update_contact, timeline_add
 from cases.stages import WORKING_STAGES
+from vom.core.claims import claim
 from vom.core.dates import date_problem
-from vom.core.errors import DomainError, FieldProblem, StaleObjectError
+from vom.core.errors import DomainError, FieldProblem
 
 from .guards import (
     FAILED_SCREENING_OUTCOMES,
@@ -248,11 +249,11 @@ def meeting_schedule(
 
 
 def _claim_meeting(meeting: Meeting, expected_version: int, **fields) -> None:
-    rows = Meeting.objects.filter(pk=meeting.pk, version=expected_version, status=Meeting.Status.SCHEDULED).update(
-        **fields, version=F("version") + 1, updated_at=timezone.now()
-    )
-    if rows != 1:
-        raise StaleObjectError("This meeting was changed by someone else since you opened it. Nothing was saved.")
+    claim(
+        Meeting.objects.filter(pk=meeting.pk, version=expected_version, status=Meeting.Status.SCHEDULED),
+        stale="This meeting was changed by someone else since you opened it. Nothing was saved.",
+        **fields, version=F("version") + 1, updated_at=timezone.now(),
+    )  # fmt: skip
     # Moved, held or called off: reminders planned for the old time must not go out.
     cancel_meeting_reminders(meeting)
 
@@ -442,11 +443,11 @@ def case_set_mode(*, case: Case, expected_version: int, actor, mode: str, reason
         raise DomainError("A joint session is scheduled: cancel it before switching to indirect mediation.")
     if mode == Case.Mode.DIRECT and ShuttleRound.objects.filter(case=case).exists():
         raise DomainError("Indirect exchanges are already recorded; the case stays in indirect mediation.")
-    rows = Case.objects.filter(pk=case.pk, version=expected_version, stage=case.stage).update(
-        mode=mode, version=F("version") + 1, updated_at=timezone.now()
-    )
-    if rows != 1:
-        raise StaleObjectError("This case was changed by someone else since you opened it. Nothing was changed.")
+    claim(
+        Case.objects.filter(pk=case.pk, version=expected_version, stage=case.stage),
+        stale="This case was changed by someone else since you opened it. Nothing was changed.",
+        mode=mode, version=F("version") + 1, updated_at=timezone.now(),
+    )  # fmt: skip
     timeline_add(
         case=case,
         kind=TimelineEvent.Kind.MODE,

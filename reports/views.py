@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from cases.policies import programs_for
 from vom.audit.models import AuditEvent
 from vom.audit.services import audit_record
 from vom.core.exports import csv_response
@@ -15,11 +16,10 @@ from .dashboard import dashboard as build_dashboard
 from .forms import PeriodForm
 from .periods import Period, last_quarter, presets
 from .report import outcome_report as build_report
-from .selectors import report_programs
 
 
 def _period_form(request, default: Period) -> PeriodForm:
-    programs = report_programs(request.user)
+    programs = programs_for(request.user, "view_reports").order_by("name")
     how_many = programs.count()
     if not how_many:
         raise Http404("No program to report on.")

@@ -156,7 +156,7 @@ CELERY_BEAT_SCHEDULE = {
     "plan-case-reminders": {"task": "cases.tasks.plan_case_reminders_task", "schedule": 60 * 60.0},
     "plan-survey-invitations": {"task": "surveys.tasks.plan_survey_invitations_task", "schedule": 60 * 60.0},
     "dispatch-notifications": {"task": "vom.notifications.tasks.dispatch_notifications", "schedule": 60.0},
-    "anonymise-expired-cases": {"task": "agreements.tasks.anonymise_expired_cases_task", "schedule": 24 * 3600.0},
+    "anonymise-expired-cases": {"task": "cases.tasks.anonymise_expired_cases_task", "schedule": 24 * 3600.0},
 }
 
 if REDIS_URL:
@@ -194,6 +194,10 @@ AUTH_USER_MODEL = "users.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "cases:home"
 LOGOUT_REDIRECT_URL = "login"
+# The audit middleware (vom/audit/middleware.py): URL namespaces whose ``pk`` is a case (a page read there is a
+# view of that case), and namespaces whose pages show people's data in aggregate (every read is recorded).
+VOM_AUDIT_CASE_NAMESPACES = ["cases", "mediation", "agreements"]
+VOM_AUDIT_READ_NAMESPACES = ["reports"]
 # Besides admins, who must sign in with a second factor: (user) -> bool checks, by dotted path, so vom/users
 # asks the programs' roles without importing the app that holds them.
 VOM_TWO_FACTOR_ROLE_CHECKS = ["cases.selectors.membership_requires_two_factor"]

@@ -1,4 +1,4 @@
-"""A signature is given by the person named (issue 16): a mediator signs only from their own account, confirming
+"""A signature is given by the person named: a mediator signs only from their own account, confirming
 with their password (or their authenticator's code); parties sign on the team's tablet; a program may ask for
 both mediators' signatures."""
 

@@ -1,4 +1,4 @@
-"""Signature images and scans (issue 16's security probe): decompression bombs are refused before any
+"""Signature images and scans: decompression bombs are refused before any
 decoding, images are stored as their pixels only, PDFs with scripts, attachments or HTML are refused."""
 
 import base64

@@ -115,3 +115,27 @@ def test_admins_export_the_trail_as_csv_and_the_export_is_itself_recorded(client
     assert rows[0][0] == "At (UTC)"
     assert any(row[2] == "view" and row[4] == str(case.pk) and row[1] == mediator.username for row in rows[1:])
     assert AuditEvent.objects.filter(action="export", user=admin_user, what__startswith="audit trail CSV").exists()
+
+
+def test_every_namespace_with_case_pages_is_audited_as_such(settings):
+    """A URL under /cases/<pk>/ reads or changes that case: its app must be one the middleware ties to the case."""
+    from django.urls import URLResolver, get_resolver
+
+    namespaces = set()
+    for entry in get_resolver().url_patterns:
+        if isinstance(entry, URLResolver) and entry.namespace not in {None, "admin"}:
+            for pattern in entry.url_patterns:
+                if str(pattern.pattern).startswith("cases/<int:pk>/"):
+                    namespaces.add(entry.namespace)
+    assert namespaces == set(settings.VOM_AUDIT_CASE_NAMESPACES)
+
+
+@pytest.mark.django_db
+def test_the_audited_namespaces_come_from_settings(client, case, mediator, settings):
+    client.force_login(mediator)
+    settings.VOM_AUDIT_CASE_NAMESPACES = ["cases", "agreements"]  # mediation's pages no longer tied to the case
+    client.get(f"/cases/{case.pk}/meetings/new/?kind=prep_offender")
+    assert not AuditEvent.objects.filter(what__startswith="mediation:").exists()
+    settings.VOM_AUDIT_CASE_NAMESPACES = ["cases", "mediation", "agreements"]
+    client.get(f"/cases/{case.pk}/meetings/new/?kind=prep_offender")
+    assert AuditEvent.objects.get(what="mediation:meeting_new").case_id == case.pk

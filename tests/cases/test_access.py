@@ -9,6 +9,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from cases.models import Case
+from cases.policies import PROGRAM_ACTIONS, program_scope, programs_for
 
 ROLES = ["anonymous", "no_role", "mediator", "unassigned_mediator", "coordinator", "other_coordinator", "admin"]
 
@@ -217,6 +218,37 @@ def test_every_url_has_an_access_entry():
     assert missing == [], f"add these URL names to ACCESS: {missing}"
 
 
+# Program-level pages and the policy action that opens each (cases/policies.py): the matrix above must
+# say what the policy says, so a page cannot quietly grow its own rule.
+PROGRAM_PAGES = {
+    "cases:intake": "intake",
+    "cases:export": "export",
+    "cases:outcome_checks": "record_outcome_check",
+    "reports:dashboard": "view_reports",
+    "reports:outcomes": "view_reports",
+    "reports:outcomes_csv": "view_reports",
+    "reports:outcomes_pdf": "view_reports",
+}
+
+
+def test_every_program_action_has_its_pages():
+    assert set(PROGRAM_PAGES.values()) == PROGRAM_ACTIONS
+    with pytest.raises(ValueError, match="unknown program action"):
+        program_scope(None, "withdraw")
+
+
+@pytest.mark.django_db
+def test_program_pages_answer_as_the_program_policy_says(users):
+    for name, action in PROGRAM_PAGES.items():
+        for role, user in users.items():
+            if user is None:
+                continue
+            reached = programs_for(user, action).exists()
+            assert (ACCESS[name][1][role] == 200) == reached, (name, role)
+            if action != "view_reports":
+                assert set(programs_for(user, action).values_list("pk", flat=True)) == program_scope(user, action)
+
+
 @pytest.fixture
 def users(no_role_user, mediator, unassigned_mediator, coordinator, other_coordinator, admin_user):
     return {
@@ -405,7 +437,7 @@ def test_every_url_refuses_a_post_without_a_csrf_token(users, objects, name):
 
 @pytest.mark.django_db
 def test_a_mediators_visibility_is_a_condition_the_mediator_indexes_can_answer(case, mediator, coordinator):
-    # OR'ed with a coordinator branch, the mediator's condition forced a scan of every case (issue 8).
+    # OR'ed with a coordinator branch, the mediator's condition forced a scan of every case.
     sql = str(Case.objects.visible_to(mediator).query)
     assert "lead_mediator_id" in sql and "co_mediator_id" in sql
     where = sql.split(" WHERE ", 1)[1]

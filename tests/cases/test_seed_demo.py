@@ -125,7 +125,7 @@ def test_seed_never_gives_the_public_demo_key_to_an_account_that_already_existed
 
 @pytest.mark.django_db(transaction=True)
 def test_a_bulk_seed_in_parallel_processes_makes_the_same_cases_as_one_process(monkeypatch):
-    """Issue 8: the bulk seed shares its batches among processes; the batches take their case numbers
+    """The bulk seed shares its batches among processes; the batches take their case numbers
     in order, so the data set is the one a single process makes (numbers, stages, parties, records)."""
     from django.db import connection
 

@@ -24,7 +24,7 @@ READ_ONLY = {
     "auditevent",
     "surveyinvitation",
     "surveyresponse",
-    "term",  # a draft's terms are edited on the agreement page, through the services (issue 16)
+    "term",  # a draft's terms are edited on the agreement page, through the services
 }
 
 

@@ -1,5 +1,5 @@
 """Every date a person types is bounded (1900 to 50 years ahead; birth dates not ahead): a clear message,
-never a 500 (issue 16's security probe: year 9999 broke reports, schedules, meetings and the admin)."""
+never a 500 (year 9999 once broke reports, schedules, meetings and the admin)."""
 
 import datetime
 from decimal import Decimal

@@ -1,5 +1,5 @@
-"""CI's dependency audit says how many packages it really audited (issue 16: pip-audit skipped every package
-from this machine and still reported a pass)."""
+"""CI's dependency audit says how many packages it really audited (pip-audit can skip every package
+where PyPI is out of reach and still report a pass)."""
 
 import importlib.util
 from pathlib import Path

@@ -1,5 +1,5 @@
-"""The same form sent twice saves once (issue 16's security probe: a payment, a referral and a note posted twice
-were recorded twice). One mechanism, vom/core/once.py: a one-time token in the form, claimed in one place."""
+"""The same form sent twice saves once (a payment, a referral and a note posted twice were once recorded
+twice). One mechanism, vom/core/once.py: a one-time token in the form, claimed in one place."""
 
 import re
 import threading

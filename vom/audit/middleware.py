@@ -1,7 +1,8 @@
 """The audit trail's catch-all: every page that shows a case's data, and every successful change.
 
-- A GET of a page of one case (a URL of the cases, mediation or agreements apps with the case's ``pk``)
-  that answered 200 is a view of that case; so is a GET of a report page (reports app), with its query.
+- A GET of a page of one case (a URL in one of ``settings.VOM_AUDIT_CASE_NAMESPACES``, whose ``pk`` is the
+  case's) that answered 200 is a view of that case; so is a GET of a page in one of
+  ``settings.VOM_AUDIT_READ_NAMESPACES`` (the reports), with its query.
 - A state-changing request that succeeded is a change, with the case it concerns. Success means the view
   redirected (post/redirect/get); a form shown again with its errors changed nothing and is not recorded.
   This covers every app, Django admin included (admin pages of case data record themselves, with the case:
@@ -11,22 +12,23 @@ A view that records its own event (the case page, downloads, sign-in) sets ``req
 ``audit_record``, so nothing is recorded twice.
 """
 
+from django.conf import settings
+
 from .models import AuditEvent
 from .services import audit_record
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
-CASE_APPS = {"cases", "mediation", "agreements"}
-READ_APPS = {"reports"}  # pages without a case that still show people's data in aggregate
 NOT_RECORDED = {"login", "logout", "admin:login", "admin:logout"}  # sign-in and sign-out record themselves
 
 
 def _event(request, response, view_name: str, kwargs: dict) -> tuple[str, int | None] | None:
     namespace = view_name.split(":")[0] if ":" in view_name else ""
-    case_id = kwargs.get("pk") if namespace in CASE_APPS else None
+    case_id = kwargs.get("pk") if namespace in settings.VOM_AUDIT_CASE_NAMESPACES else None
     status = response.status_code
     if request.method in UNSAFE and 300 <= status < 400:
         return AuditEvent.Action.CHANGE, case_id
-    if request.method == "GET" and status == 200 and (case_id is not None or namespace in READ_APPS):
+    read = case_id is not None or namespace in settings.VOM_AUDIT_READ_NAMESPACES
+    if request.method == "GET" and status == 200 and read:
         return AuditEvent.Action.VIEW, case_id
     return None
 

@@ -2,12 +2,14 @@
 
 
 class DomainError(Exception):
-    """A refused action. ``problems`` lists what is missing or wrong, each a sentence for the user."""
+    """A refused action. ``problems`` lists what is missing or wrong, each a sentence for the user; ``code``
+    names the refusal for callers that treat some differently (e.g. a wrong password is recorded as such)."""
 
-    def __init__(self, message: str, problems: list[str] | None = None):
+    def __init__(self, message: str, problems: list[str] | None = None, *, code: str = ""):
         super().__init__(message)
         self.message = message
         self.problems = problems or []
+        self.code = code
 
     def __str__(self) -> str:
         if self.problems:

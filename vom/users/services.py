@@ -14,7 +14,6 @@ from datetime import timedelta
 import django_otp
 from django.conf import settings
 from django.contrib.sessions.models import Session
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django_otp.models import VerifyNotAllowed
@@ -23,6 +22,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from vom.audit.models import AuditEvent
 from vom.audit.services import audit_record
+from vom.core.errors import DomainError
 
 from .selectors import (
     authenticator_for,
@@ -65,7 +65,7 @@ def _throttle_message(device) -> str | None:
 def _refuse(request, message: str, *, what: str) -> None:
     # Recorded outside any transaction of the check, so the refusal stays on record.
     audit_record(request=request, action=AuditEvent.Action.TWO_FACTOR_FAILED, what=what)
-    raise ValidationError(message, code="wrong_code")
+    raise DomainError(message, code="wrong_code")
 
 
 def _mark_verified(request, device) -> None:
@@ -76,12 +76,12 @@ def _mark_verified(request, device) -> None:
 
 def second_factor_verify(*, request, code: str):
     """Check a code from the user's authenticator app, or one of their backup codes; on success the
-    session counts as verified. Raises ValidationError with a message a person can act on."""
+    session counts as verified. Raises DomainError with a message a person can act on."""
     user = request.user
     token = normalise_code(code)
     authenticator = authenticator_for(user)
     if authenticator is None:
-        raise ValidationError("There is no authenticator app set up for this account.", code="no_device")
+        raise DomainError("There is no authenticator app set up for this account.", code="no_device")
     backup_token = token.translate(LOOK_ALIKES)
     if TOTP_PATTERN.match(token):
         device, what, wrong = authenticator, "two-factor code", WRONG_CODE
@@ -107,7 +107,7 @@ def second_factor_verify(*, request, code: str):
 def _refuse_setup_before_code(user) -> None:
     # Setting up a new app must never be a way around the code of the one already set up.
     if not is_verified(user) and authenticator_for(user) is not None:
-        raise ValidationError("Enter a code from your authenticator app first.", code="not_verified")
+        raise DomainError("Enter a code from your authenticator app first.", code="not_verified")
 
 
 def totp_setup_start(*, user) -> TOTPDevice:
@@ -134,7 +134,7 @@ def totp_setup_confirm(*, request, code: str) -> list[str]:
     _refuse_setup_before_code(user)
     device = pending_authenticator_for(user)
     if device is None:
-        raise ValidationError("Start again: open the set-up page to get a new secret.", code="no_device")
+        raise DomainError("Start again: open the set-up page to get a new secret.", code="no_device")
     token = normalise_code(code)
     if not TOTP_PATTERN.match(token):
         _refuse(request, "Enter the 6-digit code your authenticator app shows for this account.", what="set-up code")
@@ -196,10 +196,10 @@ def two_factor_turn_off(*, request, code: str) -> None:
     """A user whose role does not require it turns two-factor sign-in off, proving it with a code."""
     user = request.user
     if two_factor_required(user):
-        raise ValidationError("Your role requires two-factor sign-in, so it cannot be turned off.", code="required")
+        raise DomainError("Your role requires two-factor sign-in, so it cannot be turned off.", code="required")
     authenticator = authenticator_for(user)
     if authenticator is None:
-        raise ValidationError("Two-factor sign-in is not on for this account.", code="no_device")
+        raise DomainError("Two-factor sign-in is not on for this account.", code="no_device")
     token = normalise_code(code)
     if not TOTP_PATTERN.match(token):
         _refuse(request, "Enter the 6-digit code your authenticator app shows.", what="code to turn off")
@@ -224,30 +224,30 @@ def reauthenticate(*, user, secret: str) -> None:
     """Prove, at the moment of an act that must be the user's own (a mediator's signature), that the person
     at the keyboard is ``user``: the code of their authenticator app when they use one, else their password.
 
-    Raises ValidationError with a message a person can act on. Codes are throttled by django-otp as at
+    Raises DomainError with a message a person can act on. Codes are throttled by django-otp as at
     sign-in; after five wrong passwords in LOGIN_LOCKOUT_MINUTES the password is not even checked. The caller
     audits each refusal as "refused (<the error's code, in words>): …"; wrong passwords are counted from those rows."""
     authenticator = authenticator_for(user)
     if authenticator is not None:
         token = normalise_code(secret)
         if not TOTP_PATTERN.match(token):
-            raise ValidationError("Enter the 6-digit code your authenticator app shows now.", code="not_a_code")
+            raise DomainError("Enter the 6-digit code your authenticator app shows now.", code="not_a_code")
         throttled = _throttle_message(authenticator)
         if throttled:
-            raise ValidationError(throttled, code="throttled")
+            raise DomainError(throttled, code="throttled")
         if django_otp.verify_token(user, authenticator.persistent_id, token) is None:
-            raise ValidationError(WRONG_CODE, code="wrong_code")
+            raise DomainError(WRONG_CODE, code="wrong_code")
         return
     since = timezone.now() - timedelta(minutes=settings.LOGIN_LOCKOUT_MINUTES)
     recent = AuditEvent.objects.filter(
         user=user, action=AuditEvent.Action.REFUSED, what__startswith="refused (wrong password)", at__gte=since
     )
     if recent.count() >= REAUTH_FAILURES:
-        raise ValidationError(
+        raise DomainError(
             f"Too many wrong passwords. Wait {settings.LOGIN_LOCKOUT_MINUTES} minutes, then try again.", code="locked"
         )
     if not secret or not user.check_password(secret):
-        raise ValidationError(WRONG_PASSWORD, code="wrong_password")
+        raise DomainError(WRONG_PASSWORD, code="wrong_password")
 
 
 def client_session_verify(*, client, user) -> bool:

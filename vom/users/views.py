@@ -7,13 +7,14 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
-from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp.plugins.otp_static.models import StaticDevice
+
+from vom.core.errors import DomainError
 
 from . import selectors, services
 from .forms import LockoutAuthenticationForm, SecondFactorCodeForm
@@ -72,8 +73,8 @@ def verify(request):
     if request.method == "POST" and form.is_valid():
         try:
             device = services.second_factor_verify(request=request, code=form.cleaned_data["code"])
-        except ValidationError as exc:
-            form.add_error("code", exc)
+        except DomainError as exc:
+            form.add_error("code", exc.message)
         else:
             if isinstance(device, StaticDevice):
                 left = selectors.backup_codes_left(request.user)
@@ -88,14 +89,14 @@ def setup(request):
     next_url = _next_url(request)
     try:
         device = services.totp_setup_start(user=request.user)
-    except ValidationError:
+    except DomainError:
         return redirect(_with_next("users:two_factor_verify", next_url))
     form = SecondFactorCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             codes = services.totp_setup_confirm(request=request, code=form.cleaned_data["code"])
-        except ValidationError as exc:
-            form.add_error("code", exc)
+        except DomainError as exc:
+            form.add_error("code", exc.message)
         else:
             request.session[SHOW_CODES_KEY] = codes
             messages.success(request, "Two-factor sign-in is on. Keep your backup codes somewhere safe.")
@@ -156,11 +157,11 @@ def turn_off(request):
     if form.is_valid():
         try:
             services.two_factor_turn_off(request=request, code=form.cleaned_data["code"])
-        except ValidationError as exc:
+        except DomainError as exc:
             if exc.code in {"required", "no_device"}:  # not about the code: nothing on the page to correct
-                messages.error(request, exc.messages[0])
+                messages.error(request, exc.message)
                 return redirect("users:two_factor")
-            form.add_error("code", exc)
+            form.add_error("code", exc.message)
         else:
             messages.success(request, "Two-factor sign-in is off. Your password alone now signs you in.")
             return redirect("users:two_factor")

@@ -7,8 +7,8 @@ files, the database and Redis of this command's environment) and ``--workers`` s
 loopback port; signs each simulated user in through the real sign-in form; runs locust headless for
 ``--duration`` seconds at ``--users`` concurrent users with no think time, replaying requests drawn from
 MIX; then runs the bare view (devtools.bench) under the same generator and concurrency. Prints per-endpoint
-requests, requests per second, median, 95th percentile and errors, and exits non-zero when a target of
-issue 8 is missed: no errors, the caseload list's 95th percentile under its target, and the mix's
+requests, requests per second, median, 95th percentile and errors, and exits non-zero when a target is
+missed: no errors, the caseload list's 95th percentile under its target, and the mix's
 throughput at least ``--ratio`` of the bare view's. Gunicorn is stopped on the way out, whatever happens.
 
 It lives in the tooling (devtools) because the mix reaches into every app; the requests are URLs.

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from agreements.retention import anonymise_expired
+from cases.retention import anonymise_expired
 
 
 class Command(BaseCommand):
