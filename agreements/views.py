@@ -615,12 +615,10 @@ def party_minimise(request, pk: int, party_pk: int):
     form = MinimiseForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            party_minimise_data(party=party, actor=request.user, reason=form.cleaned_data["reason"])
+            party_minimise_data(party=party, actor=request.user, reason=form.cleaned_data["reason"], request=request)
         except DomainError as error:
             add_domain_error(form, error)
         else:
-            audit_record(request=request, action=AuditEvent.Action.CHANGE, what=f"party {party.pk} minimised",
-                         case_id=case.pk)  # fmt: skip
             messages.success(request, "Their personal data is removed; age band, gender and ethnicity are kept.")
             return redirect("cases:detail", pk=case.pk)
     reasons = minimise_refusals(party)

@@ -13,6 +13,8 @@ from django.db import transaction
 from django.db.models import F, Prefetch
 from django.utils import timezone
 
+from vom.audit.models import AuditEvent
+from vom.audit.services import audit_record
 from vom.core.claims import claim
 from vom.core.dates import date_problem
 from vom.core.errors import DomainError
@@ -362,9 +364,10 @@ def party_add_supporter(*, case: Case, actor, supporter: PartyInput, for_party: 
 
 
 @transaction.atomic
-def party_update_contact(*, party: Party, expected_version: int, actor, contact: dict) -> Party:
+def party_update_contact(*, party: Party, expected_version: int, actor, contact: dict, request=None) -> Party:
     """Change a party's language, needs, consent and contact details, if nobody saved them since
-    ``expected_version`` was read (the lead and the co-mediator may have the form open at once)."""
+    ``expected_version`` was read (the lead and the co-mediator may have the form open at once). With the
+    ``request`` it came from, the change is audited in the same transaction (confidential values masked)."""
     unknown = set(contact) - set(CONTACT_FIELDS)
     if unknown:
         raise DomainError(f"Not a contact field: {', '.join(sorted(unknown))}.")
@@ -373,6 +376,10 @@ def party_update_contact(*, party: Party, expected_version: int, actor, contact:
     if problems:
         raise DomainError("The contact details were not saved.", problems)
     changed = [name for name, value in contact.items() if getattr(party, name) != value]
+    if request is not None:
+        diff = {name: (getattr(party, name), contact[name]) for name in changed}
+        audit_record(request=request, action=AuditEvent.Action.CHANGE, what=f"party {party.pk} contact",
+                     case_id=party.case_id, changes=diff)  # fmt: skip
     if not changed and party.version == expected_version:
         return party
     claim(
@@ -416,8 +423,9 @@ def _reroute_pending(party: Party, old_email: str) -> int:
 
 
 @transaction.atomic
-def case_update(*, case: Case, expected_version: int, actor, changes: dict) -> Case:
-    """Save referral details if nobody saved the case since ``expected_version`` was read."""
+def case_update(*, case: Case, expected_version: int, actor, changes: dict, request=None) -> Case:
+    """Save referral details if nobody saved the case since ``expected_version`` was read. With the ``request``
+    it came from, the change is audited in the same transaction."""
     unknown = set(changes) - set(EDITABLE_CASE_FIELDS)
     if unknown:
         raise DomainError(f"These fields cannot be edited here: {', '.join(sorted(unknown))}.")
@@ -435,6 +443,10 @@ def case_update(*, case: Case, expected_version: int, actor, changes: dict) -> C
         "compare with the current version below and enter your changes again.",
         **{name: changes[name] for name in changed}, version=F("version") + 1, updated_at=timezone.now(),
     )  # fmt: skip
+    if request is not None:
+        diff = {name: (getattr(case, name), value) for name, value in changes.items() if getattr(case, name) != value}
+        audit_record(request=request, action=AuditEvent.Action.CHANGE, what="case referral", case_id=case.pk,
+                     changes=diff)  # fmt: skip
     if {"incident_date", "referral_date"} & set(changed):
         refresh_juvenile([case.pk])
     if changed:

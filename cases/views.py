@@ -246,17 +246,13 @@ def case_edit(request, pk: int):
     current = None
     if request.method == "POST" and form.is_valid():
         try:
-            changes = form.referral_values()
-            before = Case.objects.get(pk=case.pk)
             services.case_update(
                 case=Case.objects.get(pk=case.pk),
                 expected_version=form.cleaned_data.get("version") or 0,
                 actor=request.user,
-                changes=changes,
+                changes=form.referral_values(),
+                request=request,
             )
-            diff = {k: (getattr(before, k), v) for k, v in changes.items() if getattr(before, k) != v}
-            audit_record(request=request, action=AuditEvent.Action.CHANGE, what="case referral", case_id=case.pk,
-                         changes=diff)  # fmt: skip
         except StaleObjectError as error:
             current = Case.objects.for_case_page().get(pk=case.pk)
             form.add_error(None, error.message)
@@ -312,19 +308,18 @@ def party_edit(request, pk: int, party_pk: int):
     if request.method == "POST" and form.is_valid():
         try:
             contact = {name: form.cleaned_data[name] for name in form.Meta.fields if name in form.cleaned_data}
-            diff = {k: (getattr(party, k), v) for k, v in contact.items() if getattr(party, k) != v}
+            edited = any(getattr(party, name) != value for name, value in contact.items())
             services.party_update_contact(
-                party=party, expected_version=form.cleaned_data.get("version") or 0, actor=request.user, contact=contact
-            )
-            audit_record(request=request, action=AuditEvent.Action.CHANGE, what=f"party {party.pk} contact",
-                         case_id=case.pk, changes=diff)  # fmt: skip
+                party=party, expected_version=form.cleaned_data.get("version") or 0, actor=request.user,
+                contact=contact, request=request,
+            )  # fmt: skip
         except StaleObjectError as error:
             current = Party.objects.get(pk=party.pk)
             form.add_error(None, error.message)
         except DomainError as error:
             add_domain_error(form, error)
         else:
-            if diff:
+            if edited:
                 messages.success(request, f"Details of {party.person} saved.")
             else:
                 messages.info(request, f"Nothing was changed in the details of {party.person}.")

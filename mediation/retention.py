@@ -9,6 +9,8 @@ from cases.models import Case, Party, Person, TimelineEvent, age_band
 from cases.retention import REMOVED
 from cases.rules import age_on
 from cases.services import timeline_add
+from vom.audit.models import AuditEvent
+from vom.audit.services import audit_record
 from vom.core.errors import DomainError
 from vom.notifications.models import Notification
 
@@ -44,10 +46,11 @@ def minimise_refusals(party: Party) -> list[str]:
 
 
 @transaction.atomic
-def party_minimise_data(*, party: Party, actor, reason: str) -> Party:
+def party_minimise_data(*, party: Party, actor, reason: str, request=None) -> Party:
     """Leave little behind of a party who declined: contact details, names, birth date, free-text reasons and
     what was written about them go; an age band (from the incident date), gender and ethnicity stay for the
-    program's statistics. The case keeps its outcome; the closure's reason goes too."""
+    program's statistics. The case keeps its outcome; the closure's reason goes too. With the ``request`` it
+    came from, the removal is audited in the same transaction."""
     party = Party.objects.select_related("person", "case").get(pk=party.pk)
     problems = minimise_refusals(party)
     if not reason.strip():
@@ -85,5 +88,8 @@ def party_minimise_data(*, party: Party, actor, reason: str) -> Party:
             TimelineEvent.objects.filter(pk=event.pk).update(summary=summary[:300])
     timeline_add(case=case, kind=TimelineEvent.Kind.EDITED, actor=actor,
                  summary=f"Personal data of the {role} removed ({case.get_outcome_display().lower()})")  # fmt: skip
+    if request is not None:
+        audit_record(request=request, action=AuditEvent.Action.CHANGE, what=f"party {party.pk} minimised",
+                     case_id=case.pk)  # fmt: skip
     party.refresh_from_db()
     return party

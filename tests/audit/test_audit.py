@@ -44,6 +44,28 @@ def test_edits_record_fields_with_confidential_values_masked(client, case, coord
 
 
 @pytest.mark.django_db
+def test_a_change_and_its_audit_row_are_saved_together(client, case, coordinator):
+    """The service writes the audit row in its own transaction: a refused (stale) save leaves neither."""
+    client.force_login(coordinator)
+    victim = case.parties.get(role="victim")
+    stale = client.post(
+        f"/cases/{case.pk}/parties/{victim.pk}/edit/",
+        {"preferred_language": "Spanish", "version": victim.version - 1},
+    )
+    assert stale.status_code == 200 and "Someone else saved the details" in stale.content.decode()
+    assert not AuditEvent.objects.filter(action="change").exists()
+    edited = client.post(
+        f"/cases/{case.pk}/edit/",
+        {"case-referral_source": case.referral_source_id, "case-referral_date": case.referral_date.isoformat(),
+         "case-referral_type": case.referral_type, "case-offense_category": "other",
+         "case-incident_date": case.incident_date.isoformat(), "case-version": case.version},
+    )  # fmt: skip
+    assert edited.status_code == 302
+    event = AuditEvent.objects.get(action="change", what="case referral")
+    assert event.changes["offense_category"] == [case.offense_category, "other"] and event.case_id == case.pk
+
+
+@pytest.mark.django_db
 def test_sign_in_sign_out_and_failures_are_recorded(client, coordinator, password):
     client.post("/accounts/login/", {"username": "coord", "password": "wrong-password"}, REMOTE_ADDR="203.0.113.5")
     client.post("/accounts/login/", {"username": "coord", "password": password})
