@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from dateutil.relativedelta import relativedelta
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import F, Prefetch
 from django.utils import timezone
@@ -587,8 +588,6 @@ def outcome_check_record(
 
 
 def eligible_mediators(program: Program):
-    from django.contrib.auth import get_user_model
-
     return get_user_model().objects.filter(
         is_active=True, memberships__program=program, memberships__role=Membership.Role.MEDIATOR
     )

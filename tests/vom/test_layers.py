@@ -56,3 +56,22 @@ def test_nothing_imports_the_tooling(tmp_path):
     result = _lint(project)
     assert result.returncode == 1
     assert "reports.timing -> devtools.bench" in result.stdout
+
+
+def test_cases_modules_import_each_other_at_the_top():
+    """No import inside a function in cases (AppConfig.ready aside): such imports hid a circle between the
+    models, the selectors and the stage graph."""
+    import ast
+
+    hidden = []
+    for path in sorted((ROOT / "cases").glob("*.py")):
+        if path.name == "apps.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                hidden += [
+                    f"{path.name}:{inner.lineno}"
+                    for inner in ast.walk(node)
+                    if isinstance(inner, ast.Import | ast.ImportFrom)
+                ]
+    assert hidden == []
