@@ -76,7 +76,11 @@ class PartyForm(forms.Form):
     preferred_language = forms.CharField(max_length=50, initial="English")
     interpreter_needed = forms.BooleanField(required=False)
     accessibility_needs = forms.CharField(required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
-    consent_to_contact = forms.BooleanField(required=False, label="Consents to be contacted")
+    consent_to_contact = forms.BooleanField(
+        required=False,
+        label="Consents to be contacted the preferred way",
+        help_text="Reminders and messages go out only with this consent.",
+    )
     contact_method = forms.ChoiceField(
         choices=[("", "—"), *Party.ContactMethod.choices], required=False, label="Preferred way to contact"
     )

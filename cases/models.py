@@ -85,6 +85,21 @@ class Program(models.Model):
         help_text="Figures on the dashboard and in reports about fewer people than this are shown as 'fewer than "
         "N' (and what would give them back is hidden too); survey comments appear only once this many answered.",
     )
+    usual_meeting_place = models.CharField(
+        max_length=300,
+        blank=True,
+        db_default="",
+        help_text="Where meetings are usually held (for example the program's office): filled in when a meeting is "
+        "scheduled, and changed there when a meeting is held elsewhere.",
+    )
+    joint_session_minutes = models.PositiveSmallIntegerField(
+        "joint session length (minutes)",
+        default=120,
+        db_default=120,
+        validators=[MinValueValidator(15)],
+        help_text="The usual length of a joint session, filled in when one is scheduled (sessions run one to three "
+        "hours).",
+    )
     phone = models.CharField(max_length=40, blank=True)
     email = models.EmailField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

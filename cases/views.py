@@ -45,6 +45,7 @@ from .policies import (
     program_scope,
     programs_for,
 )
+from .rules import ADULT_AGE
 from .selectors import (
     CASELOAD_EXPORT_HEADER,
     caseload_export_rows,
@@ -190,11 +191,15 @@ def intake(request):
             add_domain_error(referral, error)
         else:
             messages.success(request, f"Case {case.number} created. Assign a mediator next.")
+            assign = move_handlers()["assign"]  # straight on to the next step, on the page that performs it
+            if can(request.user, assign.permission, case):
+                return redirect(assign.page, pk=case.pk)
             return redirect("cases:detail", pk=case.pk)
     return render(
         request,
         "cases/case_intake.html",
         {
+            "adult_age": ADULT_AGE,
             "referral": referral,
             "offender": offender,
             "guardian": guardian,

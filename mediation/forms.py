@@ -7,6 +7,7 @@ from cases.models import Case, Party
 from vom.core.dates import BoundedDateTimeField, bounded_formfield
 
 from .models import ContactAttempt, Meeting, Screening, ShuttleRound, TimeLog
+from .selectors import meeting_parties
 from .services import SCREENING_FIELDS
 
 
@@ -131,21 +132,22 @@ class MeetingForm(forms.ModelForm):
         }
         labels = {"scheduled_for": "Date and time", "location": "Place", "mediators": "Facilitated by"}
 
-    def __init__(self, *args, case: Case, kind: str, **kwargs):
+    def __init__(self, *args, case: Case, kind: str, required: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["scheduled_for"].required = True
-        side = {Meeting.Kind.PREP_VICTIM: ["victim", "victim_rep", "support"],
-                Meeting.Kind.PREP_OFFENDER: ["offender", "guardian", "support"]}.get(kind)  # fmt: skip
-        parties = Party.objects.filter(case=case).select_related("person")
-        if side:
-            parties = parties.filter(role__in=side)
+        self.fields["scheduled_for"].required = required
         # Only this case's parties and mediators can be chosen; anything else posted is an invalid choice.
+        parties = meeting_parties(case.pk, kind)
         self.fields["attendees"].queryset = parties
         self.fields["attendees"].label_from_instance = lambda p: f"{p.person} ({p.get_role_display().lower()})"
         team = [u for u in (case.lead_mediator, case.co_mediator) if u]
         self.fields["mediators"].queryset = get_user_model().objects.filter(pk__in=[u.pk for u in team])
         self.fields["mediators"].label_from_instance = lambda u: u.get_full_name() or u.username
+        # What a mediator would otherwise type each time: the invited side, the team, the usual place and length.
+        self.fields["attendees"].initial = [p.pk for p in parties]
         self.fields["mediators"].initial = [u.pk for u in team]
+        self.fields["location"].initial = case.program.usual_meeting_place
+        if kind == Meeting.Kind.JOINT:  # preparation meetings keep the model's hour
+            self.fields["duration_minutes"].initial = case.program.joint_session_minutes
 
 
 class HoldForm(VersionForm):
@@ -172,8 +174,10 @@ class HoldForm(VersionForm):
 
     def __init__(self, *args, meeting: Meeting, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["attendees"].queryset = Party.objects.filter(case_id=meeting.case_id).select_related("person")
+        # The meeting's side only (the offender's preparation never lists the victim), the invited ticked.
+        self.fields["attendees"].queryset = meeting_parties(meeting.case_id, meeting.kind)
         self.fields["attendees"].label_from_instance = lambda p: f"{p.person} ({p.get_role_display().lower()})"
+        self.fields["attendees"].initial = [p.pk for p in meeting.attendees.all()]
         if meeting.is_prep:
             del self.fields["outcome"], self.fields["continue_on"]
         else:

@@ -5,7 +5,7 @@ from django.db.models import Sum
 from cases.models import Case
 
 from .models import Meeting, ShuttleRound, TimeLog
-from .selectors import joint_sessions, prep_status, screening_overview
+from .selectors import joint_sessions, meetings_to_schedule, prep_status, screening_overview
 
 
 def team_panel(case: Case, user) -> dict:
@@ -28,4 +28,5 @@ def meetings_panel(case: Case, user) -> dict:
         if case.mode == Case.Mode.INDIRECT
         else [],
         "can_schedule": case.allows_meetings,
+        "to_schedule": [Meeting.Kind(kind).label for kind in meetings_to_schedule(case, meetings)],
     }

@@ -4,10 +4,11 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Q
+from django.utils import timezone
 
 from cases.models import Assignment, Case, Membership, Party, Person
 from cases.rules import is_juvenile
-from cases.stages import OPEN_STAGES
+from cases.stages import OPEN_STAGES, allows_meetings
 
 from .models import MediatorProfile, Meeting, Screening
 
@@ -82,6 +83,44 @@ def prep_status(meetings: list[Meeting]) -> dict[str, Meeting | None]:
         scheduled = [m for m in of_kind if m.status == Meeting.Status.SCHEDULED]
         result[side] = done[-1] if done else (scheduled[0] if scheduled else None)
     return result
+
+
+# Who is invited to each kind of meeting: preparation is held separately with each side.
+INVITED_ROLES = {
+    Meeting.Kind.PREP_OFFENDER: {Party.Role.OFFENDER, Party.Role.GUARDIAN, Party.Role.SUPPORT},
+    Meeting.Kind.PREP_VICTIM: {Party.Role.VICTIM, Party.Role.VICTIM_REPRESENTATIVE, Party.Role.SUPPORT},
+}
+
+
+def meeting_parties(case_id: int, kind: str):
+    """The case's parties who may attend a meeting of this kind (everyone at the joint session)."""
+    parties = Party.objects.filter(case_id=case_id).select_related("person").order_by("pk")
+    roles = INVITED_ROLES.get(kind)
+    return parties.filter(role__in=roles) if roles else parties
+
+
+def meetings_to_schedule(case: Case, meetings: list[Meeting]) -> list[str]:
+    """The kinds of meeting the case still needs scheduled, in the order they are held: each side's preparation
+    (unless held, waived or scheduled) and, in face-to-face mediation, the joint session."""
+    if not allows_meetings(case.stage):
+        return []
+    prep = prep_status(meetings)
+    kinds = [kind for side, kind in (("offender", Meeting.Kind.PREP_OFFENDER), ("victim", Meeting.Kind.PREP_VICTIM))
+             if prep[side] is None]  # fmt: skip
+    joint_open = any(m.kind == Meeting.Kind.JOINT and m.status in {Meeting.Status.SCHEDULED, Meeting.Status.HELD}
+                     for m in meetings)  # fmt: skip
+    if case.mode == Case.Mode.DIRECT and not joint_open:
+        kinds.append(Meeting.Kind.JOINT)
+    return kinds
+
+
+def meeting_to_record(case: Case) -> Meeting | None:
+    """The earliest scheduled meeting whose start has passed: the one to record next."""
+    return (
+        Meeting.objects.filter(case=case, status=Meeting.Status.SCHEDULED, scheduled_for__lte=timezone.now())
+        .order_by("scheduled_for", "pk")
+        .first()
+    )
 
 
 def joint_sessions(meetings: list[Meeting]) -> list[Meeting]:

@@ -248,6 +248,22 @@ def meeting_schedule(
     return meeting
 
 
+@transaction.atomic
+def meetings_plan(*, case: Case, actor, meetings: list[dict]) -> list[Meeting]:
+    """Schedule several of the case's meetings at once, each as ``meeting_schedule`` does: all or none."""
+    if not meetings:
+        raise DomainError("Nothing was scheduled.", [FieldProblem("scheduled_for", "Give the date and time of at "
+                                                                  "least one meeting.")])  # fmt: skip
+    scheduled = []
+    for values in meetings:
+        try:
+            scheduled.append(meeting_schedule(case=case, actor=actor, **values))
+        except DomainError as error:
+            label = Meeting.Kind(values["kind"]).label
+            raise DomainError(f"{label}: {error.message}", error.problems) from error
+    return scheduled
+
+
 def _claim_meeting(meeting: Meeting, expected_version: int, **fields) -> None:
     claim(
         Meeting.objects.filter(pk=meeting.pk, version=expected_version, status=Meeting.Status.SCHEDULED),

@@ -9,6 +9,7 @@ urlpatterns = [
     path("cases/<int:pk>/parties/<int:party_pk>/screening/", views.screening, name="screening"),
     path("cases/<int:pk>/parties/<int:party_pk>/contact/", views.contact_add, name="contact_add"),
     path("cases/<int:pk>/meetings/new/", views.meeting_new, name="meeting_new"),
+    path("cases/<int:pk>/meetings/plan/", views.meeting_plan, name="meeting_plan"),
     path("cases/<int:pk>/meetings/<int:meeting_pk>/", views.meeting_detail, name="meeting"),
     path("cases/<int:pk>/meetings/<int:meeting_pk>/hold/", views.meeting_hold, name="meeting_hold"),
     path("cases/<int:pk>/meetings/<int:meeting_pk>/cancel/", views.meeting_cancel, name="meeting_cancel"),

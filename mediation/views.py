@@ -1,3 +1,4 @@
+from django import forms as django_forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -26,7 +27,13 @@ from .forms import (
     WaiveForm,
 )
 from .models import Meeting, Screening, ShuttleRound, TimeLog
-from .selectors import case_parties, mediator_options, required_screening_parties
+from .selectors import (
+    case_parties,
+    mediator_options,
+    meeting_to_record,
+    meetings_to_schedule,
+    required_screening_parties,
+)
 
 
 @require_http_methods(["GET", "POST"])
@@ -157,6 +164,44 @@ def meeting_new(request, pk: int):
     )
 
 
+@require_http_methods(["GET", "POST"])
+@login_required
+def meeting_plan(request, pk: int):
+    """Schedule the meetings the case still needs on one page, each filled in as a mediator usually would."""
+    case = get_case_for_action(request.user, pk, "work")
+    kinds = meetings_to_schedule(case, list(Meeting.objects.filter(case=case)))
+    data = request.POST if request.method == "POST" else None
+    forms = [(kind, MeetingForm(data, case=case, kind=kind, required=False, prefix=kind)) for kind in kinds]
+    summary = django_forms.Form(data={})  # the refusal of the whole plan
+    summary.is_valid()
+    if data is not None and all(form.is_valid() for _, form in forms):
+        chosen = [{"kind": kind, **form.cleaned_data} for kind, form in forms if form.cleaned_data["scheduled_for"]]
+        try:
+            meetings = services.meetings_plan(case=case, actor=request.user, meetings=chosen)
+        except DomainError as error:
+            add_domain_error(summary, error)
+        else:
+            names = ", ".join(m.get_kind_display().lower() for m in meetings)
+            messages.success(request, f"Scheduled: {names}.")
+            _advance(request, case)
+            return _next_step(request, case)
+    context = {"case": case, "summary": summary, "forms": [(Meeting.Kind(k).label, f) for k, f in forms]}
+    return render(request, "mediation/meeting_plan.html", context)
+
+
+def _next_step(request, case, offer_scheduling: bool = False):
+    """After a meeting is scheduled or recorded: the next meeting to record if one has begun, else (when asked)
+    the meetings still to schedule, else the case."""
+    meeting = meeting_to_record(case)
+    if meeting is not None:
+        messages.info(request, f"Next: record the {meeting.get_kind_display().lower()}.")
+        return redirect("mediation:meeting", pk=case.pk, meeting_pk=meeting.pk)
+    case.refresh_from_db(fields=["stage", "mode", "version"])
+    if offer_scheduling and meetings_to_schedule(case, list(Meeting.objects.filter(case=case))):
+        return redirect("mediation:meeting_plan", pk=case.pk)
+    return redirect("cases:detail", pk=case.pk)
+
+
 def _meeting_for(request, pk, meeting_pk, action="work"):
     case = get_case_for_action(request.user, pk, action)
     meeting = get_object_or_404(Meeting.objects.select_related("case"), pk=meeting_pk, case=case)
@@ -186,7 +231,7 @@ def meeting_detail(request, pk: int, meeting_pk: int):
     return _meeting_page(request, case, meeting)
 
 
-def _meeting_action(request, pk, meeting_pk, form_class, name, perform, success):
+def _meeting_action(request, pk, meeting_pk, form_class, name, perform, success, then_next=False):
     case, meeting = _meeting_for(request, pk, meeting_pk)
     kwargs = {"meeting": meeting} if form_class is HoldForm else {}
     form = form_class(request.POST, **kwargs)
@@ -200,6 +245,8 @@ def _meeting_action(request, pk, meeting_pk, form_class, name, perform, success)
         else:
             messages.success(request, success)
             _advance(request, case)
+            if then_next:  # right after recording one: the next meeting to record, or to schedule
+                return _next_step(request, case, offer_scheduling=True)
             return redirect("cases:detail", pk=case.pk)
     return _meeting_page(request, case, meeting, **{name: form})
 
@@ -207,14 +254,23 @@ def _meeting_action(request, pk, meeting_pk, form_class, name, perform, success)
 @require_POST
 @login_required
 def meeting_hold(request, pk: int, meeting_pk: int):
-    return _meeting_action(request, pk, meeting_pk, HoldForm, "hold_form", services.meeting_hold, "Meeting recorded.")
+    return _meeting_action(
+        request, pk, meeting_pk, HoldForm, "hold_form", services.meeting_hold, "Meeting recorded.", then_next=True
+    )
 
 
 @require_POST
 @login_required
 def meeting_cancel(request, pk: int, meeting_pk: int):
     return _meeting_action(
-        request, pk, meeting_pk, CancelForm, "cancel_form", services.meeting_cancel, "Meeting marked as not held."
+        request,
+        pk,
+        meeting_pk,
+        CancelForm,
+        "cancel_form",
+        services.meeting_cancel,
+        "Meeting marked as not held.",
+        then_next=True,
     )
 
 

@@ -67,6 +67,7 @@ ACCESS = {
         expect(mediator=200, coordinator=200, admin=403),  # an empty form is shown again with its errors
     ),
     "mediation:meeting_new": (lambda o: f"/cases/{o['case'].pk}/meetings/new/?kind=prep_offender", TEAM, None),
+    "mediation:meeting_plan": (lambda o: f"/cases/{o['case'].pk}/meetings/plan/", TEAM, None),
     "mediation:meeting": (lambda o: f"/cases/{o['case'].pk}/meetings/{o['meeting'].pk}/", VIEW, None),
     "mediation:meeting_hold": (
         lambda o: f"/cases/{o['case'].pk}/meetings/{o['meeting'].pk}/hold/",

@@ -38,14 +38,14 @@ def intake_post(source, **overrides):
 
 
 @pytest.mark.django_db
-def test_intake_creates_the_case_and_opens_it(client, program, coordinator):
+def test_intake_creates_the_case_and_goes_straight_on_to_assigning_it(client, program, coordinator):
     client.force_login(coordinator)
     response = client.post("/cases/new/", intake_post(ReferralSourceFactory(program=program)))
     case = Case.objects.get()
-    assert response.status_code == 302 and response["Location"] == f"/cases/{case.pk}/"
+    assert response.status_code == 302 and response["Location"] == f"/cases/{case.pk}/assign/"
     victim = case.parties.get(role="victim")
     assert (victim.preferred_language, victim.interpreter_needed, victim.email) == ("Spanish", True, "ana@example.org")
-    page = client.get(response["Location"]).content.decode()
+    page = client.get(f"/cases/{case.pk}/").content.decode()
     assert "4 Quiet Lane" in page and "interpreter needed" in page
 
 
@@ -300,3 +300,25 @@ def test_screening_errors_sit_at_their_fields_and_the_summary_links_to_them(clie
     consent = page[page.index('<label for="id_screening-consent_given_on">') :]
     assert consent.index('<p class="error">Record the date consent was given.</p>') < consent.index("</div>")
     assert not Screening.objects.exists()
+
+
+@pytest.mark.django_db
+def test_intake_shows_each_persons_contact_and_consent_in_view_and_the_case_page_shows_what_was_entered(
+    client, program, coordinator
+):
+    client.force_login(coordinator)
+    form = client.get("/cases/new/").content.decode()
+    assert "<details" not in form  # nothing folded away
+    victim = form[form.index('id="h-victim"') :]
+    # The consent sits right after the way it allows, and the email updates right after the email.
+    order = [victim.index(f'id="id_victim-{name}"') for name in
+             ("contact_method", "consent_to_contact", "email", "victim_updates", "phone", "address")]  # fmt: skip
+    assert order == sorted(order)
+    assert 'data-guardian data-adult-age="18"' in form and "js/intake.js" in form
+    data = intake_post(ReferralSourceFactory(program=program), **{"victim-consent_to_contact": ""})
+    response = client.post("/cases/new/", data)
+    case = Case.objects.get()
+    page = client.get(f"/cases/{case.pk}/").content.decode()
+    assert "No consent to contact recorded (prefers email)" in page
+    assert "ana@example.org" in page and "4 Quiet Lane" in page  # what was typed is shown, not hidden
+    assert response.status_code == 302

@@ -89,6 +89,9 @@ def mediator_pages(user) -> dict[str, str]:
         "mediation:mode": f"/cases/{early.pk}/mode/",
         "mediation:time": f"/cases/{early.pk}/time/",
     }
+    # A case in preparation: the meetings it still needs, each with the program's defaults.
+    preparing = first(cases.filter(stage=Case.Stage.PREPARATION).order_by("pk"))
+    pages["mediation:meeting_plan"] = f"/cases/{preparing.pk}/meetings/plan/"
     meeting = first(Meeting.objects.filter(case__in=cases).order_by("pk"))
     pages["mediation:meeting"] = f"/cases/{meeting.case_id}/meetings/{meeting.pk}/"
     draft = first(Agreement.objects.filter(case__in=cases, status="draft", terms__isnull=False).order_by("pk"))
@@ -228,6 +231,7 @@ def test_every_url_name_is_walked_or_is_not_a_page():
         "cases:my", "cases:list", "notifications:inbox", "agreements:follow_up_list", "password_change",
         "password_change_done", "users:two_factor", "users:two_factor_setup", "users:two_factor_backup_codes",
         "cases:detail", "cases:party_add", "cases:party_edit", "mediation:screening", "mediation:meeting_new",
+        "mediation:meeting_plan",
         "mediation:prep_waive", "mediation:shuttle_new", "mediation:mode", "mediation:time", "mediation:meeting",
         "agreements:detail", "agreements:term_new", "agreements:term_edit", "agreements:sign", "agreements:follow_up",
         "agreements:amend", "reports:dashboard", "reports:outcomes", "cases:intake", "cases:outcome_checks",
@@ -259,8 +263,8 @@ def test_screenshots_of_a_mediators_main_pages(audit_page):
     """Kept by the test run (test-artifacts/screenshots) for a person to look at, at 360 and 768 px."""
     sign_in(audit_page, "mediator")
     pages = mediator_pages(get_user_model().objects.get(username="mediator"))
-    main = ["cases:my", "cases:detail preparation", "mediation:meeting", "agreements:detail", "agreements:sign",
-            "agreements:follow_up"]  # fmt: skip
+    main = ["cases:my", "cases:detail preparation", "mediation:meeting_plan", "mediation:meeting", "agreements:detail",
+            "agreements:sign", "agreements:follow_up"]  # fmt: skip
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     for size in (PHONE, TABLET):
         audit_page.set_viewport_size(size)

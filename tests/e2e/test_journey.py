@@ -30,7 +30,8 @@ from cases.models import Case, Program
 from tests.e2e.test_agreement import draw
 from tests.e2e.test_pipeline import (
     PASSWORD,
-    schedule,
+    plan_meetings,
+    prep_and_joint,
     screen_party,
     sign_in,
     sign_out,
@@ -72,8 +73,6 @@ def fill_party(page, prefix, first, last, *, born=None, email="", phone="", addr
     page.locator(f"#id_{prefix}-last_name").fill(last)
     if born:
         page.locator(f"#id_{prefix}-date_of_birth").fill(born.isoformat())
-    section = page.locator("section.card").filter(has=page.locator(f"#id_{prefix}-last_name"))
-    section.get_by_text("Language, needs and contact details").click()  # a closed <details>
     page.locator(f"#id_{prefix}-consent_to_contact").check()
     page.locator(f"#id_{prefix}-contact_method").select_option(contact)
     page.locator(f"#id_{prefix}-email").fill(email)
@@ -104,22 +103,22 @@ def step_intake(page, screenshot, today) -> Case:
     page.get_by_role("button", name="Create case").click()
     expect(page.locator(".messages")).to_contain_text("created. Assign a mediator next.")
     case = Case.objects.get()
-    expect(page.get_by_role("heading", name=f"Case {case.number}")).to_be_visible()
-    parties = page.locator("ul.parties")
-    expect(parties).to_contain_text(f"{GUARDIAN} — Parent / guardian for {OFFENDER}")
-    expect(parties).to_contain_text(VICTIM_EMAIL)  # the coordinator may see the victim's contact details
+    # Intake goes straight on to assigning the case.
+    expect(page.get_by_role("heading", name=f"Assign mediators — case {case.number}")).to_be_visible()
     screenshot("02-case-created")
     return case
 
 
 def step_assign(page, screenshot):
-    page.get_by_role("link", name="Assign mediators").first.click()
     page.get_by_label("Lead mediator").select_option(label=MEDIATOR)
     page.get_by_label("Co-mediator").select_option(label="Erik Lindqvist")
     screenshot("03-assign")
     page.get_by_role("button", name="Assign").click()
     expect(page.locator(".messages")).to_contain_text("Mediators assigned.")
     expect(page.locator(".subhead .stage")).to_contain_text("Screening")
+    parties = page.locator("ul.parties")
+    expect(parties).to_contain_text(f"{GUARDIAN} — Parent / guardian for {OFFENDER}")
+    expect(parties).to_contain_text(VICTIM_EMAIL)  # the coordinator may see the victim's contact details
     screenshot("04-assigned")
     sign_out(page)
 
@@ -142,21 +141,18 @@ def step_screening(page, screenshot, case):
 
 
 def step_preparation(page, screenshot):
-    yesterday = timezone.now() - datetime.timedelta(days=1)
-    schedule(page, "Schedule offender prep", yesterday, "Program office")
-    schedule(page, "Schedule victim prep", yesterday + datetime.timedelta(hours=2), "Public library")
+    plan_meetings(page, prep_and_joint(timezone.now()))
     for kind in ("Preparation meeting, offender side", "Preparation meeting, victim side"):
-        page.get_by_role("link", name=kind).click()
+        expect(page.get_by_role("heading", name=kind)).to_be_visible()
         page.get_by_label("What this side hopes to achieve").fill("To be heard and to put things right.")
         page.get_by_role("button", name="Record as held").click()
         expect(page.locator(".messages")).to_contain_text("Meeting recorded.")
-    schedule(page, "Schedule joint session", timezone.now() - datetime.timedelta(hours=3), "Community center")
     expect(page.locator(".messages")).to_contain_text("Moved to joint session because both sides are prepared")
     screenshot("07-prepared")
 
 
 def step_joint_session(page, screenshot):
-    page.get_by_role("link", name="Joint session").first.click()
+    expect(page.get_by_role("heading", name="Joint session")).to_be_visible()
     page.get_by_label("What happened").fill("Marta spoke first. Jordan apologised and offered to pay for the paint.")
     page.get_by_label("Agreement reached").check()
     screenshot("08-joint-session")
