@@ -194,6 +194,7 @@ def ensure_program_and_staff(*, password: str) -> tuple[Program, list[tuple[str,
             "address": "210 Court Street, Suite 4\nRiverbend, MN 55000",
             "phone": "(555) 0100-2000",
             "email": "vom@riverbend.example.org",
+            "usual_meeting_place": "Program office, 210 Court Street, Suite 4",
         },
     )
     for name, kind, _weight in SOURCES:

@@ -51,7 +51,7 @@ def test_a_referral_sent_twice_makes_one_case_and_the_second_lands_on_it(client,
     first = client.post("/cases/new/", data)
     second = client.post("/cases/new/", data)
     case = Case.objects.get()
-    assert first["Location"] == second["Location"] == f"/cases/{case.pk}/"
+    assert first["Location"] == second["Location"] == f"/cases/{case.pk}/assign/"  # intake leads on to assigning
 
 
 @pytest.mark.django_db
