@@ -37,7 +37,7 @@ from .models import (
     TermCheck,
 )
 from .schedule import due_dates, split_amount
-from .selectors import required_signers
+from .selectors import document_languages_for, required_signers
 from .services import seal
 from .victim_updates import victim_update_amended
 
@@ -50,6 +50,19 @@ TERM_TEXT = {
     Term.Kind.BEHAVIOUR: "Attend school every day and take part in weekly counselling.",
     Term.Kind.SERVICE_TO_VICTIM: "Help repaint the victim's fence on two Saturdays.",
 }
+# The same terms as a mediator writes them for a Spanish-speaking party (a bilingual agreement).
+TERM_TEXT_ES = {
+    Term.Kind.MONEY: "Pagar el costo de los daños, a través del programa.",
+    Term.Kind.APOLOGY: "Escribir una carta de disculpa a la víctima, entregada al mediador para que se la haga llegar.",
+    Term.Kind.COMMUNITY_SERVICE: "Servicio comunitario con el Departamento de Parques de Riverbend.",
+    Term.Kind.BEHAVIOUR: "Asistir a la escuela todos los días y participar en consejería semanal.",
+    Term.Kind.SERVICE_TO_VICTIM: "Ayudar a pintar de nuevo la cerca de la víctima durante dos sábados.",
+}
+DEMO_INTERPRETER = "Lucía Herrera (Riverbend Language Services)"
+
+
+def _translations(kind: str, languages: list[str]) -> dict:
+    return {"es": TERM_TEXT_ES[kind]} if "es" in languages else {}
 
 
 def drawn_signature_png(name: str) -> bytes:
@@ -144,14 +157,18 @@ def _amended_story(case: Case, parties: list[Party]) -> None:
                                               victim_updates=True)  # fmt: skip
     lead = case.lead_mediator
 
-    def version(number, amends=None, reason=""):
+    languages = document_languages_for(parties, case.program)
+
+    def version(number, amends=None, reason="", reason_es=""):
         return Agreement.objects.create(case=case, number=number, created_by=lead, amends=amends,
                                         amendment_reason=reason, status=Agreement.Status.AWAITING,
-                                        language=offender.preferred_language)  # fmt: skip
+                                        languages=languages, amendment_reason_translations={"es": reason_es}
+                                        if reason_es and "es" in languages else {})  # fmt: skip
 
     def money_term(agreement, amount, dates, amounts, **extra):
         term = Term.objects.create(agreement=agreement, kind=Term.Kind.MONEY, position=1, responsible=offender,
                                    description=TERM_TEXT[Term.Kind.MONEY], amount=Decimal(amount),
+                                   translations=_translations(Term.Kind.MONEY, languages),
                                    installment_count=len(dates), frequency="monthly", first_due_date=dates[0],
                                    due_date=dates[-1], **extra)  # fmt: skip
         Installment.objects.bulk_create(Installment(term=term, number=n, due_date=d, amount=a)
@@ -174,6 +191,7 @@ def _amended_story(case: Case, parties: list[Party]) -> None:
         position=2,
         responsible=offender,
         description=TERM_TEXT[Term.Kind.APOLOGY],
+        translations=_translations(Term.Kind.APOLOGY, languages),
         due_date=start + timedelta(days=30),
     )
     sign(first, start)
@@ -194,7 +212,8 @@ def _amended_story(case: Case, parties: list[Party]) -> None:
     AgreementDefault.objects.create(agreement=first, party=offender, on=missed.due_date + timedelta(days=31),
                                     item="Installment 3 of $100.00", due_on=missed.due_date)  # fmt: skip
     renegotiated = missed.due_date + timedelta(days=40)
-    second = version(2, amends=first, reason="Lost his job: $50 a month for the $400 still owed.")
+    second = version(2, amends=first, reason="Lost his job: $50 a month for the $400 still owed.",
+                     reason_es="Perdió su trabajo: $50 al mes por los $400 que todavía debe.")  # fmt: skip
     new = money_term(second, "400.00", due_dates(renegotiated + timedelta(days=14), 8, "monthly"),
                      [Decimal("50.00")] * 8, schedule=Term.Schedule.FIXED, period_amount=Decimal("50.00"),
                      continues=old, carried_base=Decimal("200.00"))  # fmt: skip
@@ -274,14 +293,16 @@ def _plan(case: Case, parties: list[Party], rng: random.Random, small: bool) -> 
     session_day = timezone.localtime(case.stage_changed_at).date() - timedelta(days=1)
     signed_at = _when(session_day)
     offenders = [p for p in parties if p.role == Party.Role.OFFENDER]
-    agreement = Agreement(case=case, number=1, created_by=case.lead_mediator, language=offenders[0].preferred_language)
+    languages = document_languages_for(parties, case.program)
+    agreement = Agreement(case=case, number=1, created_by=case.lead_mediator, languages=languages)
     extra = rng.choice(
         [Term.Kind.APOLOGY, Term.Kind.COMMUNITY_SERVICE, Term.Kind.BEHAVIOUR, Term.Kind.SERVICE_TO_VICTIM]
     )
     terms = []
     kinds = [(Term.Kind.MONEY, offender) for offender in offenders] + [(extra, offenders[0])]
     for position, (kind, responsible) in enumerate(kinds, start=1):
-        term = Term(kind=kind, position=position, responsible=responsible, description=TERM_TEXT[kind])
+        term = Term(kind=kind, position=position, responsible=responsible, description=TERM_TEXT[kind],
+                    translations=_translations(kind, languages))  # fmt: skip
         if kind == Term.Kind.MONEY:
             term.amount = Decimal(rng.randrange(12000, 180000)) / 100
             term.installment_count = rng.choice([3, 4, 6, 8])
@@ -325,6 +346,9 @@ def _signature(case: Case, signer, signed_at, small: bool) -> Signature:
         recorded_by=case.lead_mediator,
         ip_address="127.0.0.1",
     )
+    if signer.party is not None and signer.party.needs_interpreter:  # attested at the signing, as the form asks
+        signature.interpreter_name = DEMO_INTERPRETER
+        signature.interpreter_language = signer.party.preferred_language
     if small:
         signature.method = Signature.Method.DRAWN
         name = default_storage.save(

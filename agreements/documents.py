@@ -14,8 +14,10 @@ import qrcode.image.svg
 import weasyprint
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from vom.core.i18n import ENGLISH, format_money
 
 from .models import Agreement
 from .selectors import SignerStatus, document_content, signer_statuses, terms_of, verification_code
@@ -56,10 +58,25 @@ class StaticOnlyFetcher(URLFetcher):
 
 
 def money(amount: Decimal | None, currency: str) -> str:
-    if amount is None:
-        return ""
-    symbol = {"USD": "$", "EUR": "€", "GBP": "£", "CAD": "CA$", "AUD": "A$"}.get(currency)
-    return f"{symbol}{amount:,.2f}" if symbol else f"{amount:,.2f} {currency}"
+    """An amount in the active language for the program's territory: $1,250.00 (English and Spanish, US)."""
+    return format_money(amount, currency)
+
+
+def page_label_css(languages: list[str]) -> str:
+    """The CSS ``content`` of the "Page X of Y" margin box, in each of the document's languages."""
+    parts = []
+    for language in languages:
+        with translation.override(language):
+            label = translation.gettext("Page %(page)s of %(pages)s")
+        pieces = label.replace("%(page)s", "\0").replace("%(pages)s", "\1").split("\0")
+        before, after = pieces[0], pieces[1] if len(pieces) > 1 else ""
+        middle, end = [*after.split("\1"), ""][:2]
+        parts.append(f'"{_css(before)}" counter(page) "{_css(middle)}" counter(pages) "{_css(end)}"')
+    return ' " / " '.join(parts)
+
+
+def _css(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"')
 
 
 def _signature_image(statuses: list[SignerStatus]) -> dict[str, str]:
@@ -78,7 +95,10 @@ def agreement_context(agreement: Agreement, *, draft: bool) -> dict:
     content = document_content(agreement, terms, statuses)
     currency = agreement.case.program.currency
     code = agreement.verification_code or verification_code(content)
+    languages = agreement.languages or [ENGLISH]
     return {
+        "languages": languages,
+        "page_label": page_label_css(languages),
         "agreement": agreement,
         "case": agreement.case,
         "program": agreement.case.program,

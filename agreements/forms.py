@@ -6,6 +6,7 @@ from cases.models import Party
 from mediation.forms import DateTimeInput
 from mediation.models import ContactAttempt
 from vom.core.dates import BoundedDateField, BoundedDateTimeField
+from vom.core.i18n import ENGLISH, LANGUAGE_NAMES
 from vom.core.once import OneTimeTokenMixin
 
 from .models import Payment, Signature, Term
@@ -42,8 +43,23 @@ class TermForm(VersionForm):
         help_text="For money, the last installment's date is used.",
     )
 
-    def __init__(self, *args, case, fixed_kind: str = "", **kwargs):
+    def __init__(self, *args, case, fixed_kind: str = "", languages: list[str] = (), **kwargs):
+        """``languages``: the agreement's languages; each one but English gets its own description box (the
+        mediator writes the text in each; sending for signatures waits until every one is written)."""
         super().__init__(*args, **kwargs)
+        self.languages = [language for language in languages if language != ENGLISH]
+        fields = dict(self.fields)
+        self.fields = {}
+        for name, field in fields.items():
+            self.fields[name] = field
+            if name == "description":
+                field.label = "Description (English)" if self.languages else "Description"
+                for language in self.languages:
+                    self.fields[f"description_{language}"] = forms.CharField(
+                        max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3, "lang": language}),
+                        label=f"Description ({LANGUAGE_NAMES.get(language, language)})",
+                        help_text="The same term as the parties who read this language will read and sign it.",
+                    )  # fmt: skip
         # Only this case's offenders: another case's party is an invalid choice.
         self.fields["responsible"].queryset = Party.objects.filter(case=case, role=Party.Role.OFFENDER).select_related(
             "person"
@@ -52,11 +68,18 @@ class TermForm(VersionForm):
         if fixed_kind:  # editing: a term's kind stays what it is
             del self.fields["kind"]
 
+    def clean(self):
+        data = super().clean()
+        data["translations"] = {language: data.pop(f"description_{language}", "") or "" for language in self.languages}
+        return data
+
     @classmethod
     def initial_for(cls, term: Term, version: int) -> dict:
         names = ["description", "amount", "schedule", "installment_count", "period_amount", "frequency",
                  "first_due_date", "hours", "due_date"]  # fmt: skip
-        return {name: getattr(term, name) for name in names} | {"responsible": term.responsible_id, "version": version}
+        translations = {f"description_{language}": text for language, text in (term.translations or {}).items()}
+        return {name: getattr(term, name) for name in names} | translations | {
+            "responsible": term.responsible_id, "version": version}  # fmt: skip
 
 
 class InstallmentRowForm(forms.Form):
@@ -107,11 +130,24 @@ class SignatureForm(forms.Form):
     credential = forms.CharField(
         required=False, max_length=200, strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "off"})
     )
+    interpreter_name = forms.CharField(
+        required=False, max_length=200, label="Interpreter's name (and agency)",
+        help_text="The interpreter who interpreted the agreement to the signer, here now.",
+    )  # fmt: skip
+    interpreter_attests = forms.BooleanField(
+        required=False, label="The interpreter confirms: “I interpreted this agreement to the signer, who said they "
+        "understood it.”",
+    )  # fmt: skip
 
-    def __init__(self, *args, own_signature: bool = False, uses_code: bool = False, **kwargs):
+    def __init__(self, *args, own_signature: bool = False, uses_code: bool = False, interpreter: str = "", **kwargs):
         """``own_signature``: a mediator signing as themselves confirms it is them (``credential``): the code
-        of their authenticator app when they use one, else their password. Parties need no credential."""
+        of their authenticator app when they use one, else their password. Parties need no credential.
+        ``interpreter``: the language a party signs through an interpreter in (their attestation is asked)."""
         super().__init__(*args, **kwargs)
+        if not interpreter:
+            del self.fields["interpreter_name"], self.fields["interpreter_attests"]
+        else:
+            self.fields["interpreter_name"].label = f"{interpreter} interpreter's name (and agency)"
         if not own_signature:
             del self.fields["credential"]
         elif uses_code:
@@ -131,6 +167,19 @@ class SignatureForm(forms.Form):
 
 class AmendForm(forms.Form):
     reason = forms.CharField(max_length=2000, widget=forms.Textarea(attrs={"rows": 3}), label="Why is it amended?")
+
+    def __init__(self, *args, languages: list[str] = (), **kwargs):
+        """The reason is printed on the amendment: written again in each of its languages but English."""
+        super().__init__(*args, **kwargs)
+        self.languages = [language for language in languages if language != ENGLISH]
+        for language in self.languages:
+            self.fields[f"reason_{language}"] = forms.CharField(
+                max_length=2000, widget=forms.Textarea(attrs={"rows": 3, "lang": language}),
+                label=f"Why is it amended? ({LANGUAGE_NAMES.get(language, language)})",
+            )  # fmt: skip
+
+    def reason_translations(self) -> dict:
+        return {language: self.cleaned_data.get(f"reason_{language}", "") for language in self.languages}
 
 
 class VerifyForm(forms.Form):

@@ -9,8 +9,10 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case, Party
+from vom.core.i18n import PARTY_LANGUAGES
 
 
 class Agreement(models.Model):
@@ -25,9 +27,16 @@ class Agreement(models.Model):
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="agreements")
     number = models.PositiveSmallIntegerField(help_text="1 for the original, 2 for the first amendment, …")
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
-    language = models.CharField(max_length=50, default="English")
+    languages = models.JSONField(
+        default=list,
+        help_text="The languages the document is written in, as codes, the first one first: each party reads "
+        "their own where the program offers it; two languages make one bilingual document.",
+    )
     amends = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="amendments")
     amendment_reason = models.TextField(blank=True, max_length=2000)
+    amendment_reason_translations = models.JSONField(
+        default=dict, blank=True, help_text="The reason in each of the document's other languages, by code."
+    )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     version = models.PositiveIntegerField(default=1, help_text="Optimistic lock for edits of the draft.")
@@ -82,28 +91,34 @@ class Term(models.Model):
     """One thing the offender (or one of them) undertakes to do."""
 
     class Kind(models.TextChoices):
-        MONEY = "money", "Money to the victim"
-        SERVICE_TO_VICTIM = "service", "Service to the victim"
-        COMMUNITY_SERVICE = "community", "Community service hours"
-        APOLOGY = "apology", "Apology letter"
-        BEHAVIOUR = "behaviour", "Behavioural commitment"
-        OTHER = "other", "Other"
+        MONEY = "money", _("Money to the victim")
+        SERVICE_TO_VICTIM = "service", _("Service to the victim")
+        COMMUNITY_SERVICE = "community", _("Community service hours")
+        APOLOGY = "apology", _("Apology letter")
+        BEHAVIOUR = "behaviour", _("Behavioural commitment")
+        OTHER = "other", _("Other")
 
     class Frequency(models.TextChoices):
-        WEEKLY = "weekly", "Weekly"
-        FORTNIGHTLY = "fortnightly", "Every two weeks"
-        MONTHLY = "monthly", "Monthly"
+        WEEKLY = "weekly", _("Weekly")
+        FORTNIGHTLY = "fortnightly", _("Every two weeks")
+        MONTHLY = "monthly", _("Monthly")
 
     class Schedule(models.TextChoices):
-        EQUAL = "equal", "Equal installments"
-        FIXED = "fixed", "A fixed amount each period until paid"
-        CUSTOM = "custom", "Dated amounts, row by row"
+        EQUAL = "equal", _("Equal installments")
+        FIXED = "fixed", _("A fixed amount each period until paid")
+        CUSTOM = "custom", _("Dated amounts, row by row")
 
     agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="terms")
     position = models.PositiveSmallIntegerField(default=0)
     kind = models.CharField(max_length=20, choices=Kind.choices)
     responsible = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="terms")
     description = models.TextField(max_length=2000)
+    translations = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="The description in each of the agreement's languages other than English, by code, as the "
+        "mediator wrote it: the document prints each language's own text.",
+    )
     amount = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
     installment_count = models.PositiveSmallIntegerField(null=True, blank=True, validators=[MinValueValidator(1)])
     frequency = models.CharField(max_length=20, choices=Frequency.choices, blank=True)
@@ -217,9 +232,9 @@ class Signature(models.Model):
     """A required signer's signature on one version: drawn, typed with consent, or a scanned wet copy."""
 
     class Method(models.TextChoices):
-        DRAWN = "drawn", "Drawn on screen"
-        TYPED = "typed", "Typed name with consent"
-        SCANNED = "scanned", "Scan of a wet-signed copy"
+        DRAWN = "drawn", _("Drawn on screen")
+        TYPED = "typed", _("Typed name with consent")
+        SCANNED = "scanned", _("Scan of a wet-signed copy")
 
     agreement = models.ForeignKey(Agreement, on_delete=models.PROTECT, related_name="signatures")
     party = models.ForeignKey(Party, on_delete=models.PROTECT, null=True, blank=True, related_name="signatures")
@@ -237,6 +252,12 @@ class Signature(models.Model):
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.CharField(max_length=300, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    interpreter_name = models.CharField(
+        max_length=200, blank=True, help_text="Who interpreted the agreement to the signer (name, and agency)."
+    )
+    interpreter_language = models.CharField(
+        max_length=10, choices=PARTY_LANGUAGES, blank=True, help_text="The language interpreted into."
+    )
 
     class Meta:
         ordering = ["agreement", "signed_at", "pk"]

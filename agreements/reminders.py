@@ -27,17 +27,18 @@ from django.db import IntegrityError, transaction
 from django.db.models import DecimalField, Exists, F, OuterRef, Q, Subquery, Sum, Value, Window
 from django.db.models.functions import Coalesce
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from cases.models import Case, Party, TimelineEvent
 from cases.reminders import coordinators_by_program
 from cases.rules import is_juvenile
 from cases.services import timeline_add
+from vom.core.i18n import document_language, format_day
 from vom.notifications.services import Outgoing, notifications_queue
 
 from .documents import money
 from .models import Agreement, AgreementDefault, Installment, OffenderReturn, Payment, Term, TermCheck
-from .victim_updates import missed_updates, victim_side
+from .victim_updates import missed_item, missed_updates, victim_side
 
 REMIND_DAYS_AHEAD = 3
 CHUNK = 5000
@@ -93,7 +94,9 @@ def _email_recipients(offender: Party, guardians: list[Party], case: Case) -> li
     people = [offender]
     if is_juvenile(offender.person.date_of_birth, case.age_reference_date):
         people += guardians
-    return [{"email": p.email, "name": str(p.person), "who": f"p{p.pk}"} for p in people if p.may_email]
+    offered = case.program.document_languages
+    return [{"email": p.email, "name": str(p.person), "who": f"p{p.pk}",
+             "language": document_language(p.preferred_language, offered)} for p in people if p.may_email]  # fmt: skip
 
 
 def _terms(ids):
@@ -176,33 +179,39 @@ def plan_follow_up_reminders(*, now=None) -> int:
         currency = case.program.currency
         offenders = _email_recipients(term.responsible, guardians[term.responsible_id], case)
         for _pk, number, due, open_amount in upcoming.get(term.pk, []):
-            context = {"case_number": case.number, "amount": money(open_amount, currency),
-                       "due_on": f"{due:%A %B %-d}", "program": case.program.name}  # fmt: skip
             for r in offenders:
+                with translation.override(r["language"]):  # each offender or guardian reads their own language
+                    context = {"case_number": case.number, "amount": money(open_amount, currency),
+                               "due_on": format_day(due, "full"), "program": case.program.name}  # fmt: skip
                 items.append(Outgoing(f"installment:{term.pk}:{number}:{r['who']}", "installment_due", now, context,
-                                      email=r["email"], name=r["name"], case_id=case.pk))  # fmt: skip
+                                      email=r["email"], name=r["name"], case_id=case.pk,
+                                      language=r["language"]))  # fmt: skip
         if term.pk in soon_ids:
-            context = {"case_number": case.number, "item": term.get_kind_display(),
-                       "due_on": f"{term.due_date:%A %B %-d}", "program": case.program.name}  # fmt: skip
             for r in offenders:
+                with translation.override(r["language"]):
+                    context = {"case_number": case.number, "item": str(term.get_kind_display()),
+                               "due_on": format_day(term.due_date, "full"), "program": case.program.name}  # fmt: skip
                 items.append(Outgoing(f"term-due:{term.pk}:{term.due_date:%Y%m%d}:{r['who']}", "term_due", now,
-                                      context, email=r["email"], name=r["name"], case_id=case.pk))  # fmt: skip
+                                      context, email=r["email"], name=r["name"], case_id=case.pk,
+                                      language=r["language"]))  # fmt: skip
         # Each missed item on its own: (key, what, due date).
-        missed = [(f"i{pk}", f"Installment {number} of {money(open_amount, currency)}", due)
-                  for pk, number, due, open_amount in overdue.get(term.pk, [])]  # fmt: skip
+        missed = [(f"i{pk}", (number, open_amount), due) for pk, number, due, open_amount in overdue.get(term.pk, [])]
         if term.pk in late_ids:
-            missed.append((f"t{term.pk}", term.get_kind_display(), term.due_date))
+            missed.append((f"t{term.pk}", term.kind, term.due_date))
         staff = [u for u in [case.lead_mediator, *coordinators.get(case.program_id, [])] if u is not None]
         url = f"{settings.SITE_URL}/cases/{case.pk}/"
         for key, what, due in missed:
-            context = {"case_number": case.number, "item": f"{what} ({term.responsible.person})",
+            item = missed_item(what, currency)
+            context = {"case_number": case.number, "item": f"{item} ({term.responsible.person})",
                        "due_on": f"{due:%B %-d, %Y}", "url": url}  # fmt: skip
             for user in staff:
                 items.append(Outgoing(f"overdue:{key}:u{user.pk}", "overdue_item", now, context, user=user,
                                       case_id=case.pk))  # fmt: skip
             items += missed_updates(case, victims[case.pk], key=key, item=what, due_on=due, now=now)
         late = [
-            (what, due) for _key, what, due in missed if due < today - timedelta(days=case.program.default_after_days)
+            (missed_item(what, currency), due)
+            for _key, what, due in missed
+            if due < today - timedelta(days=case.program.default_after_days)
         ]
         if late and (term.agreement_id, term.responsible_id) not in defaulted:
             what, due = min(late, key=lambda item: item[1])

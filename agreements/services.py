@@ -20,6 +20,7 @@ from vom.audit.services import audit_record
 from vom.core.claims import claim
 from vom.core.dates import date_problem
 from vom.core.errors import DomainError, FieldProblem, StaleObjectError
+from vom.core.i18n import LANGUAGE_NAMES
 from vom.users.services import reauthenticate
 
 from .compliance import FULFILLED, term_state
@@ -31,8 +32,10 @@ from .schedule import CENT, STEP, installments_for, schedule_problem
 from .selectors import (
     Signer,
     SignerStatus,
+    agreement_languages,
     current_agreement,
     document_content,
+    missing_translations,
     signer_statuses,
     terms_of,
     verification_code,
@@ -64,26 +67,20 @@ def _claim(agreement: Agreement, expected_version: int, from_status: str, **fiel
 
 
 @transaction.atomic
-def agreement_create(*, case: Case, actor, language: str = "") -> Agreement:
-    """Draft the first version from a mediation that reached agreement."""
+def agreement_create(*, case: Case, actor) -> Agreement:
+    """Draft the first version from a mediation that reached agreement, in the parties' languages."""
     if case.stage != S.AGREEMENT:
         raise DomainError("The agreement is drafted once the mediation has reached agreement.")
     if Agreement.objects.filter(case=case).exists():
         raise DomainError("This case already has an agreement; amend it instead.")
-    offender = Party.objects.filter(case=case, role=Party.Role.OFFENDER).first()
-    agreement = Agreement.objects.create(
-        case=case,
-        number=1,
-        language=language or (offender.preferred_language if offender else "English"),
-        created_by=actor,
-    )
+    agreement = Agreement.objects.create(case=case, number=1, languages=agreement_languages(case), created_by=actor)
     timeline_add(case=case, kind=TimelineEvent.Kind.AGREEMENT, summary="Agreement drafted (version 1)", actor=actor)
     return agreement
 
 
 TERM_FIELDS = (
     "description", "due_date", "amount", "schedule", "installment_count", "frequency", "first_due_date",
-    "period_amount", "installments", "hours",
+    "period_amount", "installments", "hours", "translations",
 )  # fmt: skip
 
 
@@ -177,6 +174,8 @@ def _check_term(case: Case, kind: str, responsible: Party, values: dict) -> list
 def _write_term(term: Term, values: dict) -> Term:
     """Set a term's fields from checked ``values`` and (re)write a money term's installments."""
     term.description = values["description"].strip()
+    translations = values.get("translations") or {}
+    term.translations = {lang: text.strip() for lang, text in translations.items() if text.strip()}
     term.amount = term.installment_count = term.period_amount = term.first_due_date = term.hours = None
     term.frequency, term.schedule = "", Term.Schedule.EQUAL
     if term.kind == Term.Kind.MONEY:
@@ -256,6 +255,18 @@ def term_warnings(case: Case, terms: list[Term]) -> list[str]:
     ]
 
 
+def draft_language_warnings(agreement: Agreement) -> list[str]:
+    """What a draft still needs before it can go for signatures in its parties' languages."""
+    languages = agreement_languages(agreement.case)
+    draft = Agreement(pk=agreement.pk, languages=languages, amendment_reason=agreement.amendment_reason,
+                      amendment_reason_translations=agreement.amendment_reason_translations)  # fmt: skip
+    notes = []
+    if len(languages) > 1:
+        names = " and ".join(LANGUAGE_NAMES.get(code, code) for code in languages)
+        notes.append(f"The parties read different languages: this agreement is printed in {names}, one document.")
+    return notes + missing_translations(draft, terms_of(agreement))
+
+
 @transaction.atomic
 def term_remove(*, term: Term, expected_version: int, actor) -> None:
     _claim(term.agreement, expected_version, Agreement.Status.DRAFT)
@@ -264,9 +275,18 @@ def term_remove(*, term: Term, expected_version: int, actor) -> None:
 
 @transaction.atomic
 def agreement_send_for_signatures(*, agreement: Agreement, expected_version: int, actor) -> Agreement:
-    if not agreement.terms.exists():
+    """Freeze the draft for signing, in the languages its signing parties read now; every free text (a term's
+    description, the reason for an amendment) must be written in each of them first."""
+    terms = terms_of(agreement)
+    if not terms:
         raise DomainError("Add at least one term before collecting signatures.")
-    _claim(agreement, expected_version, Agreement.Status.DRAFT, status=Agreement.Status.AWAITING)
+    agreement.languages = agreement_languages(agreement.case)
+    missing = missing_translations(agreement, terms)
+    if missing:
+        raise DomainError("The agreement cannot be sent for signatures until every text is written in each of its "
+                          "languages.", missing)  # fmt: skip
+    _claim(agreement, expected_version, Agreement.Status.DRAFT, status=Agreement.Status.AWAITING,
+           languages=agreement.languages)  # fmt: skip
     timeline_add(
         case=agreement.case,
         kind=TimelineEvent.Kind.AGREEMENT,
@@ -292,6 +312,27 @@ class _Content:
     typed_name: str = ""
     scan: bytes | None = None
     scan_content_type: str = ""
+    interpreter_name: str = ""
+    interpreter_language: str = ""
+
+
+def _interpreter(signer: Signer, name: str, attests: bool) -> tuple[str, str]:
+    """The interpreter's name and language for a party who needs one, checked; nothing for anyone else."""
+    party = signer.party
+    if party is None or not party.needs_interpreter:
+        return "", ""
+    name = " ".join(name.split())
+    language = party.get_preferred_language_display()
+    if not name:
+        raise DomainError(
+            f"{signer.name} signs with an interpreter: give the {language} interpreter's name (and agency)."
+        )
+    if not attests:
+        raise DomainError(
+            f"The interpreter must confirm that they interpreted the agreement to {signer.name} in {language}, "
+            "who said they understood it."
+        )
+    return name[:200], party.preferred_language
 
 
 def _signature_content(
@@ -360,6 +401,8 @@ def signature_add(
     drawn: str = "",
     scan: bytes | None = None,
     credential: str = "",
+    interpreter_name: str = "",
+    interpreter_attests: bool = False,
     request=None,
     ip_address: str | None = None,
     user_agent: str = "",
@@ -369,10 +412,16 @@ def signature_add(
     A party signs on the team's device (``recorded_by`` keeps who held it). A mediator signs only as
     themselves, re-entering their password, or the code of their authenticator app when they use one
     (``credential``): signing as anyone else, or with a wrong password or code, is refused, audited, and
-    changes nothing."""
+    changes nothing.
+
+    A party who needed an interpreter (``Party.needs_interpreter``) signs only with the interpreter's name
+    (``interpreter_name``, with the agency) and the interpreter's attestation (``interpreter_attests``) that
+    they interpreted the agreement to the signer, who said they understood it; both are printed in the
+    signature block."""
     _agreement, _statuses, status = _open_status(agreement, signer_key)
     signer = status.signer
     content = _signature_content(signer, method, typed_name=typed_name, consent=consent, drawn=drawn, scan=scan)
+    content.interpreter_name, content.interpreter_language = _interpreter(signer, interpreter_name, interpreter_attests)
     if signer.mediator is not None:
         refusal = signature_refusal(actor=actor, signer=signer)
         if refusal:
@@ -415,6 +464,8 @@ def _signature_record(
         recorded_by=actor,
         typed_name=content.typed_name,
         scan_content_type=content.scan_content_type,
+        interpreter_name=content.interpreter_name,
+        interpreter_language=content.interpreter_language,
     )
     if content.image is not None:
         signature.image.save(f"{uuid.uuid4().hex}.png", ContentFile(content.image), save=False)
@@ -508,7 +559,7 @@ def _carried_values(state, today: date) -> dict | None:
     for the balance, in as many equal installments as were still open, from its next due date (or a period
     from today when that has passed); hours for those not yet done; other terms as they were."""
     term = state.term
-    values = {"description": term.description, "due_date": term.due_date}
+    values = {"description": term.description, "due_date": term.due_date, "translations": term.translations}
     if state.status == FULFILLED:
         return None
     if term.kind == Term.Kind.MONEY:
@@ -526,7 +577,7 @@ def _carried_values(state, today: date) -> dict | None:
 
 
 @transaction.atomic
-def agreement_amend(*, agreement: Agreement, actor, reason: str) -> Agreement:
+def agreement_amend(*, agreement: Agreement, actor, reason: str, reason_translations: dict | None = None) -> Agreement:
     """Start a new version from the signed one; it needs new signatures, the old one stays until then.
 
     The draft carries what is still to do (``_carried_values``): a money term for the remaining balance, not
@@ -543,9 +594,10 @@ def agreement_amend(*, agreement: Agreement, actor, reason: str) -> Agreement:
     new = Agreement.objects.create(
         case=agreement.case,
         number=agreement.number + 1,
-        language=agreement.language,
+        languages=agreement_languages(agreement.case),
         amends=agreement,
         amendment_reason=reason.strip(),
+        amendment_reason_translations={k: v.strip() for k, v in (reason_translations or {}).items() if v.strip()},
         created_by=actor,
     )
     today, returned = timezone.localdate(), returned_offenders(agreement.case)

@@ -13,17 +13,20 @@ from django.conf import settings
 from django.core import signing
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case, Party, Person, TimelineEvent
 from cases.services import timeline_add
 from vom.audit.models import AuditEvent
 from vom.audit.services import audit_record
+from vom.core.i18n import document_language, format_day
 from vom.notifications.services import Outgoing, notifications_cancel, notifications_queue
 
 from .documents import money
 from .ledger import case_ledger
-from .models import Agreement, Disbursement
+from .models import Agreement, Disbursement, Term
 
 SALT = "vom.agreements.victim-updates"
 NOTIFICATION_TEMPLATES = {"victim_update": {"case_number", "program", "headline", "details", "stop_url", "contact"}}
@@ -78,64 +81,100 @@ def _contact(program) -> str:
     return " · ".join(part for part in [program.phone, program.email] if part) or program.name
 
 
-def updates(case: Case, parties: list[Party], event: str, headline: str, details: str, *,
-            non_completion: bool = False, now=None) -> list[Outgoing]:  # fmt: skip
-    """One update per recipient among ``parties`` (the case's victim side), keyed by ``event`` so it goes once."""
+def updates(case: Case, parties: list[Party], event: str, write, *, non_completion: bool = False,
+            now=None) -> list[Outgoing]:  # fmt: skip
+    """One update per recipient among ``parties`` (the case's victim side), keyed by ``event`` so it goes once.
+    ``write()`` gives (headline, details) in the active language: each recipient reads their own."""
     items = []
     for party in recipients(parties, non_completion=non_completion):
+        language = document_language(party.preferred_language, case.program.document_languages)
+        with translation.override(language):
+            headline, details = (str(text) for text in write())
         stop_url = settings.SITE_URL + reverse("agreements:updates_stop", args=[stop_token(party)])
-        context = {"case_number": case.number, "program": case.program.name, "headline": headline,
-                   "details": details, "stop_url": stop_url, "contact": _contact(case.program)}  # fmt: skip
+        context = {"case_number": case.number, "program": case.program.name, "headline": str(headline),
+                   "details": str(details), "stop_url": stop_url, "contact": _contact(case.program)}  # fmt: skip
         items.append(Outgoing(f"victim:{party.pk}:{event}", "victim_update", now or timezone.now(), context,
-                              email=party.email, name=str(party.person), case_id=case.pk))  # fmt: skip
+                              email=party.email, name=str(party.person), case_id=case.pk,
+                              language=language))  # fmt: skip
     return items
 
 
-def _queue(case: Case, event: str, headline: str, details: str, *, non_completion: bool = False) -> int:
+def _queue(case: Case, event: str, write, *, non_completion: bool = False) -> int:
     parties = victim_side([case.pk])[case.pk]
-    return notifications_queue(updates(case, parties, event, headline, details, non_completion=non_completion))
+    return notifications_queue(updates(case, parties, event, write, non_completion=non_completion))
 
 
-def missed_updates(case: Case, parties: list[Party], *, key: str, item: str, due_on, now=None) -> list[Outgoing]:
-    """A missed payment or other item, now being followed up (``key`` names the item, so once per item)."""
-    return updates(case, parties, f"missed:{key}", "A part of the agreement was missed and is being followed up",
-                   f"{item}, due on {due_on:%B %-d, %Y}, was not received on time. The program is in contact about "
-                   "it and will tell you how it goes.", now=now)  # fmt: skip
+def missed_item(what, currency: str) -> str:
+    """A missed item as people read it in the active language: (installment number, open amount) or a term's
+    kind."""
+    if isinstance(what, tuple):
+        number, amount = what
+        return gettext("Installment %(number)s of %(amount)s") % {"number": number, "amount": money(amount, currency)}
+    return str(Term.Kind(what).label)
+
+
+def missed_updates(case: Case, parties: list[Party], *, key: str, item, due_on, now=None) -> list[Outgoing]:
+    """A missed payment or other item, now being followed up (``key`` names the item, so once per item;
+    ``item`` as ``reminders.missed_item`` reads it)."""
+
+    def write():
+        return _("A part of the agreement was missed and is being followed up"), _(
+            "%(item)s, due on %(due)s, was not received on time. The program is in contact about it and will tell "
+            "you how it goes."
+        ) % {"item": missed_item(item, case.program.currency), "due": format_day(due_on)}
+
+    return updates(case, parties, f"missed:{key}", write, now=now)
 
 
 def victim_update_forwarded(*, disbursement: Disbursement) -> int:
     case = disbursement.term.agreement.case
-    amount = money(disbursement.amount, case.program.currency)
-    return _queue(case, f"forwarded:{disbursement.pk}", f"{amount} has been forwarded to you",
-                  f"The program forwarded {amount} of the restitution agreed in case {case.number} on "
-                  f"{disbursement.paid_on:%B %-d, %Y}.")  # fmt: skip
+
+    def write():
+        amount = money(disbursement.amount, case.program.currency)
+        return _("%(amount)s has been forwarded to you") % {"amount": amount}, _(
+            "The program forwarded %(amount)s of the restitution agreed in case %(number)s on %(day)s."
+        ) % {"amount": amount, "number": case.number, "day": format_day(disbursement.paid_on)}
+
+    return _queue(case, f"forwarded:{disbursement.pk}", write)
 
 
 def victim_update_amended(*, agreement: Agreement) -> int:
     case = agreement.case
-    return _queue(case, f"amended:{agreement.pk}", "The restitution plan was changed",
-                  f"The agreement in case {case.number} was amended and signed again (version {agreement.number}). "
-                  "Your mediator can tell you what changed.")  # fmt: skip
+
+    def write():
+        return _("The restitution plan was changed"), _(
+            "The agreement in case %(number)s was amended and signed again (version %(version)s). Your mediator "
+            "can tell you what changed."
+        ) % {"number": case.number, "version": agreement.number}
+
+    return _queue(case, f"amended:{agreement.pk}", write)
 
 
 def victim_update_returned(*, case: Case, parties: list[Party]) -> int:
     count = len(parties)
-    who = "One of the people responsible" if count == 1 else f"{count} of the people responsible"
-    return _queue(case, f"returned:{'-'.join(str(p.pk) for p in parties)}",
-                  "Part of the agreement was not kept: returned to the court or referral source",
-                  f"{who} did not keep the agreement in case {case.number}, and the program returned their part "
-                  "to the referral source. The rest of the agreement is still being followed.",
-                  non_completion=True)  # fmt: skip
+
+    def write():
+        who = (
+            _("One of the people responsible")
+            if count == 1
+            else _("%(count)s of the people responsible") % {"count": count}
+        )
+        return _("Part of the agreement was not kept: returned to the court or referral source"), _(
+            "%(who)s did not keep the agreement in case %(number)s, and the program returned their part to the "
+            "referral source. The rest of the agreement is still being followed."
+        ) % {"who": who, "number": case.number}
+
+    return _queue(case, f"returned:{'-'.join(str(p.pk) for p in parties)}", write, non_completion=True)
 
 
 CLOSED = {
-    Case.Outcome.COMPLETED: ("The agreement has been completed", "Every part of the agreement in case {number} has "
-                             "been kept. Thank you for taking part."),
-    Case.Outcome.RETURNED: ("The agreement was not completed", "The agreement in case {number} was not kept, and the "
-                            "program returned the case to the court or referral source."),
-    Case.Outcome.MIXED: ("The agreement was completed in part", "Some of the people responsible kept their part of "
-                         "the agreement in case {number}; the others' parts were returned to the court or referral "
-                         "source."),
+    Case.Outcome.COMPLETED: (_("The agreement has been completed"), _("Every part of the agreement in case "
+                             "%(number)s has been kept. Thank you for taking part.")),
+    Case.Outcome.RETURNED: (_("The agreement was not completed"), _("The agreement in case %(number)s was not kept, "
+                            "and the program returned the case to the court or referral source.")),
+    Case.Outcome.MIXED: (_("The agreement was completed in part"), _("Some of the people responsible kept their "
+                         "part of the agreement in case %(number)s; the others' parts were returned to the court or "
+                         "referral source.")),
 }  # fmt: skip
 
 
@@ -144,12 +183,17 @@ def victim_update_closed(*, case: Case, actor=None) -> int:
     if case.outcome not in CLOSED or case.closed_at is None:
         return 0
     headline, details = CLOSED[case.outcome]
-    held_note = ""
     held = case_ledger(case).held
-    if held > 0:
-        held_note = f" The program still holds {money(held, case.program.currency)} for you and will forward it."
-    return _queue(case, f"closed:{case.pk}:{case.closed_at:%Y%m%d%H%M}", headline,
-                  details.format(number=case.number) + held_note,
+
+    def write():
+        text = str(details) % {"number": case.number}
+        if held > 0:
+            text += " " + _("The program still holds %(amount)s for you and will forward it.") % {
+                "amount": money(held, case.program.currency)
+            }
+        return headline, text
+
+    return _queue(case, f"closed:{case.pk}:{case.closed_at:%Y%m%d%H%M}", write,
                   non_completion=case.outcome != Case.Outcome.COMPLETED)  # fmt: skip
 
 

@@ -43,7 +43,7 @@ from .forms import (
 )
 from .ledger import case_ledger
 from .models import Agreement, AgreementDefault, Letter, Term
-from .selectors import follow_up_contacts, signer_statuses
+from .selectors import agreement_languages, follow_up_contacts, signer_statuses
 from .verification import MAX_COPY_BYTES, copy_is_identical, lookups_left_wait, verification_lookup, verify_url
 from .victim_updates import party_for_token, victim_updates_stop
 
@@ -72,8 +72,8 @@ def _page(request, case, agreement, **extra):
         "verify_form": VerifyForm(),
         "versions": Agreement.objects.filter(case=case).order_by("-number"),
         "signed_any": any(status.signature for status in context["statuses"]),
-        "warnings": services.term_warnings(case, context["terms"])
-        if agreement.status != Agreement.Status.SIGNED
+        "warnings": services.term_warnings(case, context["terms"]) + services.draft_language_warnings(agreement)
+        if agreement.status == Agreement.Status.DRAFT
         else [],
         **extra,
     }
@@ -104,10 +104,11 @@ def _term_form_page(request, case, agreement, term=None):
     """Add a term to a draft, or change one (its kind stays); a custom money schedule is edited row by row."""
     data = request.POST if request.method == "POST" else None
     initial = TermForm.initial_for(term, agreement.version) if term else {"version": agreement.version}
-    form = TermForm(data, case=case, fixed_kind=term.kind if term else "", initial=initial)
+    options = {"case": case, "fixed_kind": term.kind if term else "", "languages": agreement_languages(case)}
+    form = TermForm(data, initial=initial, **options)
     more = data is not None and "more_rows" in data
     if more:  # "Add rows" without JavaScript: the same form again, not yet checked
-        form = TermForm(case=case, fixed_kind=term.kind if term else "", initial=initial | data.dict())
+        form = TermForm(initial=initial | data.dict(), **options)
     if data is not None:
         rows = installment_rows(data, more=3 if more else 0)
     else:
@@ -232,11 +233,13 @@ def sign(request, pk: int, agreement_pk: int, signer_key: str):
         context = {"case": case, "agreement": agreement, "status": status, "refusal": refusal}
         return render(request, "agreements/sign_refused.html", context, status=403)
     own = status.signer.mediator is not None
+    party = status.signer.party
     form = SignatureForm(
         request.POST or None,
         request.FILES or None,
         own_signature=own,
         uses_code=own and has_authenticator(request.user),
+        interpreter=party.get_preferred_language_display() if party and party.needs_interpreter else "",
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -251,6 +254,8 @@ def sign(request, pk: int, agreement_pk: int, signer_key: str):
                 drawn=data["drawn"],
                 scan=data["scan"].read() if data["scan"] else None,
                 credential=data.get("credential", ""),
+                interpreter_name=data.get("interpreter_name", ""),
+                interpreter_attests=data.get("interpreter_attests", False),
                 request=request,
                 ip_address=client_ip(request),
                 user_agent=request.META.get("HTTP_USER_AGENT", ""),
@@ -275,10 +280,11 @@ def sign(request, pk: int, agreement_pk: int, signer_key: str):
 @login_required
 def amend(request, pk: int, agreement_pk: int):
     case, agreement = _agreement_for(request, pk, agreement_pk, "work")
-    form = AmendForm(request.POST or None)
+    form = AmendForm(request.POST or None, languages=agreement_languages(case))
     if request.method == "POST" and form.is_valid():
         try:
-            new = services.agreement_amend(agreement=agreement, actor=request.user, reason=form.cleaned_data["reason"])
+            new = services.agreement_amend(agreement=agreement, actor=request.user, reason=form.cleaned_data["reason"],
+                                           reason_translations=form.reason_translations())  # fmt: skip
         except DomainError as error:
             add_domain_error(form, error)
         else:

@@ -54,7 +54,7 @@ ORGANISATIONS = [
     "QuickStop Gas & Go",
     "Bluebird Books",
 ]
-LANGUAGES = ["English"] * 14 + ["Spanish"] * 4 + ["Vietnamese", "Arabic", "Somali", "Mandarin"]
+LANGUAGES = ["en"] * 14 + ["es"] * 4 + ["vi", "ar", "so", "zh"]
 STREETS = [
     "Oak Ave",
     "Maple St",
@@ -308,7 +308,7 @@ def _build_case(index: int, total: int, seed: int, today: date, program, sources
         street = f"{rng.randint(10, 9999)} {rng.choice(STREETS)}"
         return {
             "preferred_language": language,
-            "interpreter_needed": language != "English" and rng.random() < 0.6,
+            "interpreter_needed": language != "en" and rng.random() < 0.6,
             "consent_to_contact": consent,
             "contact_method": rng.choice([Party.ContactMethod.EMAIL, Party.ContactMethod.PHONE]) if consent else "",
             "email": f"{handle}{rng.randint(1, 99)}@example.org",
@@ -319,7 +319,11 @@ def _build_case(index: int, total: int, seed: int, today: date, program, sources
     parties = []  # (person, role, related index or None, contact dict)
     offender = individual(14, 18) if juvenile else individual(19, 60)
     language = rng.choice(LANGUAGES)
+    if story == "amended":  # a Spanish-speaking offender signs through an interpreter: a bilingual agreement
+        language = "es"
     parties.append((offender, Party.Role.OFFENDER, None, contact(offender, language)))
+    if story == "amended":
+        parties[-1][3]["interpreter_needed"] = True
     case.juvenile = is_juvenile(offender.date_of_birth, incident_date)
     if juvenile:
         guardian = individual(34, 55)
@@ -333,16 +337,17 @@ def _build_case(index: int, total: int, seed: int, today: date, program, sources
             last_name=second.choice(LAST_NAMES),
             date_of_birth=incident_date - timedelta(days=22 * 365),
         )
-        parties.append((accomplice, Party.Role.OFFENDER, None, contact(accomplice, "English")))
+        parties.append((accomplice, Party.Role.OFFENDER, None, contact(accomplice, "en")))
     if rng.random() < 0.2 and story != "declined":  # the declining victim is a person
         org = Person(kind=Person.Kind.ORGANISATION, organisation_name=rng.choice(ORGANISATIONS))
         victim_index = len(parties)
         parties.append((org, Party.Role.VICTIM, None, {"consent_to_contact": True, "phone": _phone(rng)}))
         rep = individual(25, 65)
-        parties.append((rep, Party.Role.VICTIM_REPRESENTATIVE, victim_index, contact(rep, "English")))
+        parties.append((rep, Party.Role.VICTIM_REPRESENTATIVE, victim_index, contact(rep, "en")))
     else:
         victim = individual(16, 80)
-        parties.append((victim, Party.Role.VICTIM, None, contact(victim, rng.choice(LANGUAGES))))
+        victim_language = "en" if story == "amended" else rng.choice(LANGUAGES)
+        parties.append((victim, Party.Role.VICTIM, None, contact(victim, victim_language)))
     return case, parties
 
 

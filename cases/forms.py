@@ -2,6 +2,7 @@ from django import forms
 
 from vom.core.dates import BoundedDateField, bounded_formfield
 from vom.core.forms import LongSelect
+from vom.core.i18n import ENGLISH, PARTY_LANGUAGES
 from vom.core.once import OneTimeTokenMixin
 
 from .models import CONTACT_FIELDS, Case, OutcomeCheck, Party, Person, Program, ReferralSource
@@ -73,7 +74,7 @@ class PartyForm(forms.Form):
     first_name = forms.CharField(max_length=100, required=False)
     last_name = forms.CharField(max_length=100, required=False)
     date_of_birth = BoundedDateField(required=False, widget=DateInput(), past_only=True)
-    preferred_language = forms.CharField(max_length=50, initial="English")
+    preferred_language = forms.ChoiceField(choices=PARTY_LANGUAGES, initial=ENGLISH)
     interpreter_needed = forms.BooleanField(required=False)
     accessibility_needs = forms.CharField(required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
     consent_to_contact = forms.BooleanField(
@@ -125,7 +126,7 @@ class PartyForm(forms.Form):
             last_name=data.get("last_name", ""),
             organisation_name=data.get("organisation_name", ""),
             date_of_birth=data.get("date_of_birth"),
-            preferred_language=data.get("preferred_language") or "English",
+            preferred_language=data.get("preferred_language") or ENGLISH,
             interpreter_needed=data.get("interpreter_needed", False),
             accessibility_needs=data.get("accessibility_needs", ""),
             consent_to_contact=data.get("consent_to_contact", False),

@@ -14,8 +14,28 @@ from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
 
+from vom.core.i18n import ENGLISH, PARTY_LANGUAGES, catalogue_languages, document_language
+
 from . import rules, stages
 from .stages import Outcome, Stage
+
+
+def default_document_languages() -> list[str]:
+    return ["en", "es"]
+
+
+def validate_document_languages(value) -> None:
+    from django.core.exceptions import ValidationError
+
+    if not isinstance(value, list) or not value or not all(isinstance(code, str) for code in value):
+        raise ValidationError('List the language codes documents are written in, e.g. ["en", "es"].')
+    if ENGLISH not in value:
+        raise ValidationError("English must stay among the document languages: it is what other parties fall back to.")
+    unknown = sorted(set(value) - set(catalogue_languages()))
+    if unknown:
+        raise ValidationError(
+            f"No message catalogue for {', '.join(unknown)}: add it first (docs/languages.md), then list it here."
+        )
 
 
 class ProgramQuerySet(models.QuerySet):
@@ -99,6 +119,12 @@ class Program(models.Model):
         validators=[MinValueValidator(15)],
         help_text="The usual length of a joint session, filled in when one is scheduled (sessions run one to three "
         "hours).",
+    )
+    document_languages = models.JSONField(
+        default=default_document_languages,
+        validators=[validate_document_languages],
+        help_text="Languages the program's agreements, letters, reminders and surveys are written in, as codes "
+        '(e.g. ["en", "es"]). A party whose language is not listed receives English, with an interpreter.',
     )
     phone = models.CharField(max_length=40, blank=True)
     email = models.EmailField(blank=True)
@@ -612,7 +638,7 @@ class Party(models.Model):
         related_name="supporters",
         help_text="For a guardian: the juvenile offender; for a representative: the organisation victim.",
     )
-    preferred_language = models.CharField(max_length=50, default="English")
+    preferred_language = models.CharField(max_length=10, choices=PARTY_LANGUAGES, default=ENGLISH)
     interpreter_needed = models.BooleanField(default=False)
     accessibility_needs = models.TextField(blank=True)
     consent_to_contact = models.BooleanField(default=False)
@@ -648,6 +674,17 @@ class Party(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person} ({self.get_role_display()}, {self.case})"
+
+    @property
+    def document_language(self) -> str:
+        """What this party reads what they are sent in: their language where the program offers it, else
+        English (reads ``case.program``)."""
+        return document_language(self.preferred_language, self.case.program.document_languages)
+
+    @property
+    def needs_interpreter(self) -> bool:
+        """Asked for an interpreter, or speaks a language the program writes no documents in."""
+        return self.interpreter_needed or self.document_language != self.preferred_language
 
     @property
     def may_email(self) -> bool:

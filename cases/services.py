@@ -97,7 +97,7 @@ class PartyInput:
     last_name: str = ""
     organisation_name: str = ""
     date_of_birth: date | None = None
-    preferred_language: str = "English"
+    preferred_language: str = "en"
     interpreter_needed: bool = False
     accessibility_needs: str = ""
     consent_to_contact: bool = False

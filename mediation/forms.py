@@ -5,6 +5,7 @@ from django.utils import timezone
 from cases.forms import DateInput, VersionForm
 from cases.models import Case, Party
 from vom.core.dates import BoundedDateTimeField, bounded_formfield
+from vom.core.i18n import PARTY_LANGUAGES
 
 from .models import ContactAttempt, Meeting, Screening, ShuttleRound, TimeLog
 from .selectors import meeting_parties
@@ -123,14 +124,23 @@ class MeetingForm(forms.ModelForm):
     class Meta:
         model = Meeting
         formfield_callback = bounded_formfield
-        fields = ["scheduled_for", "duration_minutes", "location", "video_link", "attendees", "mediators"]
+        fields = ["scheduled_for", "duration_minutes", "location", "video_link", "attendees", "mediators",
+                  "interpreter", "interpreter_language"]  # fmt: skip
         field_classes = {"video_link": HttpsURLField}
         widgets = {
             "scheduled_for": DateTimeInput(),
             "attendees": forms.CheckboxSelectMultiple,
             "mediators": forms.CheckboxSelectMultiple,
         }
-        labels = {"scheduled_for": "Date and time", "location": "Place", "mediators": "Facilitated by"}
+        labels = {
+            "scheduled_for": "Date and time",
+            "location": "Place",
+            "mediators": "Facilitated by",
+            "interpreter": "Interpreter booked (name or agency)",
+            "interpreter_language": "Interpreter's language",
+        }
+        help_texts = {"interpreter": "For an attendee who needs one. Leave empty if not yet booked: the meeting, the "
+                      "case page and your next actions will say so until it is."}  # fmt: skip
 
     def __init__(self, *args, case: Case, kind: str, required: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
@@ -148,6 +158,12 @@ class MeetingForm(forms.ModelForm):
         self.fields["location"].initial = case.program.usual_meeting_place
         if kind == Meeting.Kind.JOINT:  # preparation meetings keep the model's hour
             self.fields["duration_minutes"].initial = case.program.joint_session_minutes
+
+
+class InterpreterForm(VersionForm):
+    interpreter = forms.CharField(max_length=200, label="Interpreter booked (name or agency)")
+    interpreter_language = forms.ChoiceField(choices=[("", "—"), *PARTY_LANGUAGES], required=False,
+                                             label="Interpreter's language")  # fmt: skip
 
 
 class HoldForm(VersionForm):

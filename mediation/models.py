@@ -4,8 +4,10 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case, Party
+from vom.core.i18n import PARTY_LANGUAGES
 
 
 class MediatorProfile(models.Model):
@@ -115,9 +117,10 @@ class Meeting(models.Model):
     """A preparation meeting with one side, or the joint session."""
 
     class Kind(models.TextChoices):
-        PREP_OFFENDER = "prep_offender", "Preparation meeting, offender side"
-        PREP_VICTIM = "prep_victim", "Preparation meeting, victim side"
-        JOINT = "joint", "Joint session"
+        # Translated: parties are reminded of meetings in their language.
+        PREP_OFFENDER = "prep_offender", _("Preparation meeting, offender side")
+        PREP_VICTIM = "prep_victim", _("Preparation meeting, victim side")
+        JOINT = "joint", _("Joint session")
 
     class Status(models.TextChoices):
         SCHEDULED = "scheduled", "Scheduled"
@@ -142,6 +145,10 @@ class Meeting(models.Model):
     video_link = models.URLField(blank=True, max_length=500)
     attendees = models.ManyToManyField(Party, blank=True, related_name="meetings")
     mediators = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="meetings_facilitated")
+    interpreter = models.CharField(
+        max_length=200, blank=True, help_text="The interpreter booked for this meeting: name or agency."
+    )
+    interpreter_language = models.CharField(max_length=10, choices=PARTY_LANGUAGES, blank=True)
     hopes = models.TextField("What this side hopes to achieve", blank=True, max_length=4000)
     restitution_ideas = models.TextField("Restitution this side would consider", blank=True, max_length=4000)
     outcome = models.CharField(max_length=20, choices=Outcome.choices, blank=True)

@@ -16,7 +16,14 @@ from cases.extensions import NextAction
 from cases.models import Case, Party
 
 from .models import ContactAttempt, Meeting, Screening, ShuttleRound
-from .selectors import latest_screenings, prep_status, required_screening_parties, role_name
+from .selectors import (
+    attendees_by_meeting,
+    interpreter_warnings,
+    latest_screenings,
+    prep_status,
+    required_screening_parties,
+    role_name,
+)
 
 FIRST_CONTACT_DAYS = 7
 SCREENING_DAYS = 14
@@ -64,6 +71,8 @@ def next_actions(cases: list[Case]) -> dict[int, list[NextAction]]:
     meetings_by_case: dict[int, list[Meeting]] = defaultdict(list)
     for meeting in Meeting.objects.filter(case_id__in=ids).order_by("scheduled_for", "pk"):
         meetings_by_case[meeting.case_id].append(meeting)
+    # Attendees of scheduled meetings (one more query, only when some are scheduled): who needs an interpreter.
+    attendees = attendees_by_meeting([m for found in meetings_by_case.values() for m in found])
     rounds_by_case: dict[int, list[ShuttleRound]] = defaultdict(list)
     for round_ in ShuttleRound.objects.filter(case_id__in=ids).order_by("held_on", "pk"):
         rounds_by_case[round_.case_id].append(round_)
@@ -76,8 +85,23 @@ def next_actions(cases: list[Case]) -> dict[int, list[NextAction]]:
             action = _preparation_action(case, meetings_by_case[case.pk])
         else:
             action = _session_action(case, meetings_by_case[case.pk], rounds_by_case[case.pk])
-        result[case.pk] = [action]
+        result[case.pk] = [*_interpreter_actions(case, meetings_by_case[case.pk], attendees), action]
     return result
+
+
+def _interpreter_actions(case: Case, meetings: list[Meeting], attendees) -> list[NextAction]:
+    """ "Somali interpreter not yet booked" for each scheduled meeting that needs one: before anything else."""
+    actions = []
+    for meeting in meetings:
+        for warning in interpreter_warnings(meeting, attendees.get(meeting.pk, [])):
+            when = f"{_local(meeting.scheduled_for):%a %-d %b %H:%M}"
+            actions.append(NextAction(
+                f"{warning} for the {meeting.get_kind_display().lower()} {when}",
+                meeting.scheduled_for,
+                reverse("mediation:meeting", args=[case.pk, meeting.pk]),
+                priority=5,
+            ))  # fmt: skip
+    return actions
 
 
 def _screening_action(case: Case, parties, latest, attempts) -> NextAction:

@@ -5,7 +5,14 @@ from django.db.models import Sum
 from cases.models import Case
 
 from .models import Meeting, ShuttleRound, TimeLog
-from .selectors import joint_sessions, meetings_to_schedule, prep_status, screening_overview
+from .selectors import (
+    attendees_by_meeting,
+    interpreter_warnings,
+    joint_sessions,
+    meetings_to_schedule,
+    prep_status,
+    screening_overview,
+)
 
 
 def team_panel(case: Case, user) -> dict:
@@ -19,7 +26,10 @@ def screening_panel(case: Case, user) -> dict:
 
 def meetings_panel(case: Case, user) -> dict:
     meetings = list(Meeting.objects.filter(case=case).order_by("scheduled_for", "pk"))
+    attendees = attendees_by_meeting(meetings)
+    warnings = {m.pk: interpreter_warnings(m, attendees[m.pk]) for m in meetings if m.pk in attendees}
     return {
+        "interpreter_warnings": {pk: found for pk, found in warnings.items() if found},
         "visible": case.allows_meetings or bool(meetings),
         "prep": prep_status(meetings),
         "prep_meetings": [m for m in meetings if m.is_prep],

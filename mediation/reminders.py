@@ -3,19 +3,22 @@
 from datetime import UTC, timedelta
 
 from django.conf import settings
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
+from vom.core.i18n import ENGLISH, format_moment
 from vom.notifications.calendar import CANCEL, REQUEST, meeting_uid
 from vom.notifications.models import Notification
 from vom.notifications.services import Outgoing, notifications_cancel, notifications_queue
 
 from .models import Meeting
+from .selectors import interpreter_line
 
 OFFSETS = {"48h": timedelta(hours=48), "2h": timedelta(hours=2)}
 HORIZON = timedelta(hours=49)
 TEMPLATE = "meeting_reminder"
 CHANGED, CANCELLED = "meeting_changed", "meeting_cancelled"
-NOTIFICATION_TEMPLATES = {
+NOTIFICATION_TEMPLATES = {  # and, to the mediators, "interpreter": whom to expect
     name: {"case_number", "kind", "when", "place", "ics"} for name in (TEMPLATE, CHANGED, CANCELLED)
 }
 
@@ -24,27 +27,41 @@ def meeting_key_prefix(meeting: Meeting) -> str:
     return f"meeting:{meeting.pk}:"
 
 
-def meeting_context(meeting: Meeting, method: str = REQUEST) -> dict:
-    """What every message about a meeting says, with its calendar entry (one UID per meeting; the
-    sequence rises with each change, since every change raises the meeting's version)."""
-    when = timezone.localtime(meeting.scheduled_for)
-    return {
-        "case_number": meeting.case.number,
-        "kind": meeting.get_kind_display(),
-        "when": f"{when:%A %B %-d, %Y at %H:%M}",
-        "place": meeting.location or "Video call",
-        "video_link": meeting.video_link,
-        "ics": {
-            "uid": meeting_uid(meeting.pk),
-            "sequence": meeting.version - 1,
-            "method": method,
-            "start": meeting.scheduled_for.astimezone(UTC).isoformat(),
-            "minutes": meeting.duration_minutes,
-            "summary": f"{meeting.get_kind_display()} (case {meeting.case.number})",
-            "location": meeting.location or meeting.video_link,
-        },
-        "site": settings.SITE_URL,
-    }
+def meeting_context(meeting: Meeting, method: str = REQUEST, language: str = ENGLISH) -> dict:
+    """What every message about a meeting says, written in ``language`` (the kind of meeting, the date, the
+    calendar entry), with its calendar entry (one UID per meeting; the sequence rises with each change,
+    since every change raises the meeting's version)."""
+    with translation.override(language):
+        kind = str(meeting.get_kind_display())
+        return {
+            "case_number": meeting.case.number,
+            "kind": kind,
+            "when": format_moment(meeting.scheduled_for),
+            "place": meeting.location or gettext("Video call"),
+            "video_link": meeting.video_link,
+            "ics": {
+                "uid": meeting_uid(meeting.pk),
+                "sequence": meeting.version - 1,
+                "method": method,
+                "start": meeting.scheduled_for.astimezone(UTC).isoformat(),
+                "minutes": meeting.duration_minutes,
+                "summary": gettext("%(kind)s (case %(number)s)") % {"kind": kind, "number": meeting.case.number},
+                "location": meeting.location or meeting.video_link,
+            },
+            "site": settings.SITE_URL,
+        }
+
+
+def _recipient_context(meeting: Meeting, contexts: dict, who: str, recipient: dict, method: str = REQUEST) -> dict:
+    """The context for one recipient: in their language (made once per language), and for the mediators
+    with the interpreter to expect."""
+    language = recipient.get("language", ENGLISH)
+    if language not in contexts:
+        contexts[language] = meeting_context(meeting, method, language)
+    context = contexts[language]
+    if who.startswith("u"):
+        context = context | {"interpreter": interpreter_line(meeting)}
+    return context
 
 
 def plan_meeting_reminders(*, now=None, meeting_ids=None) -> int:
@@ -59,15 +76,17 @@ def plan_meeting_reminders(*, now=None, meeting_ids=None) -> int:
         meetings = meetings.filter(scheduled_for__lte=now + HORIZON)
     else:
         meetings = meetings.filter(pk__in=meeting_ids)
-    meetings = meetings.select_related("case__lead_mediator", "case__co_mediator").prefetch_related("attendees__person")
+    meetings = meetings.select_related("case__lead_mediator", "case__co_mediator", "case__program").prefetch_related(
+        "attendees__person"
+    )
     items = []
     for meeting in meetings:
-        context = meeting_context(meeting)
+        contexts = {}
         recipients = [(f"u{u.pk}", {"user": u}) for u in (meeting.case.lead_mediator, meeting.case.co_mediator) if u]
         for party in meeting.attendees.all():
             # Parties only by email they consented to; their address never goes to anyone else.
             if party.may_email:
-                recipients.append((f"p{party.pk}", {"email": party.email, "name": str(party.person)}))
+                recipients.append((f"p{party.pk}", party_recipient(party, meeting.case)))
         ahead = meeting.scheduled_for - now
         for label, offset in OFFSETS.items():
             due = meeting.scheduled_for - offset
@@ -80,12 +99,34 @@ def plan_meeting_reminders(*, now=None, meeting_ids=None) -> int:
                         dedupe_key=f"{meeting_key_prefix(meeting)}{meeting.scheduled_for:%Y%m%d%H%M}:{label}:{who}",
                         template=TEMPLATE,
                         due_at=max(due, now),
-                        context=context,
+                        context=_recipient_context(meeting, contexts, who, recipient),
                         case_id=meeting.case_id,
                         **recipient,
                     )
                 )
     return notifications_queue(items)
+
+
+def party_recipient(party, case) -> dict:
+    """A party as a recipient: their address, and the language they read (their document language)."""
+    party.case = case
+    return {"email": party.email, "name": str(party.person), "language": party.document_language}
+
+
+def refresh_interpreter_in_reminders(meeting: Meeting) -> int:
+    """The mediators' reminders still waiting say which interpreter to expect now (an interpreter booked after
+    the reminders were planned)."""
+    line = interpreter_line(meeting)
+    pending = Notification.objects.filter(
+        dedupe_key__startswith=meeting_key_prefix(meeting), status=Notification.Status.PENDING, user__isnull=False
+    )
+    changed = 0
+    for notification in pending:
+        Notification.objects.filter(pk=notification.pk, status=Notification.Status.PENDING).update(
+            context=notification.context | {"interpreter": line}
+        )
+        changed += 1
+    return changed
 
 
 def cancel_meeting_reminders(meeting: Meeting) -> int:
@@ -106,17 +147,19 @@ def queue_calendar_change(meeting: Meeting, *, now=None) -> int:
     sent = Notification.objects.filter(
         dedupe_key__startswith=meeting_key_prefix(meeting), status=Notification.Status.SENT
     ).select_related("user")
-    parties = {f"p{party.pk}": party for party in meeting.case.parties.select_related("person")}
-    context = meeting_context(meeting, CANCEL if cancelled else REQUEST)
+    parties = {f"p{party.pk}": party for party in meeting.case.parties.select_related("person", "case__program")}
+    method = CANCEL if cancelled else REQUEST
+    contexts = {}
     items = {}
     for row in sent:
         who = row.dedupe_key.rpartition(":")[2]
         if row.user_id:
             recipient = {"user": row.user}
         elif (party := parties.get(who)) and party.may_email:
-            recipient = {"email": party.email, "name": str(party.person)}
+            recipient = party_recipient(party, party.case)
         else:
             continue
+        context = _recipient_context(meeting, contexts, who, recipient, method)
         key = f"calendar:{meeting.pk}:{context['ics']['sequence']}:{context['ics']['method']}:{who}"
         items[key] = Outgoing(
             dedupe_key=key,

@@ -9,6 +9,7 @@ from django.utils import timezone
 from cases.models import Assignment, Case, Membership, Party, Person
 from cases.rules import is_juvenile
 from cases.stages import OPEN_STAGES, allows_meetings
+from vom.core.i18n import LANGUAGE_NAMES
 
 from .models import MediatorProfile, Meeting, Screening
 
@@ -225,3 +226,49 @@ def session_date(case: Case):
         .first()
     )
     return timezone.localtime(held).date() if held else None
+
+
+def interpreter_needs(meeting: Meeting, attendees=None) -> list[str]:
+    """The languages attendees of a meeting need an interpreter for (``Party.needs_interpreter``), once each."""
+    attendees = meeting.attendees.all() if attendees is None else attendees
+    needed = []
+    for party in attendees:
+        # Meetings are held in English: any other language needs an interpreter, whatever documents exist.
+        needs = party.interpreter_needed or party.preferred_language != "en"
+        if needs and party.preferred_language not in needed:
+            needed.append(party.preferred_language)
+    return needed
+
+
+def attendees_by_meeting(meetings: list[Meeting]) -> dict[int, list[Party]]:
+    """The attendees of these meetings, by meeting, in one query (none when there are no scheduled meetings)."""
+    scheduled = [m.pk for m in meetings if m.status == Meeting.Status.SCHEDULED]
+    found: dict[int, list[Party]] = {pk: [] for pk in scheduled}
+    if scheduled:
+        rows = Meeting.attendees.through.objects.filter(meeting_id__in=scheduled).select_related("party")
+        for row in rows.only("meeting_id", "party__preferred_language", "party__interpreter_needed"):
+            found[row.meeting_id].append(row.party)
+    return found
+
+
+def interpreter_warnings(meeting: Meeting, attendees=None) -> list[str]:
+    """ "Somali interpreter not yet booked" for each language a scheduled meeting's attendees need and no
+    interpreter was booked for."""
+    if meeting.status != Meeting.Status.SCHEDULED:
+        return []
+    booked = meeting.interpreter_language if meeting.interpreter else None
+    return [
+        f"{LANGUAGE_NAMES.get(code, code)} interpreter not yet booked"
+        for code in interpreter_needs(meeting, attendees)
+        if code != booked and not (meeting.interpreter and not meeting.interpreter_language)
+    ]
+
+
+def interpreter_line(meeting: Meeting) -> str:
+    """For the mediators' reminder: which interpreter to expect, or which is still missing."""
+    missing = interpreter_warnings(meeting)
+    booked = ""
+    if meeting.interpreter:
+        language = LANGUAGE_NAMES.get(meeting.interpreter_language, "")
+        booked = f"Interpreter: {meeting.interpreter}" + (f" ({language})" if language else "") + "."
+    return " ".join([booked, *(f"{warning}!" for warning in missing)]).strip()

@@ -12,6 +12,7 @@ from cases.stages import WORKING_STAGES
 from vom.core.claims import claim
 from vom.core.dates import date_problem
 from vom.core.errors import DomainError, FieldProblem
+from vom.core.i18n import LANGUAGE_NAMES
 
 from .guards import (
     FAILED_SCREENING_OUTCOMES,
@@ -24,7 +25,12 @@ from .guards import (
     session_result,
 )
 from .models import ContactAttempt, Meeting, Screening, ShuttleRound, TimeLog
-from .reminders import cancel_meeting_reminders, plan_meeting_reminders, queue_calendar_change
+from .reminders import (
+    cancel_meeting_reminders,
+    plan_meeting_reminders,
+    queue_calendar_change,
+    refresh_interpreter_in_reminders,
+)
 from .selectors import OFFENDER_SIDE, VICTIM_SIDE, case_parties, required_screening_parties, role_name
 
 S = Case.Stage
@@ -206,7 +212,11 @@ def meeting_schedule(
     video_link: str = "",
     attendees=(),
     mediators=(),
+    interpreter: str = "",
+    interpreter_language: str = "",
 ) -> Meeting:
+    """Schedule a meeting; for attendees who need an interpreter, the one booked (name or agency, language)
+    may be given now or later (``meeting_book_interpreter``); until then the meeting warns of it."""
     if kind == Meeting.Kind.JOINT:
         _require_stage(case, {S.PREPARATION, S.JOINT_SESSION}, "schedule the joint session")
         if case.mode == Case.Mode.INDIRECT:
@@ -224,6 +234,7 @@ def meeting_schedule(
     if side == "victim" and any(p.role in {Party.Role.OFFENDER, Party.Role.GUARDIAN} for p in attendees):
         problems.append("Preparation meetings are held separately: no offender-side party at the victim's meeting.")
     problems += _check_meeting_people(case, attendees, mediators)
+    problems += _check_interpreter(interpreter, interpreter_language)
     if problems:
         raise DomainError("The meeting was not scheduled.", problems)
     meeting = Meeting.objects.create(
@@ -233,6 +244,8 @@ def meeting_schedule(
         duration_minutes=duration_minutes,
         location=location.strip(),
         video_link=video_link.strip(),
+        interpreter=" ".join(interpreter.split()),
+        interpreter_language=interpreter_language if interpreter.strip() else "",
         created_by=actor,
     )
     meeting.attendees.set(attendees)
@@ -262,6 +275,44 @@ def meetings_plan(*, case: Case, actor, meetings: list[dict]) -> list[Meeting]:
             label = Meeting.Kind(values["kind"]).label
             raise DomainError(f"{label}: {error.message}", error.problems) from error
     return scheduled
+
+
+def _check_interpreter(interpreter: str, language: str) -> list[str]:
+    if language and not interpreter.strip():
+        return [FieldProblem("interpreter", "Give the interpreter's name or agency, or leave the language empty.")]
+    if language and language not in LANGUAGE_NAMES:
+        return [FieldProblem("interpreter_language", "Choose the interpreter's language from the list.")]
+    return []
+
+
+@transaction.atomic
+def meeting_book_interpreter(
+    *, meeting: Meeting, expected_version: int, actor, interpreter: str, interpreter_language: str
+) -> Meeting:
+    """Record the interpreter booked for a scheduled meeting; the mediators' reminders say whom to expect."""
+    problems = _check_interpreter(interpreter, interpreter_language)
+    if not interpreter.strip():
+        problems.append(FieldProblem("interpreter", "Give the interpreter's name or agency."))
+    if problems:
+        raise DomainError("The interpreter was not recorded.", problems)
+    interpreter = " ".join(interpreter.split())
+    claim(
+        Meeting.objects.filter(pk=meeting.pk, version=expected_version, status=Meeting.Status.SCHEDULED),
+        stale="This meeting was changed by someone else since you opened it. Nothing was saved.",
+        interpreter=interpreter, interpreter_language=interpreter_language, version=F("version") + 1,
+        updated_at=timezone.now(),
+    )  # fmt: skip
+    meeting.refresh_from_db()
+    refresh_interpreter_in_reminders(meeting)
+    language = LANGUAGE_NAMES.get(interpreter_language, "")
+    timeline_add(
+        case=meeting.case,
+        kind=TimelineEvent.Kind.MEETING,
+        summary=f"Interpreter booked for the {meeting.get_kind_display().lower()}: {interpreter}"
+        + (f" ({language})" if language else ""),
+        actor=actor,
+    )
+    return meeting
 
 
 def _claim_meeting(meeting: Meeting, expected_version: int, **fields) -> None:

@@ -14,6 +14,9 @@ urlpatterns = [
     path("cases/<int:pk>/meetings/<int:meeting_pk>/hold/", views.meeting_hold, name="meeting_hold"),
     path("cases/<int:pk>/meetings/<int:meeting_pk>/cancel/", views.meeting_cancel, name="meeting_cancel"),
     path("cases/<int:pk>/meetings/<int:meeting_pk>/reschedule/", views.meeting_reschedule, name="meeting_reschedule"),
+    path(
+        "cases/<int:pk>/meetings/<int:meeting_pk>/interpreter/", views.meeting_interpreter, name="meeting_interpreter"
+    ),
     path("cases/<int:pk>/preparation/waive/", views.prep_waive, name="prep_waive"),
     path("cases/<int:pk>/exchanges/new/", views.shuttle_new, name="shuttle_new"),
     path("cases/<int:pk>/mode/", views.mode, name="mode"),

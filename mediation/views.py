@@ -18,6 +18,7 @@ from .forms import (
     CancelForm,
     ContactAttemptForm,
     HoldForm,
+    InterpreterForm,
     MeetingForm,
     ModeForm,
     RescheduleForm,
@@ -29,6 +30,7 @@ from .forms import (
 from .models import Meeting, Screening, ShuttleRound, TimeLog
 from .selectors import (
     case_parties,
+    interpreter_warnings,
     mediator_options,
     meeting_to_record,
     meetings_to_schedule,
@@ -209,13 +211,22 @@ def _meeting_for(request, pk, meeting_pk, action="work"):
 
 
 def _meeting_page(request, case, meeting, **forms):
+    attendees = list(meeting.attendees.select_related("person"))
     context = {
         "case": case,
         "meeting": meeting,
         "hold_form": HoldForm(meeting=meeting, initial={"version": meeting.version}),
         "cancel_form": CancelForm(initial={"version": meeting.version}),
         "reschedule_form": RescheduleForm(initial={"version": meeting.version, "scheduled_for": meeting.scheduled_for}),
-        "attendees": meeting.attendees.select_related("person"),
+        "interpreter_form": InterpreterForm(
+            initial={
+                "version": meeting.version,
+                "interpreter": meeting.interpreter,
+                "interpreter_language": meeting.interpreter_language,
+            }
+        ),
+        "interpreter_warnings": interpreter_warnings(meeting, attendees),
+        "attendees": attendees,
         "facilitators": meeting.mediators.all(),
         "show_contact": can(request.user, "view_victim_contact", case),
         "perms": permissions_for(request.user, case),
@@ -249,6 +260,13 @@ def _meeting_action(request, pk, meeting_pk, form_class, name, perform, success,
                 return _next_step(request, case, offer_scheduling=True)
             return redirect("cases:detail", pk=case.pk)
     return _meeting_page(request, case, meeting, **{name: form})
+
+
+@require_POST
+@login_required
+def meeting_interpreter(request, pk: int, meeting_pk: int):
+    return _meeting_action(request, pk, meeting_pk, InterpreterForm, "interpreter_form",
+                           services.meeting_book_interpreter, "Interpreter recorded.")  # fmt: skip
 
 
 @require_POST

@@ -1,4 +1,6 @@
 from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .questions import COMMENT_LABEL, COMMENT_MAX_LENGTH, PREFER_NOT_TO_SAY, QUESTIONS, SCALE
 
@@ -17,7 +19,7 @@ class SurveyForm(forms.Form):
         required=False,
         max_length=COMMENT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="Optional. Please don\u2019t name anyone: comments are read by the program\u2019s staff.",
+        help_text=gettext_lazy("Optional. Please don’t name anyone: comments are read by the program’s staff."),  # noqa: RUF001,
     )
 
     def __init__(self, *args, **kwargs):
@@ -30,8 +32,9 @@ class SurveyForm(forms.Form):
                 coerce=_score,
                 widget=forms.RadioSelect,
                 error_messages={
-                    "required": f"Choose an answer, or “{PREFER_NOT_TO_SAY}”.",
-                    "invalid_choice": f"Choose one of the answers from 1 to 5, or “{PREFER_NOT_TO_SAY}”.",
+                    "required": _("Choose an answer, or “%(skip)s”.") % {"skip": PREFER_NOT_TO_SAY},
+                    "invalid_choice": _("Choose one of the answers from 1 to 5, or “%(skip)s”.")
+                    % {"skip": PREFER_NOT_TO_SAY},
                 },
             )
             for field, text in QUESTIONS

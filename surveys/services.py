@@ -5,12 +5,14 @@ from datetime import datetime
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from cases.models import Case
 from vom.audit.models import AuditEvent
 from vom.audit.services import audit_record
 from vom.core.errors import DomainError
+from vom.core.i18n import document_language, format_day
 from vom.notifications.services import Outgoing, notifications_queue
 
 from .models import VALID_FOR, SurveyInvitation, SurveyResponse
@@ -35,26 +37,31 @@ def survey_url(invitation: SurveyInvitation) -> str:
 
 
 def program_contact(program) -> str:
-    """How a party reaches the program, as one line: phone and email where known."""
-    return " or ".join(part for part in (program.phone, program.email) if part)
+    """How a party reaches the program, as one line: phone and email where known (in the active language)."""
+    separator = gettext("or")
+    return f" {separator} ".join(part for part in (program.phone, program.email) if part)
 
 
 def _invitation_email(invitation: SurveyInvitation, case: Case, party, now: datetime) -> Outgoing:
     program = case.program
+    language = document_language(party.preferred_language, program.document_languages)
+    with translation.override(language):
+        context = {
+            "program": program.name,
+            "occasion": invitation.occasion,
+            "url": survey_url(invitation),
+            "expires_on": format_day(invitation.expires_at),
+            "contact": program_contact(program),
+        }
     return Outgoing(
         dedupe_key=f"survey:{invitation.pk}",
         template=TEMPLATE,
         due_at=now,
-        context={
-            "program": program.name,
-            "occasion": invitation.occasion,
-            "url": survey_url(invitation),
-            "expires_on": f"{timezone.localtime(invitation.expires_at):%B %-d, %Y}",
-            "contact": program_contact(program),
-        },
+        context=context,
         email=party.email,
         name=str(party.person),
         case_id=case.pk,
+        language=language,
     )
 
 

@@ -4,12 +4,14 @@ from urllib.parse import urlencode
 
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_GET, require_http_methods
 
 from cases.models import Program
 from vom.core.errors import DomainError
 from vom.core.forms import add_domain_error
+from vom.core.i18n import ENGLISH, catalogue_languages, document_language
 
 from .forms import SurveyForm
 from .questions import SCALE
@@ -34,9 +36,23 @@ def _invalid(request, link):
     return _page(request, "surveys/survey_invalid.html", status=status, invitation=link.invitation)
 
 
+def _language(invitation=None, requested: str = "") -> str:
+    """The party's document language; for a page without an invitation (thanks), the one the link asked for."""
+    if invitation is not None:
+        return document_language(invitation.party.preferred_language, invitation.case.program.document_languages)
+    return requested if requested in catalogue_languages() else ENGLISH
+
+
 @require_http_methods(["GET", "POST"])
 def answer(request, token: str):
     link = survey_link(token)
+    with translation.override(_language(link.invitation)):  # the whole page in the party's language
+        response = _answer(request, link)
+    response["Content-Language"] = _language(link.invitation)
+    return response
+
+
+def _answer(request, link):
     if link.state == LinkState.ANSWERED and request.method == "POST":
         return _page(request, "surveys/survey_answered.html", invitation=link.invitation)  # a second tab
     if link.state != LinkState.OPEN:
@@ -54,12 +70,19 @@ def answer(request, token: str):
         except DomainError as error:
             add_domain_error(form, error)
         else:
-            # The thanks page names the program, never the case or the link.
-            return redirect(f"{reverse('surveys:thanks')}?{urlencode({'program': link.invitation.case.program.slug})}")
+            # The thanks page names the program (and the language), never the case or the link.
+            query = {"program": link.invitation.case.program.slug}
+            if translation.get_language() != ENGLISH:
+                query["lang"] = translation.get_language()
+            return redirect(f"{reverse('surveys:thanks')}?{urlencode(query)}")
     return _page(request, "surveys/survey_answer.html", invitation=link.invitation, form=form, scale=SCALE)
 
 
 @require_GET
 def thanks(request):
     program = Program.objects.filter(slug=request.GET.get("program", "")[:60]).first()
-    return _page(request, "surveys/survey_thanks.html", program=program)
+    language = _language(requested=request.GET.get("lang", "")[:10])
+    with translation.override(language):
+        response = _page(request, "surveys/survey_thanks.html", program=program)
+    response["Content-Language"] = language
+    return response

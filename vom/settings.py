@@ -246,7 +246,13 @@ if not DEBUG:
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # --- Internationalisation -------------------------------------------------------------------
+# Staff pages are English; what parties read is rendered in their language (vom/core/i18n.py).
 LANGUAGE_CODE = "en-us"
+# The languages with a complete message catalogue in locale/ (docs/languages.md says how to add one).
+LANGUAGES = [("en", "English"), ("es", "Spanish")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# The territory money, dates and numbers are formatted for, with each party's language (Babel: es_US).
+LOCALE_TERRITORY = env.str("LOCALE_TERRITORY", default="US")
 TIME_ZONE = env.str("TIME_ZONE", default="America/Chicago")
 USE_I18N = True
 USE_TZ = True

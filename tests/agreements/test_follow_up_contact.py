@@ -55,7 +55,7 @@ def test_a_changed_email_during_follow_up_reroutes_the_reminders_already_queued(
     queued = Notification.objects.get(template="installment_due", email="old@example.org")
     client.force_login(mediator)
     url = f"/cases/{signed.case_id}/parties/{offender.pk}/edit/"
-    form = {"preferred_language": "English", "consent_to_contact": "on", "contact_method": "email",
+    form = {"preferred_language": "en", "consent_to_contact": "on", "contact_method": "email",
             "email": "new@example.org", "phone": "", "address": "", "accessibility_needs": "",
             "version": offender.version}  # fmt: skip
     response = client.post(url, form, follow=True)

@@ -34,11 +34,11 @@ def test_edits_record_fields_with_confidential_values_masked(client, case, coord
     victim = case.parties.get(role="victim")
     client.post(
         f"/cases/{case.pk}/parties/{victim.pk}/edit/",
-        {"preferred_language": "Spanish", "consent_to_contact": "on", "contact_method": "email",
+        {"preferred_language": "es", "consent_to_contact": "on", "contact_method": "email",
          "email": "new.secret@example.org", "address": "9 New Hidden Street", "version": victim.version},
     )  # fmt: skip
     event = AuditEvent.objects.get(action="change")
-    assert event.changes["preferred_language"] == ["English", "Spanish"]
+    assert event.changes["preferred_language"] == ["en", "es"]
     assert event.changes["email"] == ["•••", "•••"] and event.changes["address"] == ["•••", "•••"]
     assert "new.secret" not in str(event.changes) and "Hidden" not in str(event.changes)
 

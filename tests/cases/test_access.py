@@ -84,6 +84,11 @@ ACCESS = {
         POST_ONLY,
         expect(mediator=200, coordinator=200, admin=403),
     ),
+    "mediation:meeting_interpreter": (
+        lambda o: f"/cases/{o['case'].pk}/meetings/{o['meeting'].pk}/interpreter/",
+        POST_ONLY,
+        expect(mediator=200, coordinator=200, admin=403),
+    ),
     "mediation:prep_waive": (lambda o: f"/cases/{o['case'].pk}/preparation/waive/", TEAM, None),
     "mediation:shuttle_new": (lambda o: f"/cases/{o['case'].pk}/exchanges/new/", TEAM, None),
     "mediation:mode": (lambda o: f"/cases/{o['case'].pk}/mode/", TEAM, None),

@@ -23,11 +23,11 @@ def intake_post(source, **overrides):
         "offender-first_name": "Kai",
         "offender-last_name": "Lopez",
         "offender-date_of_birth": "1990-04-01",
-        "offender-preferred_language": "English",
+        "offender-preferred_language": "en",
         "victim-kind": "individual",
         "victim-first_name": "Ana",
         "victim-last_name": "Price",
-        "victim-preferred_language": "Spanish",
+        "victim-preferred_language": "es",
         "victim-interpreter_needed": "on",
         "victim-consent_to_contact": "on",
         "victim-contact_method": "email",
@@ -44,7 +44,7 @@ def test_intake_creates_the_case_and_goes_straight_on_to_assigning_it(client, pr
     case = Case.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/cases/{case.pk}/assign/"
     victim = case.parties.get(role="victim")
-    assert (victim.preferred_language, victim.interpreter_needed, victim.email) == ("Spanish", True, "ana@example.org")
+    assert (victim.preferred_language, victim.interpreter_needed, victim.email) == ("es", True, "ana@example.org")
     page = client.get(f"/cases/{case.pk}/").content.decode()
     assert "4 Quiet Lane" in page and "interpreter needed" in page
 
@@ -91,7 +91,7 @@ def test_add_party_refuses_a_party_of_another_case(client, case, mediator, progr
             "party-role": "guardian",
             "party-for_party": foreign.pk,
             "party-last_name": "Sneaky",
-            "party-preferred_language": "English",
+            "party-preferred_language": "en",
         },
     )
     assert response.status_code == 200
@@ -271,7 +271,7 @@ def test_a_stale_contact_edit_shows_both_versions_and_overwrites_nothing(client,
     client.force_login(mediator)
     victim = case.parties.get(role="victim")
     url = f"/cases/{case.pk}/parties/{victim.pk}/edit/"
-    form = {"preferred_language": "English", "consent_to_contact": "on", "contact_method": "email",
+    form = {"preferred_language": "en", "consent_to_contact": "on", "contact_method": "email",
             "email": victim.email, "address": victim.address, "version": victim.version}  # fmt: skip
     assert client.post(url, form | {"phone": "555-0101"}).status_code == 302
     second = client.post(url, form | {"phone": "555-0202"})

@@ -34,6 +34,7 @@ TABLET = {"width": 768, "height": 1024}
 NOT_PAGES = {
     "cases:export", "reports:outcomes_csv", "reports:outcomes_pdf", "cases:note_add", "cases:move",
     "mediation:contact_add", "mediation:meeting_hold", "mediation:meeting_cancel", "mediation:meeting_reschedule",
+    "mediation:meeting_interpreter",
     "mediation:meeting_ics", "agreements:verify_code", "agreements:new", "agreements:term_remove", "agreements:send",
     "agreements:redraft", "agreements:preview_pdf", "agreements:pdf", "agreements:verify_copy",
     "agreements:follow_up_record", "agreements:sharing_consent", "agreements:follow_up_contact", "agreements:letter",

@@ -152,8 +152,8 @@ def test_a_birth_date_ahead_or_before_1900_is_refused_at_intake(client, program,
     base = {"case-referral_source": source.pk, "case-referral_date": TODAY.isoformat(),
             "case-referral_type": "diversion", "case-offense_category": "property",
             "case-incident_date": TODAY.isoformat(), "offender-last_name": "Reyes",
-            "offender-preferred_language": "English", "victim-kind": "individual", "victim-last_name": "Price",
-            "victim-preferred_language": "English"}  # fmt: skip
+            "offender-preferred_language": "en", "victim-kind": "individual", "victim-last_name": "Price",
+            "victim-preferred_language": "en"}  # fmt: skip
     ahead = client.post("/cases/new/", base | {"offender-date_of_birth": "2990-01-01"}).content.decode()
     assert "This date cannot be in the future." in ahead
     before = client.post("/cases/new/", base | {"offender-date_of_birth": "1850-01-01"}).content.decode()

@@ -24,9 +24,17 @@ def meeting_uid(meeting_pk: int) -> str:
     return f"meeting-{meeting_pk}@{domain}"
 
 
-def ics_for(event: dict, *, recipient_email: str = "", recipient_name: str = "", now: datetime | None = None) -> str:
+def ics_for(
+    event: dict,
+    *,
+    recipient_email: str = "",
+    recipient_name: str = "",
+    now: datetime | None = None,
+    language: str = "en",
+) -> str:
     """``event`` (JSON-safe, as stored in the outbox) holds uid, sequence, method, ISO start in UTC,
-    minutes, summary and location. DTSTAMP is the moment of sending, not the meeting's start."""
+    minutes, summary and location. DTSTAMP is the moment of sending, not the meeting's start. The summary
+    and place were written in the recipient's ``language`` when the reminder was planned, and say so."""
     method = event.get("method", REQUEST)
     start = datetime.fromisoformat(event["start"])
     calendar = icalendar.Calendar()
@@ -39,9 +47,10 @@ def ics_for(event: dict, *, recipient_email: str = "", recipient_name: str = "",
     entry.add("dtstamp", now or timezone.now())
     entry.add("dtstart", start)
     entry.add("dtend", start + timedelta(minutes=int(event.get("minutes", 60))))
-    entry.add("summary", event.get("summary", "Meeting"))
+    text = {} if language == "en" else {"LANGUAGE": language}
+    entry.add("summary", event.get("summary", "Meeting"), parameters=text)
     if event.get("location"):
-        entry.add("location", event["location"])
+        entry.add("location", event["location"], parameters=text)
     entry.add("status", "CANCELLED" if method == CANCEL else "CONFIRMED")
     name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
     entry.add("organizer", f"mailto:{address}", parameters={"CN": name or "VOM program"})

@@ -35,6 +35,9 @@ class Notification(models.Model):
     name = models.CharField(max_length=200, blank=True)
     case_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     subject = models.CharField(max_length=300, blank=True)
+    language = models.CharField(
+        max_length=10, default="en", db_default="en", help_text="The language the message is written in."
+    )
     due_at = models.DateTimeField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)

@@ -25,7 +25,7 @@ from django.db import transaction
 from django.db.models import F
 from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from vom.core.errors import DomainError
 
@@ -55,6 +55,7 @@ class Outgoing:
     name: str = ""
     case_id: int | None = None
     channel: str = Notification.Channel.EMAIL
+    language: str = "en"  # what the recipient reads: staff English, a party their document language
 
 
 def _check(item: Outgoing) -> None:
@@ -84,7 +85,7 @@ def notifications_queue(items: list[Outgoing]) -> int:
         [
             Notification(
                 dedupe_key=key, template=item.template, context=item.context, channel=item.channel, user=item.user,
-                email=item.email, name=item.name, case_id=item.case_id, due_at=item.due_at,
+                email=item.email, name=item.name, case_id=item.case_id, due_at=item.due_at, language=item.language,
             )
             for key, item in new
         ],
@@ -111,14 +112,16 @@ def notifications_cancel(*, key_prefix: str) -> int:
 
 
 def render(notification: Notification) -> tuple[str, str, str | None]:
+    """Subject, text and HTML in the notification's language (its context was written in that language too)."""
     context = {**notification.context, "recipient_name": notification.name or str(notification.user or "")}
     base = f"notifications/{notification.template}"
-    subject = " ".join(render_to_string(f"{base}/subject.txt", context).split())
-    text = render_to_string(f"{base}/body.txt", context)
-    try:
-        html = render_to_string(f"{base}/body.html", context)
-    except TemplateDoesNotExist:
-        html = None
+    with translation.override(notification.language or "en"):
+        subject = " ".join(render_to_string(f"{base}/subject.txt", context).split())
+        text = render_to_string(f"{base}/body.txt", context)
+        try:
+            html = render_to_string(f"{base}/body.html", context)
+        except TemplateDoesNotExist:
+            html = None
     return subject, text, html
 
 
@@ -147,7 +150,8 @@ def _deliver(notification: Notification, connection) -> str:
             message.attach_alternative(html, "text/html")
         event = notification.context.get("ics")
         if event:
-            ics = ics_for(event, recipient_email=notification.recipient_email, recipient_name=notification.name)
+            ics = ics_for(event, recipient_email=notification.recipient_email, recipient_name=notification.name,
+                          language=notification.language)  # fmt: skip
             method = event.get("method", "REQUEST")
             message.attach("meeting.ics", ics, f"text/calendar; method={method}")
         message.send(fail_silently=False)
