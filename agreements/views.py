@@ -4,7 +4,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -592,10 +592,11 @@ def _stop_page(request, token: str):
     if party is None:
         raise Http404("This link is not valid.")
     context = {"program": party.case.program, "contact": party.case.program.phone or party.case.program.email}
-    if request.method == "POST":
-        victim_updates_stop(party=party, request=request)
-        return render(request, "agreements/updates_stopped.html", context)
-    return render(request, "agreements/updates_stop.html", context | {"on": party.victim_updates})
+    with translation.override(party.document_language):  # the page in the victim's language, as the emails
+        if request.method == "POST":
+            victim_updates_stop(party=party, request=request)
+            return render(request, "agreements/updates_stopped.html", context)
+        return render(request, "agreements/updates_stop.html", context | {"on": party.victim_updates})
 
 
 @csrf_exempt

@@ -77,7 +77,7 @@ def test_a_spanish_speaker_answers_the_survey_on_a_phone(audit_page, demo):
     page.get_by_role("heading", name="¿Cómo fue su mediación?").wait_for()
     assert page.locator("html").get_attribute("lang") == "es"
     page.get_by_role("button", name="Enviar mis respuestas").click()
-    assert "Corrija los campos marcados abajo" in page.get_by_role("alert").first.inner_text()
+    assert "Hay un problema" in page.get_by_role("alert").first.inner_text()
     for question in ["El proceso fue justo.", "Estoy satisfecho/a con el resultado.", "Me sentí seguro/a.",
                      "Me escucharon.", "Recomendaría la mediación a alguien en mi situación."]:  # fmt: skip
         page.get_by_role("group", name=question).get_by_text("Muy de acuerdo", exact=True).click()

@@ -85,7 +85,7 @@ def test_a_spanish_speaker_is_invited_to_the_survey_and_answers_it_in_spanish(cl
     for text in ["¿Cómo fue su mediación?", "El proceso fue justo.", "Prefiero no decirlo", "Enviar mis respuestas"]:
         assert text in body
     refused = client.post(url, {"fair": "5"}).content.decode()
-    assert "Corrija los campos marcados abajo. No se guardó nada." in refused
+    assert "Hay un problema" in refused and "No se guardó nada." in refused
     assert "Elija una respuesta, o «Prefiero no decirlo»." in refused
     answers = {"fair": "5", "satisfied": "4", "safe": "5", "heard": "5", "recommend": "skip", "comment": ""}
     response = client.post(url, answers, follow=True)
