@@ -50,7 +50,7 @@ def test_a_change_and_its_audit_row_are_saved_together(client, case, coordinator
     victim = case.parties.get(role="victim")
     stale = client.post(
         f"/cases/{case.pk}/parties/{victim.pk}/edit/",
-        {"preferred_language": "Spanish", "version": victim.version - 1},
+        {"preferred_language": "es", "version": victim.version - 1},
     )
     assert stale.status_code == 200 and "Someone else saved the details" in stale.content.decode()
     assert not AuditEvent.objects.filter(action="change").exists()
