@@ -13,6 +13,8 @@ CHROMIUM_ARGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]  # fmt: skip
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+PHONE = {"width": 360, "height": 740}
 
 
 def chromium_path() -> str | None:
@@ -54,3 +56,16 @@ def screenshot(page, request):
         return path
 
     return take
+
+
+@pytest.fixture
+def audit_page(browser, live_server):
+    """A phone-sized page with axe-core served from the app's own origin (its CSP allows only its scripts)."""
+    require(AXE.exists(), "axe-core is not installed (npm ci in the repository installs it)")
+    context = browser.new_context(base_url=live_server.url, viewport=PHONE)
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    # The app's CSP allows only its own scripts: axe is served as if from the app's origin.
+    page.route("**/__axe.js", lambda route: route.fulfill(path=str(AXE), content_type="application/javascript"))
+    yield page
+    context.close()

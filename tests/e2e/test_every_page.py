@@ -7,7 +7,6 @@ URLconf, so a new page must be added here (or named as not a page: a download, a
 """
 
 from io import StringIO
-from pathlib import Path
 
 import pytest
 from django.contrib import admin
@@ -20,14 +19,11 @@ from agreements.models import Agreement
 from cases.models import Case, OutcomeCheck
 from mediation.models import Meeting
 from tests.cases.test_access import walk
-from tests.conftest import require
-from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.conftest import ARTIFACTS, PHONE
 from tests.e2e.test_pipeline import PASSWORD, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
-PHONE = {"width": 360, "height": 740}
 TABLET = {"width": 768, "height": 1024}
 
 # URL names that are not pages a person reads: downloads, POST-only actions, redirects.
@@ -45,18 +41,6 @@ NOT_PAGES = {
 @pytest.fixture
 def demo(db):
     call_command("seed_demo", "--password", PASSWORD, stdout=StringIO())
-
-
-@pytest.fixture
-def audit_page(browser, live_server):
-    require(AXE.exists(), "axe-core is not installed (npm ci in the repository installs it)")
-    context = browser.new_context(base_url=live_server.url, viewport=PHONE)
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    # The app's CSP allows only its own scripts: axe is served as if from the app's origin.
-    page.route("**/__axe.js", lambda route: route.fulfill(path=str(AXE), content_type="application/javascript"))
-    yield page
-    context.close()
 
 
 def first(queryset):

@@ -19,14 +19,12 @@ from surveys.models import VALID_FOR, SurveyInvitation
 from surveys.tokens import invitation_token, new_nonce
 from tests.agreements.helpers import case_in_agreement
 from tests.conftest import require
-from tests.e2e import test_every_page
 from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.test_every_page import audit
 from tests.e2e.test_pipeline import PASSWORD, flash, sign_in
 from tests.i18n.helpers import pdf_text, speaks
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-audit = test_every_page.audit
-axe_page = test_every_page.audit_page  # the "audit_page" fixture: a phone, axe-core served from the app's origin
 
 
 @pytest.fixture
@@ -80,7 +78,9 @@ def test_a_spanish_speaker_answers_the_survey_on_a_phone(audit_page, demo):
     assert "Hay un problema" in page.get_by_role("alert").first.inner_text()
     for question in ["El proceso fue justo.", "Estoy satisfecho/a con el resultado.", "Me sentí seguro/a.",
                      "Me escucharon.", "Recomendaría la mediación a alguien en mi situación."]:  # fmt: skip
-        page.get_by_role("group", name=question).get_by_text("Muy de acuerdo", exact=True).click()
+        group = page.get_by_role("group", name=question)
+        group.locator(".scale__value", has_text="5").click()  # on a phone the number is what shows
+        assert group.locator('input[value="5"]').is_checked()
     page.screenshot(path=str(ARTIFACTS / "spanish-survey.png"), full_page=True)
     page.get_by_role("button", name="Enviar mis respuestas").click()
     page.get_by_role("heading", name="Gracias").wait_for()
