@@ -5,10 +5,10 @@ from django.utils import timezone
 from cases.forms import DateInput, VersionForm
 from cases.models import Case, Party
 from vom.core.dates import BoundedDateTimeField, bounded_formfield
-from vom.core.i18n import PARTY_LANGUAGES
+from vom.core.i18n import LANGUAGE_NAMES, PARTY_LANGUAGES
 
 from .models import ContactAttempt, Meeting, Screening, ShuttleRound, TimeLog
-from .selectors import meeting_parties
+from .selectors import interpreter_needs, meeting_parties
 from .services import SCREENING_FIELDS
 
 
@@ -156,6 +156,14 @@ class MeetingForm(forms.ModelForm):
         self.fields["attendees"].initial = [p.pk for p in parties]
         self.fields["mediators"].initial = [u.pk for u in team]
         self.fields["location"].initial = case.program.usual_meeting_place
+        needed = interpreter_needs(None, parties)  # the invited who need an interpreter: ask for theirs
+        if needed:
+            names = " and ".join(LANGUAGE_NAMES.get(code, code) for code in needed)
+            self.fields["interpreter_language"].initial = needed[0]
+            self.fields["interpreter"].help_text = (
+                f"{names} interpreter needed. Leave empty if not yet booked: the meeting, the case page and your next "
+                "actions will say so until it is."
+            )
         if kind == Meeting.Kind.JOINT:  # preparation meetings keep the model's hour
             self.fields["duration_minutes"].initial = case.program.joint_session_minutes
 

@@ -228,8 +228,9 @@ def session_date(case: Case):
     return timezone.localtime(held).date() if held else None
 
 
-def interpreter_needs(meeting: Meeting, attendees=None) -> list[str]:
-    """The languages attendees of a meeting need an interpreter for (``Party.needs_interpreter``), once each."""
+def interpreter_needs(meeting: Meeting | None, attendees=None) -> list[str]:
+    """The languages the attendees of a meeting (or the parties invited to one) need an interpreter for, once
+    each: anyone who asked for one, and anyone who speaks another language than English."""
     attendees = meeting.attendees.all() if attendees is None else attendees
     needed = []
     for party in attendees:

@@ -140,3 +140,16 @@ def test_scheduling_with_the_interpreter_named_raises_no_warning(program, coordi
     plan_meeting_reminders(meeting_ids=[meeting.pk])
     reminder = Notification.objects.filter(user=mediator).first()
     assert reminder.context["interpreter"] == "Interpreter: Lucía Herrera (Spanish)."
+
+
+@pytest.mark.django_db
+def test_scheduling_asks_for_the_interpreter_the_invited_need(client, program, coordinator, mediator):
+    case = case_in_preparation(program, coordinator, mediator)
+    speaks(case.parties.get(role="offender"), "so")
+    client.force_login(mediator)
+    page = client.get(f"/cases/{case.pk}/meetings/new/?kind=prep_offender")
+    form = page.context["form"]
+    assert form["interpreter_language"].initial == "so"
+    assert "Somali interpreter needed." in page.content.decode()
+    victim_side = client.get(f"/cases/{case.pk}/meetings/new/?kind=prep_victim").context["form"]
+    assert victim_side["interpreter_language"].initial in (None, "")
