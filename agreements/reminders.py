@@ -30,10 +30,10 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from cases.models import Case, Party, TimelineEvent
-from cases.reminders import coordinators_by_program
+from cases.reminders import coordinators_by_program, party_recipients
 from cases.rules import is_juvenile
 from cases.services import timeline_add
-from vom.core.i18n import document_language, format_day
+from vom.core.i18n import format_day
 from vom.notifications.services import Outgoing, notifications_queue
 
 from .documents import money
@@ -89,14 +89,12 @@ def open_installments(horizon):
         yield pk, term_id, number, due, min(amount, running - paid_total)
 
 
-def _email_recipients(offender: Party, guardians: list[Party], case: Case) -> list[dict]:
-    """The offender, and the guardian of a juvenile, where each consented to email."""
+def _recipients(offender: Party, guardians: list[Party], case: Case) -> list[dict]:
+    """The offender, and the guardian of a juvenile, by each channel they consented to."""
     people = [offender]
     if is_juvenile(offender.person.date_of_birth, case.age_reference_date):
         people += guardians
-    offered = case.program.document_languages
-    return [{"email": p.email, "name": str(p.person), "who": f"p{p.pk}",
-             "language": document_language(p.preferred_language, offered)} for p in people if p.may_email]  # fmt: skip
+    return [r for p in people for r in party_recipients(p, case.program)]
 
 
 def _terms(ids):
@@ -177,23 +175,23 @@ def plan_follow_up_reminders(*, now=None) -> int:
     for term in terms:
         case = term.agreement.case
         currency = case.program.currency
-        offenders = _email_recipients(term.responsible, guardians[term.responsible_id], case)
+        offenders = _recipients(term.responsible, guardians[term.responsible_id], case)
         for _pk, number, due, open_amount in upcoming.get(term.pk, []):
             for r in offenders:
                 with translation.override(r["language"]):  # each offender or guardian reads their own language
                     context = {"case_number": case.number, "amount": money(open_amount, currency),
                                "due_on": format_day(due, "full"), "program": case.program.name}  # fmt: skip
-                items.append(Outgoing(f"installment:{term.pk}:{number}:{r['who']}", "installment_due", now, context,
-                                      email=r["email"], name=r["name"], case_id=case.pk,
-                                      language=r["language"]))  # fmt: skip
+                r = dict(r)
+                items.append(Outgoing(f"installment:{term.pk}:{number}:{r.pop('who')}", "installment_due", now,
+                                      context, case_id=case.pk, **r))  # fmt: skip
         if term.pk in soon_ids:
             for r in offenders:
                 with translation.override(r["language"]):
                     context = {"case_number": case.number, "item": str(term.get_kind_display()),
                                "due_on": format_day(term.due_date, "full"), "program": case.program.name}  # fmt: skip
-                items.append(Outgoing(f"term-due:{term.pk}:{term.due_date:%Y%m%d}:{r['who']}", "term_due", now,
-                                      context, email=r["email"], name=r["name"], case_id=case.pk,
-                                      language=r["language"]))  # fmt: skip
+                r = dict(r)
+                items.append(Outgoing(f"term-due:{term.pk}:{term.due_date:%Y%m%d}:{r.pop('who')}", "term_due", now,
+                                      context, case_id=case.pk, **r))  # fmt: skip
         # Each missed item on its own: (key, what, due date).
         missed = [(f"i{pk}", (number, open_amount), due) for pk, number, due, open_amount in overdue.get(term.pk, [])]
         if term.pk in late_ids:

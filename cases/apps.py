@@ -6,7 +6,7 @@ class CasesConfig(AppConfig):
     verbose_name = "Cases"
 
     def ready(self):
-        from . import checks, receivers, reminders, services  # noqa: F401 (checks and receivers register themselves)
+        from . import checks, receivers, reminders, services, texts  # noqa: F401 (checks and receivers register themselves)
         from .extensions import CaseExtension, MoveHandler, register
 
         # The moves that need only case facts; each has a form of its own rather than a button on the case page.
@@ -21,6 +21,6 @@ class CasesConfig(AppConfig):
                     MoveHandler("reopen", perform=services.case_reopen, permission="reopen", on_case_page=False,
                                 page="cases:reopen"),
                 ),
-                notification_templates=reminders.NOTIFICATION_TEMPLATES,
+                notification_templates=reminders.NOTIFICATION_TEMPLATES | texts.NOTIFICATION_TEMPLATES,
             )
         )  # fmt: skip

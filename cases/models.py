@@ -6,7 +6,7 @@ The stage facts live in ``cases.stages``; this module holds the data and the acc
 
 import operator
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import time, timedelta
 from functools import reduce
 
 from django.conf import settings
@@ -128,6 +128,26 @@ class Program(models.Model):
     )
     phone = models.CharField(max_length=40, blank=True)
     email = models.EmailField(blank=True)
+    phone_region = models.CharField(
+        max_length=2,
+        blank=True,
+        db_default="",
+        help_text="Where a phone number typed without +country code is from (ISO 3166, e.g. US). "
+        "Blank: the site's PHONE_REGION.",
+    )
+    quiet_hours_start = models.TimeField(
+        default=time(20, 0),
+        db_default=time(20, 0),
+        help_text="No text messages from this time (the program's local time)...",
+    )
+    quiet_hours_end = models.TimeField(
+        default=time(8, 0), db_default=time(8, 0), help_text="...until this time. The same time twice: no quiet hours."
+    )
+    texts_may_link = models.BooleanField(
+        default=False,
+        db_default=False,
+        help_text="Text messages may carry a link (a survey invitation's). Off: texts never carry links.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = ProgramQuerySet.as_manager()
@@ -646,6 +666,15 @@ class Party(models.Model):
     email = models.EmailField(blank=True)
     phone = models.CharField(max_length=40, blank=True)
     address = models.TextField(blank=True)
+    texts_consented_at = models.DateTimeField(
+        "consented to text messages",
+        null=True,
+        blank=True,
+        help_text="When the party agreed to receive reminders by text message at their phone number.",
+    )
+    texts_consent_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     victim_updates = models.BooleanField(
         "progress updates by email",
         default=False,
@@ -690,6 +719,11 @@ class Party(models.Model):
     def may_email(self) -> bool:
         """Parties are emailed only when they consented to contact by email and gave an address."""
         return self.consent_to_contact and self.contact_method == self.ContactMethod.EMAIL and bool(self.email)
+
+    @property
+    def may_text(self) -> bool:
+        """Parties are texted only when they consented to texts at a phone number (stored as E.164)."""
+        return self.consent_to_contact and self.texts_consented_at is not None and self.phone.startswith("+")
 
 
 # A party's contact details and needs: what the case team edits after intake (one form, one service).

@@ -10,9 +10,11 @@ from django.conf import settings
 from django.db.models import Max
 from django.utils import timezone
 
+from vom.core.i18n import document_language
+from vom.notifications.models import Notification
 from vom.notifications.services import Outgoing, notifications_queue
 
-from .models import Case, Membership, OutcomeCheck
+from .models import Case, Membership, OutcomeCheck, Party, Program
 from .stages import BEFORE_FOLLOW_UP
 
 # Declared in the cases extension (CasesConfig.ready): what each template's context must carry.
@@ -21,6 +23,24 @@ NOTIFICATION_TEMPLATES = {
     "court_date": {"case_number", "court_date", "stage", "url"},
     "outcome_check_due": {"case_number", "months", "due_on", "url"},
 }
+
+
+def party_recipients(party: Party, program: Program) -> list[dict]:
+    """How a party is reached, one entry per channel they consented to: by email, by text, or both.
+
+    Each entry is the recipient's fields for ``Outgoing`` plus ``who``, the party's part of a dedupe key
+    (a text's differs from the email's, so one planner run queues both and each once).
+    """
+    name = str(party.person)
+    language = document_language(party.preferred_language, program.document_languages)  # what they read
+    reach = []
+    if party.may_email:
+        reach.append({"email": party.email, "name": name, "who": f"p{party.pk}", "language": language})
+    if party.may_text:
+        quiet = (program.quiet_hours_start, program.quiet_hours_end)
+        reach.append({"phone": party.phone, "name": name, "who": f"p{party.pk}.sms", "language": language,
+                      "channel": Notification.Channel.SMS, "quiet_hours": quiet})  # fmt: skip
+    return reach
 
 
 def coordinators_by_program() -> dict[int, list]:

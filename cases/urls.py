@@ -19,5 +19,6 @@ urlpatterns = [
     path("cases/<int:pk>/close/", views.case_close, name="close"),
     path("cases/<int:pk>/reopen/", views.case_reopen, name="reopen"),
     path("outcome-checks/", views.outcome_checks, name="outcome_checks"),
+    path("sms/inbound/", views.text_inbound, name="text_inbound"),
     path("cases/<int:pk>/outcome-checks/<int:check_pk>/", views.outcome_check_record, name="outcome_check"),
 ]

@@ -1,16 +1,18 @@
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q
-from django.http import Http404
+from django.http import Http404, HttpResponse, HttpResponseForbidden
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from vom.audit.models import AuditEvent
@@ -19,8 +21,10 @@ from vom.core.errors import DomainError, StaleObjectError
 from vom.core.exports import csv_response
 from vom.core.forms import add_domain_error
 from vom.core.once import not_saved, once_per_submission
+from vom.core.phones import InvalidPhone, to_e164
+from vom.notifications.sms import signature_valid
 
-from . import services
+from . import services, texts
 from .extensions import move_handlers, panels
 from .forms import (
     AddPartyForm,
@@ -446,3 +450,23 @@ def outcome_check_record(request, pk: int, check_pk: int):
             messages.success(request, f"{check.months}-month check recorded.")
             return redirect("cases:outcome_checks")
     return render(request, "cases/outcome_check_form.html", {"case": case, "check": check, "form": form})
+
+
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
+
+
+@csrf_exempt  # the provider cannot hold a CSRF token: its signature is checked instead
+@require_POST
+def text_inbound(request):
+    """Replies to the program's texts, posted by the SMS provider; anything it did not sign is refused."""
+    url = settings.SITE_URL.rstrip("/") + request.path
+    if not signature_valid(url, request.POST.dict(), request.headers.get("X-Twilio-Signature", "")):
+        audit_record(request=request, action=AuditEvent.Action.REFUSED, what="text webhook: not signed by provider")
+        return HttpResponseForbidden("Refused: not signed by the SMS provider.", content_type="text/plain")
+    try:
+        number = to_e164(request.POST.get("From", ""))
+    except InvalidPhone:
+        number = ""
+    if number:
+        texts.text_received(number=number, words=request.POST.get("Body", ""), message_id=request.POST["MessageSid"])
+    return HttpResponse(EMPTY_TWIML, content_type="text/xml")

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
+from cases.reminders import party_recipients
 from vom.core.i18n import ENGLISH, format_moment
 from vom.notifications.calendar import CANCEL, REQUEST, meeting_uid
 from vom.notifications.models import Notification
@@ -84,9 +85,9 @@ def plan_meeting_reminders(*, now=None, meeting_ids=None) -> int:
         contexts = {}
         recipients = [(f"u{u.pk}", {"user": u}) for u in (meeting.case.lead_mediator, meeting.case.co_mediator) if u]
         for party in meeting.attendees.all():
-            # Parties only by email they consented to; their address never goes to anyone else.
-            if party.may_email:
-                recipients.append((f"p{party.pk}", party_recipient(party, meeting.case)))
+            # Parties only by the channels they consented to; their address never goes to anyone else.
+            for recipient in party_recipients(party, meeting.case.program):
+                recipients.append((recipient.pop("who"), recipient))
         ahead = meeting.scheduled_for - now
         for label, offset in OFFSETS.items():
             due = meeting.scheduled_for - offset
@@ -101,16 +102,11 @@ def plan_meeting_reminders(*, now=None, meeting_ids=None) -> int:
                         due_at=max(due, now),
                         context=_recipient_context(meeting, contexts, who, recipient),
                         case_id=meeting.case_id,
+                        quiet_earlier=label == "2h",  # before a 9:00 meeting: the evening before
                         **recipient,
                     )
                 )
     return notifications_queue(items)
-
-
-def party_recipient(party, case) -> dict:
-    """A party as a recipient: their address, and the language they read (their document language)."""
-    party.case = case
-    return {"email": party.email, "name": str(party.person), "language": party.document_language}
 
 
 def refresh_interpreter_in_reminders(meeting: Meeting) -> int:
@@ -147,7 +143,12 @@ def queue_calendar_change(meeting: Meeting, *, now=None) -> int:
     sent = Notification.objects.filter(
         dedupe_key__startswith=meeting_key_prefix(meeting), status=Notification.Status.SENT
     ).select_related("user")
-    parties = {f"p{party.pk}": party for party in meeting.case.parties.select_related("person", "case__program")}
+    program = meeting.case.program
+    reach = {
+        r.pop("who"): r
+        for party in meeting.case.parties.select_related("person")
+        for r in party_recipients(party, program)
+    }
     method = CANCEL if cancelled else REQUEST
     contexts = {}
     items = {}
@@ -155,8 +156,8 @@ def queue_calendar_change(meeting: Meeting, *, now=None) -> int:
         who = row.dedupe_key.rpartition(":")[2]
         if row.user_id:
             recipient = {"user": row.user}
-        elif (party := parties.get(who)) and party.may_email:
-            recipient = party_recipient(party, party.case)
+        elif who in reach:  # the same channel they were told by, while they still consent to it
+            recipient = reach[who]
         else:
             continue
         context = _recipient_context(meeting, contexts, who, recipient, method)

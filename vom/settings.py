@@ -183,6 +183,14 @@ else:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = VAR_DIR / "mail"
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")  # links in emails, the address on signed PDFs
+
+# --- Text messages --------------------------------------------------------------------------
+# Unset: each text is written to a file under ./var/sms/. twilio://SID:TOKEN@api.twilio.com?from=%2B1…
+# sends through Twilio (vom/notifications/sms.py); the same token checks the signature of its webhooks.
+SMS_URL = env.str("SMS_URL", default="")
+SMS_TIMEOUT = env.int("SMS_TIMEOUT", default=15)
+# The region a phone number without a leading + is read in (ISO 3166 code), unless the program sets its own.
+PHONE_REGION = env.str("PHONE_REGION", default="US")
 # The public verification page (/verify/): lookups per client address per window, counted in the cache.
 VERIFY_RATE_LIMIT = env.int("VERIFY_RATE_LIMIT", default=20)
 VERIFY_RATE_WINDOW_MINUTES = env.int("VERIFY_RATE_WINDOW_MINUTES", default=10)
@@ -287,5 +295,6 @@ LOGGING = {
         "django.utils.autoreload": {"level": "WARNING"},
         "weasyprint": {"level": "WARNING"},  # per-step progress at INFO
         "fontTools": {"level": "WARNING"},
+        "twilio": {"level": "WARNING"},  # every request and its headers at INFO
     },
 }

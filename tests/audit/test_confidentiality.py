@@ -27,12 +27,13 @@ from agreements.models import Installment, Letter
 from agreements.reminders import plan_follow_up_reminders
 from cases.models import Case, OutcomeCheck, TimelineEvent
 from cases.reminders import plan_case_reminders
+from cases.texts import text_received
 from mediation import services as mediation
 from surveys.services import survey_invitations_plan
 from tests.agreements.helpers import case_in_agreement, draft_with_money, send, sign_all
 from tests.mediation.helpers import case_in_preparation
 from vom.notifications.models import Notification
-from vom.notifications.services import TEMPLATES, render
+from vom.notifications.services import TEMPLATES, render, render_text
 
 TODAY = datetime.date.today()
 SECRETS = ("17 Hidden Orchard Road", "Hidden Orchard", "(555) 0199-4242", "0199-4242", "ana.private@example.org")
@@ -74,11 +75,23 @@ def test_no_victim_contact_detail_leaves_the_case_team(program, coordinator, med
     prep_victim.address, prep_victim.phone, prep_victim.email = SECRETS[0], SECRETS[2], SECRETS[4]
     prep_victim.consent_to_contact, prep_victim.contact_method = True, "email"
     prep_victim.save()
+    prep_offender = prep.parties.get(role="offender")  # by email and by text
+    prep_offender.consent_to_contact, prep_offender.contact_method, prep_offender.email = True, "email", "k@example.org"
+    prep_offender.phone, prep_offender.texts_consented_at = "+16125550101", timezone.now()
+    prep_offender.save()
+    meetings = []
     for kind, role in (("prep_victim", "victim"), ("prep_offender", "offender")):
-        mediation.meeting_schedule(
+        meetings.append(mediation.meeting_schedule(
             case=prep, actor=mediator, kind=kind, scheduled_for=timezone.now() + timedelta(hours=1),
             location="Program office", attendees=list(prep.parties.filter(role=role)),
-        )  # fmt: skip
+        ))  # fmt: skip
+    Notification.objects.update(status="sent")  # the reminders went out: a change now reaches every calendar
+    mediation.meeting_reschedule(meeting=meetings[0], expected_version=1, actor=mediator,
+                                 scheduled_for=timezone.now() + timedelta(hours=3))  # fmt: skip
+    mediation.meeting_cancel(meeting=meetings[1], expected_version=1, actor=mediator, reason="Victim afraid")
+    # Replies to texts: help, something to read, stop and start again.
+    for n, words in enumerate(("HELP", "Running late", "STOP", "START")):
+        text_received(number="+16125550101", words=words, message_id=f"SM{n}")
     Case.objects.filter(pk=case.pk).update(stage="follow_up")
     installments = Installment.objects.filter(term__agreement=signed).order_by("number")
     # Missed long enough ago to put the agreement in default (and to tell the victim, who chose updates).
@@ -96,7 +109,11 @@ def test_no_victim_contact_detail_leaves_the_case_team(program, coordinator, med
 
     rendered = set()
     for notification in Notification.objects.all():
-        subject, text, html = render(notification)
+        if notification.channel == "sms":
+            subject, text, html = "", render_text(notification), None
+            assert "Victim afraid" not in text
+        else:
+            subject, text, html = render(notification)
         rendered.add(notification.template)
         if notification.email == SECRETS[4]:
             # The victim's own updates go to her own address, and never carry the offender's contact details.

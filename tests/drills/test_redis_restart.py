@@ -57,12 +57,15 @@ def test_requests_succeed_while_redis_restarts_and_queued_reminders_catch_up(
     case = case_in_preparation(program, coordinator, mediator)
     victim = case.parties.get(role="victim")
     victim.consent_to_contact, victim.contact_method, victim.email = True, "email", "ana@example.org"
+    victim.phone, victim.texts_consented_at = "+16125550199", timezone.now()  # and by text
     victim.save()
+    type(program).objects.filter(pk=program.pk).update(quiet_hours_start="00:00", quiet_hours_end="00:00")  # any hour
     Notification.objects.all().delete()  # the preparation's own reminders are not under test
     web_password(mediator, coordinator)
     web = serve(DATABASE_URL=test_database_url, REDIS_URL=redis_server.url)
     mailbox = tmp_path / "mail"
-    worker = celery_worker(redis_server.url, EMAIL_URL=f"filemail:///{mailbox}")
+    texts = tmp_path / "sms"
+    worker = celery_worker(redis_server.url, EMAIL_URL=f"filemail:///{mailbox}", SMS_URL=f"file://{texts}")
     worker.start()
 
     traffic = Traffic(sign_in(web.base_url, mediator.username, PASSWORD),
@@ -92,7 +95,7 @@ def test_requests_succeed_while_redis_restarts_and_queued_reminders_catch_up(
                            form_page=mine.get(f"/cases/{case.pk}/"))  # fmt: skip
         assert note.status == 302 and case.notes.filter(body="Called the victim.").exists()
         wait_until(lambda: len(traffic.answers) >= during + 10, timeout=30, what="traffic during the outage")
-        assert Notification.objects.filter(status="pending").count() == 2  # 2-hour reminders: mediator, victim
+        assert Notification.objects.filter(status="pending").count() == 3  # 2-hour: mediator, victim's email and text
 
         redis_server.start()
         wait_until(lambda: healthz(probe)[0] == 200, timeout=20, what="/healthz to see Redis again")
@@ -105,8 +108,10 @@ def test_requests_succeed_while_redis_restarts_and_queued_reminders_catch_up(
 
     # Beat's next dispatch goes to the Redis that came back; the worker reconnected by itself.
     send_task(dispatch_notifications, redis_server.url, worker.queue)
-    wait_until(lambda: Notification.objects.filter(status="sent").count() == 2, timeout=60,
+    wait_until(lambda: Notification.objects.filter(status="sent").count() == 3, timeout=60,
                what=f"the reminders queued during the outage to be sent\n{worker.log.read_text()[-3000:]}")  # fmt: skip
     assert worker.proc.poll() is None and len(worker.procs) == 1
     written = "".join(path.read_text() for path in Path(mailbox).iterdir())
     assert written.count("Subject: Reminder: Preparation meeting, victim side") == 2
+    (text,) = Path(texts).iterdir()
+    assert text.read_text().startswith("To: +16125550199\n")

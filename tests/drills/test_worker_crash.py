@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from devtools.serve import wait_until
 from tests.drills.conftest import send_task
+from tests.notifications.fake_twilio import FakeTwilio
 from vom.notifications.models import Notification
 from vom.notifications.services import Outgoing, message_id, notifications_queue
 from vom.notifications.tasks import dispatch_notifications
@@ -51,10 +52,11 @@ def dispatch_until_all_sent(worker, broker_url: str, total: int, timeout: float 
         time.sleep(1)
 
 
-def start_worker(celery_worker, redis_server, smtp_sink):
+def start_worker(celery_worker, redis_server, smtp_sink, **env):
     worker = celery_worker(
-        redis_server.url, EMAIL_URL=f"smtp://127.0.0.1:{smtp_sink.port}", NOTIFICATION_CLAIM_SECONDS=str(LEASE_SECONDS)
-    )
+        redis_server.url, EMAIL_URL=f"smtp://127.0.0.1:{smtp_sink.port}", NOTIFICATION_CLAIM_SECONDS=str(LEASE_SECONDS),
+        **env,
+    )  # fmt: skip
     worker.start()
     return worker
 
@@ -103,3 +105,31 @@ def test_a_worker_killed_after_the_server_accepted_repeats_only_that_message_wit
     assert set(delivered) == {message_id(row) for row in rows}  # nothing lost
     assert delivered[message_id(rows[3])] == 2  # the one in doubt, twice, recognisably the same message
     assert {count for mid, count in delivered.items() if mid != message_id(rows[3])} == {1}
+
+
+def test_texts_in_the_batch_of_a_killed_worker_are_each_sent_once(
+    test_database_url, redis_server, celery_worker, smtp_sink
+):
+    """Emails and texts in one batch; the worker dies while an email is on the wire. Every text reaches the
+    provider (the fake Twilio on loopback, the real adapter) exactly once: claims and leases cover texts."""
+    context = {"case_number": "2026-0001", "kind": "Preparation meeting", "when": "Monday 10:00",
+               "place": "Program office", "ics": {}}  # fmt: skip
+    items = []
+    for n in range(12):
+        items.append(Outgoing(f"drill:e{n}", "meeting_reminder", timezone.now(), context, email=f"p{n}@example.org"))
+        items.append(Outgoing(f"drill:t{n}", "meeting_reminder", timezone.now(), context, phone=f"+1612555{n:04d}",
+                              channel=Notification.Channel.SMS))  # fmt: skip
+    notifications_queue(items)
+    with FakeTwilio.running() as twilio:
+        worker = start_worker(celery_worker, redis_server, smtp_sink, SMS_URL=twilio.url)
+        smtp_sink.hold(5)  # the fifth email: four emails and four or five texts are out by then
+        send_task(dispatch_notifications, redis_server.url, worker.queue)
+        assert smtp_sink.holding.wait(60), worker.log.read_text()[-3000:]
+        worker.kill()
+        texts_before = len(twilio.received)
+        assert 4 <= texts_before < 12
+        worker.start()
+        dispatch_until_all_sent(worker, redis_server.url, total=24)
+        numbers = sorted(r["To"] for r in twilio.received)
+    assert numbers == sorted(f"+1612555{n:04d}" for n in range(12))  # each text once, none missing
+    assert len(smtp_sink.count_by_message_id()) == 12

@@ -35,6 +35,7 @@ NOT_PAGES = {
     "agreements:redraft", "agreements:preview_pdf", "agreements:pdf", "agreements:verify_copy",
     "agreements:follow_up_record", "agreements:sharing_consent", "agreements:follow_up_contact", "agreements:letter",
     "healthz", "logout", "users:two_factor_verify", "users:two_factor_turn_off", "cases:home",
+    "cases:text_inbound",  # the SMS provider's webhook: POST only, no page
 }  # fmt: skip
 
 

@@ -26,6 +26,7 @@ class AuditEvent(models.Model):
         REVEAL = "reveal", "Revealed confidential details"
         REFUSED = "refused", "Refused attempt"
         VERIFY = "verify", "Public verification"
+        TEXT = "text", "Text message reply"
         UNLOCK = "unlock", "Sign-in unlocked"
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)

@@ -15,6 +15,7 @@ class Notification(models.Model):
 
     class Channel(models.TextChoices):
         EMAIL = "email", "Email"
+        SMS = "sms", "Text message"
         IN_APP = "in_app", "In the app only"
 
     class Status(models.TextChoices):
@@ -32,6 +33,8 @@ class Notification(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
     )
     email = models.EmailField(blank=True, help_text="For parties, who have no account.")
+    phone = models.CharField(max_length=20, blank=True, help_text="A text's number, in E.164 (+15551230000).")
+    provider_id = models.CharField(max_length=64, blank=True, help_text="The text's id at the SMS provider.")
     name = models.CharField(max_length=200, blank=True)
     case_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     subject = models.CharField(max_length=300, blank=True)
@@ -54,7 +57,9 @@ class Notification(models.Model):
             models.Index(fields=["user", "-due_at"]),
         ]
         constraints = [
-            models.CheckConstraint(condition=Q(user__isnull=False) | ~Q(email=""), name="notifications_has_recipient"),
+            models.CheckConstraint(
+                condition=Q(user__isnull=False) | ~Q(email="") | ~Q(phone=""), name="notifications_has_recipient"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -64,3 +69,17 @@ class Notification(models.Model):
     @property
     def recipient_email(self) -> str:
         return self.user.email if self.user_id else self.email
+
+
+class TextOptOut(models.Model):
+    """A phone number that replied STOP: no text goes to it again, in any case, until it replies START."""
+
+    number = models.CharField(max_length=20, unique=True, help_text="E.164")
+    keyword = models.CharField(max_length=20)
+    at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "text opt-out"
+
+    def __str__(self) -> str:
+        return f"Opted out with {self.keyword} on {self.at:%Y-%m-%d}"  # never the number: shown in the admin

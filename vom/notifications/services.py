@@ -16,7 +16,7 @@ import hashlib
 import logging
 import smtplib
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from email.utils import parseaddr
 
 from django.conf import settings
@@ -24,13 +24,15 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
 from django.db.models import F
 from django.template import TemplateDoesNotExist
-from django.template.loader import render_to_string
+from django.template.loader import get_template, render_to_string
 from django.utils import timezone, translation
 
 from vom.core.errors import DomainError
 
 from .calendar import ics_for
-from .models import Notification
+from .models import Notification, TextOptOut
+from .sms import SmsError, fit, outside_quiet_hours, quiet_window
+from .sms import provider as sms_provider
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
@@ -56,6 +58,11 @@ class Outgoing:
     case_id: int | None = None
     channel: str = Notification.Channel.EMAIL
     language: str = "en"  # what the recipient reads: staff English, a party their document language
+    phone: str = ""
+    # Texts only: the program's quiet hours (local start, end); a text due then waits until they end, or
+    # with ``quiet_earlier`` goes just before they begin (a reminder shortly before a morning meeting).
+    quiet_hours: tuple[time, time] | None = None
+    quiet_earlier: bool = False
 
 
 def _check(item: Outgoing) -> None:
@@ -65,8 +72,29 @@ def _check(item: Outgoing) -> None:
     missing = sorted(required - set(item.context))
     if missing:
         raise DomainError(f"Notification {item.template!r} is missing {', '.join(missing)}.")
-    if item.user is None and not item.email:
+    if item.channel == Notification.Channel.SMS:
+        if not item.phone.startswith("+"):
+            raise DomainError("A text message needs a phone number in E.164 (+15551230000).")
+        get_template(f"notifications/{item.template}/sms.txt")  # a template without a text version fails here
+    elif item.user is None and not item.email:
         raise DomainError("A notification needs a user or an email address.")
+
+
+def _due(item: Outgoing, now: datetime) -> datetime:
+    """When a text may go: never in the program's quiet hours."""
+    if item.channel != Notification.Channel.SMS or item.quiet_hours is None:
+        return item.due_at
+    start, end = item.quiet_hours
+    due = outside_quiet_hours(item.due_at, start=start, end=end, earlier=item.quiet_earlier)
+    if due < now:  # too late to go earlier: when the quiet hours end, then
+        due = outside_quiet_hours(max(item.due_at, now), start=start, end=end)
+    return due
+
+
+def _context(item: Outgoing) -> dict:
+    if item.channel != Notification.Channel.SMS or item.quiet_hours is None:
+        return item.context
+    return item.context | {"quiet_hours": [f"{t:%H:%M}" for t in item.quiet_hours]}  # checked again when sending
 
 
 def notifications_queue(items: list[Outgoing]) -> int:
@@ -80,12 +108,19 @@ def notifications_queue(items: list[Outgoing]) -> int:
         _check(item)
     by_key = {item.dedupe_key[:200]: item for item in items}
     present = _existing(list(by_key))
-    new = [(key, item) for key, item in by_key.items() if key not in present]
+    stopped = opted_out({item.phone for item in by_key.values() if item.channel == Notification.Channel.SMS})
+    new = [
+        (key, item)
+        for key, item in by_key.items()
+        if key not in present and (item.phone not in stopped or item.context.get("after_stop"))
+    ]  # the one text a number gets after STOP is the confirmation
+    now = timezone.now()
     Notification.objects.bulk_create(
         [
             Notification(
-                dedupe_key=key, template=item.template, context=item.context, channel=item.channel, user=item.user,
-                email=item.email, name=item.name, case_id=item.case_id, due_at=item.due_at, language=item.language,
+                dedupe_key=key, template=item.template, context=_context(item), channel=item.channel,
+                user=item.user, email=item.email, name=item.name, phone=item.phone, case_id=item.case_id,
+                due_at=_due(item, now), language=item.language,
             )
             for key, item in new
         ],
@@ -102,6 +137,11 @@ def _existing(keys: list[str], chunk: int = 5000) -> set[str]:
             Notification.objects.filter(dedupe_key__in=keys[start : start + chunk]).values_list("dedupe_key", flat=True)
         )
     return found
+
+
+def opted_out(numbers) -> set[str]:
+    numbers = [n for n in numbers if n]
+    return set(TextOptOut.objects.filter(number__in=numbers).values_list("number", flat=True)) if numbers else set()
 
 
 def notifications_cancel(*, key_prefix: str) -> int:
@@ -132,7 +172,19 @@ def message_id(notification: Notification) -> str:
     return f"<vom.notification.{notification.pk}.{digest}@{domain}>"
 
 
+def render_text(notification: Notification) -> str:
+    """A text message's words: one line, at most two segments (GSM-7 or UCS-2 counted as phones do)."""
+    context = {**notification.context, "recipient_name": notification.name}
+    with translation.override(notification.language or "en"):
+        return fit(render_to_string(f"notifications/{notification.template}/sms.txt", context))
+
+
 def _deliver(notification: Notification, connection) -> str:
+    if notification.channel == Notification.Channel.SMS:
+        notification.provider_id = connection.sms().send(
+            to=notification.phone, body=render_text(notification), key=notification.dedupe_key
+        )
+        return f"Text message ({notification.template.replace('_', ' ')})"
     subject, text, html = render(notification)
     if notification.channel == Notification.Channel.EMAIL:
         headers = {"Message-ID": message_id(notification)}
@@ -144,7 +196,7 @@ def _deliver(notification: Notification, connection) -> str:
             body=text,
             to=[notification.recipient_email],
             headers=headers,
-            connection=connection,
+            connection=connection.get(),
         )
         if html:
             message.attach_alternative(html, "text/html")
@@ -186,6 +238,12 @@ class _Connection:
 
     def __init__(self):
         self.backend = None
+        self.sms_provider = None
+
+    def sms(self):
+        if self.sms_provider is None:
+            self.sms_provider = sms_provider()
+        return self.sms_provider
 
     def get(self):
         if self.backend is None:
@@ -215,12 +273,16 @@ def notifications_dispatch(*, limit: int = 200, now=None) -> dict[str, int]:
                 continue
             mine = Notification.objects.filter(pk=pk, status=Notification.Status.SENDING, claimed_at=claimed_at)
             notification = Notification.objects.select_related("user").get(pk=pk)
+            if held := _held_back(notification, now):
+                mine.update(**held, attempts=F("attempts") - 1)
+                counts["skipped"] += 1
+                continue
             try:
-                subject = _deliver(notification, connection.get())
-            except (smtplib.SMTPException, OSError) as exc:
+                subject = _deliver(notification, connection)
+            except (smtplib.SMTPException, OSError, SmsError) as exc:
                 connection.close()
                 error = f"{type(exc).__name__}: {exc}"[:2000]
-                if notification.attempts >= MAX_ATTEMPTS:
+                if notification.attempts >= MAX_ATTEMPTS or not getattr(exc, "retry", True):
                     fields = {"status": Notification.Status.FAILED, "last_error": error}
                     counts["failed"] += 1
                     log.error("notification %s failed for good: %s", pk, error)
@@ -232,13 +294,27 @@ def notifications_dispatch(*, limit: int = 200, now=None) -> dict[str, int]:
             else:
                 # Marked at once, on the same connection's heels: the smaller the gap, the rarer a repeat.
                 if not mine.update(
-                    status=Notification.Status.SENT, sent_at=timezone.now(), subject=subject[:300], last_error=""
-                ):
+                    status=Notification.Status.SENT, sent_at=timezone.now(), subject=subject[:300], last_error="",
+                    provider_id=notification.provider_id,
+                ):  # fmt: skip
                     log.warning("notification %s was sent after its claim had expired", pk)
                 counts["sent"] += 1
     finally:
         connection.close()
     return counts
+
+
+def _held_back(notification: Notification, now: datetime) -> dict | None:
+    """A text that must not go now: to a number that replied STOP (never), or in quiet hours (later)."""
+    if notification.channel != Notification.Channel.SMS:
+        return None
+    if opted_out([notification.phone]) and not notification.context.get("after_stop"):
+        return {"status": Notification.Status.CANCELLED, "last_error": "The number replied STOP."}
+    if quiet := notification.context.get("quiet_hours"):
+        start, end = (time.fromisoformat(t) for t in quiet)
+        if window := quiet_window(now, start=start, end=end):
+            return {"status": Notification.Status.PENDING, "due_at": window[1]}
+    return None
 
 
 @transaction.atomic
