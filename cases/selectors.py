@@ -2,10 +2,12 @@
 
 from datetime import timedelta
 
-from django.db.models import Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
+
+from vom.notifications.models import Notification, TextOptOut
 
 from .extensions import NextAction, next_action_providers
 from .models import Case, Party, Program, user_roles
@@ -141,3 +143,22 @@ def overdue_first(rows, today):
         return (due is None, due or today, row[0].referral_date)
 
     return sorted(rows, key=key)
+
+
+def parties_for_case_page(case: Case):
+    """The case's parties in display order, each with ``texts_stopped``: their number replied STOP."""
+    return (
+        Party.objects.filter(case=case)
+        .select_related("person", "related_party__person")
+        .annotate(texts_stopped=Exists(TextOptOut.objects.filter(number=OuterRef("phone"))))
+        .in_display_order()
+    )
+
+
+def case_text_figures(case: Case) -> dict:
+    """Texts to this case's parties: how many went out, how many failed, how many wait (one query)."""
+    return Notification.objects.filter(case_id=case.pk, channel=Notification.Channel.SMS).aggregate(
+        sent=Count("pk", filter=Q(status=Notification.Status.SENT)),
+        failed=Count("pk", filter=Q(status=Notification.Status.FAILED)),
+        waiting=Count("pk", filter=Q(status=Notification.Status.PENDING)),
+    )

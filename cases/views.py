@@ -52,12 +52,14 @@ from .policies import (
 from .rules import ADULT_AGE
 from .selectors import (
     CASELOAD_EXPORT_HEADER,
+    case_text_figures,
     caseload_export_rows,
     caseload_programs,
     earlier_parties,
     filter_caseload,
     next_actions_for,
     overdue_first,
+    parties_for_case_page,
     user_roles,
 )
 from .stages import move_named
@@ -221,13 +223,14 @@ def case_detail(request, pk: int):
     user = request.user
     audit_record(request=request, action=AuditEvent.Action.VIEW, what="case page", case_id=case.pk)
     perms = permissions_for(user, case)
-    parties = list(Party.objects.filter(case=case).select_related("person", "related_party__person").in_display_order())
+    parties = list(parties_for_case_page(case))
     moves = moves_offered(user, case)
     sections = [{"template": p.template, **p.load(case, user)} for p in panels()]
     context = {
         "case": case,
         "perms": perms,
         "parties": parties,
+        "texts": case_text_figures(case),
         "earlier_by_person": earlier_parties(user, case, parties),
         "moves": moves,
         "panels": sections,

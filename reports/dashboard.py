@@ -11,9 +11,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from agreements.follow_up import behind, followed_agreements
-from cases.models import Case, Membership, OutcomeCheck, Program, overdue_q, reached_q
+from cases.models import Case, Membership, OutcomeCheck, Party, Program, overdue_q, reached_q
 from cases.stages import PIPELINE
 from mediation.models import MediatorProfile, Meeting
+from vom.notifications.models import Notification, TextOptOut
 
 from .aggregates import Epoch, Median
 from .charts import Bar, Chart, bar_chart
@@ -53,6 +54,7 @@ class Dashboard:
     week: Period
     workload: Chart
     restitution: object
+    texts: dict  # sent and failed in the period, numbers that replied STOP
     referred: int  # cases referred in the period (the funnel's first bar, even when it shows "fewer than")
 
 
@@ -80,6 +82,7 @@ def dashboard(program: Program, period: Period, now: datetime) -> Dashboard:
         sessions_total=sessions[1],
         workload=_workload(program),
         restitution=restitution,
+        texts=_texts(program, period),
     )
 
 
@@ -132,6 +135,22 @@ def _overdue(program, now, today) -> list[Figure]:
         Figure("Reoffending checks due, not recorded", checks, reverse("cases:outcome_checks"),
                "6, 12 or 30 months (as the program sets) after closure."),
     ]  # fmt: skip
+
+
+def _texts(program, period: Period) -> dict:
+    """Reminders by text: how many went out and failed in the period; how many of the program's parties
+    replied STOP (their number gets no text again)."""
+    start, end = period.moments()
+    figures = Notification.objects.filter(
+        channel=Notification.Channel.SMS, case_id__in=Case.objects.filter(program=program).values("pk")
+    ).aggregate(
+        sent=Count("pk", filter=Q(status=Notification.Status.SENT, sent_at__gte=start, sent_at__lt=end)),
+        failed=Count("pk", filter=Q(status=Notification.Status.FAILED, due_at__gte=start, due_at__lt=end)),
+    )
+    stopped = TextOptOut.objects.filter(
+        number__in=Party.objects.filter(case__program=program).exclude(phone="").values("phone")
+    ).count()
+    return figures | {"opted_out": stopped}
 
 
 def _sessions(program, week: Period):

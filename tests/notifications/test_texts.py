@@ -323,3 +323,26 @@ def test_the_provider_comes_from_sms_url(settings, tmp_path):
     settings.SMS_URL = "carrier-pigeon://x"
     with pytest.raises(ValueError, match="unknown provider"):
         provider()
+
+
+@pytest.mark.django_db
+def test_the_case_page_and_the_dashboard_count_texts_sent_failed_and_opted_out(
+    client, settings, prep_case, program, coordinator, mediator, twilio
+):
+    schedule_soon(prep_case, mediator)
+    schedule_soon(prep_case, mediator, role="victim")
+    twilio.answers = [201, 400]  # the offender's text goes, the victim's number cannot take texts
+    noon = at_local(timezone.localdate(), 12)
+    with time_machine.travel(noon, tick=False):
+        notifications_dispatch(now=noon)
+    reply(client, settings, VICTIM_PHONE, "STOP")
+    client.force_login(mediator)
+    page = client.get(f"/cases/{prep_case.pk}/").content.decode()
+    assert "Texts to parties: 1 sent, 1 failed, 0 waiting." in page
+    assert "<strong>Replied STOP</strong>: no texts" in page
+    client.force_login(coordinator)
+    board = client.get("/dashboard/", {"program": program.pk, "start": timezone.localdate() - timedelta(days=30),
+                                       "end": timezone.localdate()}).content.decode()  # fmt: skip
+    section = board[board.index('id="texts-title"') :]
+    figures = [value.split("</span>")[0] for value in section.split('<span class="figure__value">')[1:4]]
+    assert figures == ["1", "1", "1"]  # sent, failed, opted out
