@@ -177,7 +177,9 @@ def _weighted(rng: random.Random, pairs):
 
 
 def _phone(rng: random.Random) -> str:
-    return f"(555) 01{rng.randint(0, 99):02d}-{rng.randint(1000, 9999)}"
+    """A number in the 555-0100 to 555-0199 range set aside for fiction, stored as E.164."""
+    line, _unused = rng.randint(0, 99), rng.randint(1000, 9999)  # two draws keep later cases as they were
+    return f"+1612555{100 + line:04d}"
 
 
 def ensure_program_and_staff(*, password: str) -> tuple[Program, list[tuple[str, str, str, bool]]]:
@@ -192,7 +194,7 @@ def ensure_program_and_staff(*, password: str) -> tuple[Program, list[tuple[str,
         defaults={
             "name": "Riverbend County Victim-Offender Mediation Program",
             "address": "210 Court Street, Suite 4\nRiverbend, MN 55000",
-            "phone": "(555) 0100-2000",
+            "phone": "(612) 555-0100",
             "email": "vom@riverbend.example.org",
             "usual_meeting_place": "Program office, 210 Court Street, Suite 4",
         },
@@ -310,10 +312,14 @@ def _build_case(index: int, total: int, seed: int, today: date, program, sources
             "preferred_language": language,
             "interpreter_needed": language != "en" and rng.random() < 0.6,
             "consent_to_contact": consent,
-            "contact_method": rng.choice([Party.ContactMethod.EMAIL, Party.ContactMethod.PHONE]) if consent else "",
+            "contact_method": (method := rng.choice([Party.ContactMethod.EMAIL, Party.ContactMethod.PHONE]))
+            if consent
+            else "",
             "email": f"{handle}{rng.randint(1, 99)}@example.org",
             "phone": _phone(rng),
             "address": f"{street}\nRiverbend, MN {rng.randint(55001, 55099)}",
+            # Those who prefer the phone agreed to reminders by text when they were referred.
+            "texts_consented_at": stage_changed if consent and method == Party.ContactMethod.PHONE else None,
         }
 
     parties = []  # (person, role, related index or None, contact dict)

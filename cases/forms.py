@@ -68,6 +68,11 @@ class ReferralForm(OneTimeTokenMixin, forms.ModelForm):
         return self.cleaned_data.get("program") or self.single_program
 
 
+PHONE_HELP = "With the area code; a number abroad starts with + and the country code."
+TEXTS_LABEL = "Agrees to reminders by text message at this number"
+TEXTS_HELP = "Ask them. Meeting and payment reminders, never more than two texts' length; they can reply STOP."
+
+
 class PartyForm(forms.Form):
     """One person's details at intake or when adding a party."""
 
@@ -86,7 +91,8 @@ class PartyForm(forms.Form):
         choices=[("", "—"), *Party.ContactMethod.choices], required=False, label="Preferred way to contact"
     )
     email = forms.EmailField(required=False)
-    phone = forms.CharField(max_length=40, required=False)
+    phone = forms.CharField(max_length=40, required=False, help_text=PHONE_HELP)
+    consents_to_texts = forms.BooleanField(required=False, label=TEXTS_LABEL, help_text=TEXTS_HELP)
     address = forms.CharField(required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
     victim_updates = forms.BooleanField(
         required=False,
@@ -133,6 +139,7 @@ class PartyForm(forms.Form):
             contact_method=data.get("contact_method", ""),
             email=data.get("email", ""),
             phone=data.get("phone", ""),
+            consents_to_texts=data.get("consents_to_texts", False),
             address=data.get("address", ""),
             victim_updates=data.get("victim_updates", False),
             gender=data.get("gender", ""),
@@ -195,6 +202,7 @@ class AddPartyForm(PartyForm):
 
 class PartyContactForm(forms.ModelForm):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    consents_to_texts = forms.BooleanField(required=False, label=TEXTS_LABEL, help_text=TEXTS_HELP)
 
     class Meta:
         model = Party
@@ -212,6 +220,9 @@ class PartyContactForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["phone"].help_text = PHONE_HELP
+        self.fields["consents_to_texts"].initial = self.instance.consents_to_texts
+        self.order_fields([*self.Meta.fields[: self.Meta.fields.index("phone") + 1], "consents_to_texts"])
         if self.instance.role not in {Party.Role.VICTIM, Party.Role.VICTIM_REPRESENTATIVE}:
             del self.fields["victim_updates"]
 

@@ -143,11 +143,6 @@ class Program(models.Model):
     quiet_hours_end = models.TimeField(
         default=time(8, 0), db_default=time(8, 0), help_text="...until this time. The same time twice: no quiet hours."
     )
-    texts_may_link = models.BooleanField(
-        default=False,
-        db_default=False,
-        help_text="Text messages may carry a link (a survey invitation's). Off: texts never carry links.",
-    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = ProgramQuerySet.as_manager()
@@ -719,6 +714,10 @@ class Party(models.Model):
     def may_email(self) -> bool:
         """Parties are emailed only when they consented to contact by email and gave an address."""
         return self.consent_to_contact and self.contact_method == self.ContactMethod.EMAIL and bool(self.email)
+
+    @property
+    def consents_to_texts(self) -> bool:
+        return self.texts_consented_at is not None
 
     @property
     def may_text(self) -> bool:

@@ -19,7 +19,8 @@ from vom.audit.services import audit_record
 from vom.core.claims import claim
 from vom.core.dates import date_problem
 from vom.core.errors import DomainError
-from vom.notifications.models import Notification
+from vom.core.phones import InvalidPhone, to_e164
+from vom.notifications.models import Notification, TextOptOut
 
 from .extensions import closure_listeners, move_handlers
 from .models import (
@@ -52,6 +53,8 @@ EDITABLE_CASE_FIELDS = [
     "offense_description",
     "incident_date",
 ]
+# Asked beside the phone number; recorded as when and by whom (Party.texts_consented_at, _recorded_by).
+TEXTS = "consents_to_texts"
 VICTIM_SIDE = {Party.Role.VICTIM, Party.Role.VICTIM_REPRESENTATIVE}
 
 
@@ -106,6 +109,7 @@ class PartyInput:
     phone: str = ""
     address: str = ""
     victim_updates: bool = False
+    consents_to_texts: bool = False
     gender: str = ""
     ethnicity: str = ""
     # For a guardian: the index (in the same intake) of the offender; for a representative: of the victim.
@@ -115,7 +119,7 @@ class PartyInput:
     def __post_init__(self):
         self.first_name, self.last_name = self.first_name.strip(), self.last_name.strip()
         self.organisation_name = self.organisation_name.strip()
-        self.contact = {name: getattr(self, name) for name in CONTACT_FIELDS}
+        self.contact = {name: getattr(self, name) for name in [*CONTACT_FIELDS, TEXTS]}
 
     @property
     def display_name(self) -> str:
@@ -145,7 +149,7 @@ def _check_referral_dates(values: dict, today: date) -> list[str]:
     return problems
 
 
-def _check_party(party: PartyInput, reference_date: date | None, today: date) -> list[str]:
+def _check_party(party: PartyInput, reference_date: date | None, today: date, region: str) -> list[str]:
     problems = []
     name = party.display_name or "A party"
     if party.kind == Person.Kind.ORGANISATION:
@@ -164,12 +168,27 @@ def _check_party(party: PartyInput, reference_date: date | None, today: date) ->
             problems.append(f"{name}: the date of birth must be before the incident date.")
     if party.role == Party.Role.OFFENDER and party.kind == Person.Kind.INDIVIDUAL and not party.date_of_birth:
         problems.append(f"{name}: an offender's date of birth is needed to tell whether they are a juvenile.")
-    return problems + _check_contact(name, party.contact, party.role)
+    return problems + _check_contact(name, party.contact, party.role, region)
 
 
-def _check_contact(name: str, contact: dict, role: str = "") -> list[str]:
+def _check_contact(name: str, contact: dict, role: str = "", region: str = "", *, new_phone: bool = True) -> list[str]:
+    """What is wrong with these contact details; a new phone number is rewritten in ``contact`` as E.164
+    (one recorded before numbers were checked stays as it is until someone changes it)."""
     problems = []
     method = contact.get("contact_method")
+    if new_phone and contact.get("phone"):
+        try:
+            contact["phone"] = to_e164(contact["phone"], region)
+        except InvalidPhone as error:
+            problems.append(f"{name}: {error}")
+    if contact.get(TEXTS):
+        if not (contact.get("consent_to_contact") and contact.get("phone")):
+            problems.append(f"{name}: texts need consent to be contacted and a phone number.")
+        elif stopped := TextOptOut.objects.filter(number=contact["phone"]).first():
+            problems.append(
+                f"{name}: this number replied {stopped.keyword} to the program's texts on {stopped.at:%b %-d, %Y}; "
+                "texts can start again only after it replies START."
+            )
     if contact.get("victim_updates"):
         if role and role not in VICTIM_SIDE:
             problems.append(f"{name}: progress updates are for the victim or an organisation's representative.")
@@ -255,14 +274,32 @@ def _person_for(party: PartyInput) -> Person:
     )
 
 
-def _create_parties(case: Case, parties: list[PartyInput]) -> list[Party]:
+def _texts_consent(wanted: bool | None, consented_at, actor) -> dict:
+    """The fields that record consent to texts given (now, by the actor) or withdrawn, if it changes."""
+    if wanted and consented_at is None:
+        return {"texts_consented_at": timezone.now(), "texts_consent_recorded_by": actor}
+    if wanted is False and consented_at is not None:
+        return {"texts_consented_at": None, "texts_consent_recorded_by": None}
+    return {}
+
+
+def _party_fields(party: PartyInput, actor) -> dict:
+    contact = {name: value for name, value in party.contact.items() if name != TEXTS}
+    return contact | _texts_consent(party.contact.get(TEXTS), None, actor)
+
+
+def _create_parties(case: Case, parties: list[PartyInput], actor) -> list[Party]:
     """Create parties in order, so a guardian's offender (an earlier index) already exists."""
     created: list[Party] = []
     for party in parties:
         related = created[party.related_index] if party.related_index is not None else None
         created.append(
             Party.objects.create(
-                case=case, person=_person_for(party), role=party.role, related_party=related, **party.contact
+                case=case,
+                person=_person_for(party),
+                role=party.role,
+                related_party=related,
+                **_party_fields(party, actor),
             )
         )
     return created
@@ -286,7 +323,7 @@ def case_intake(*, program: Program, actor, referral: dict, parties: list[PartyI
     reference_date = age_reference_date(referral.get("incident_date"), referral.get("referral_date"))
     problems = _check_referral_dates(referral, today)
     for party in parties:
-        problems += _check_party(party, reference_date, today)
+        problems += _check_party(party, reference_date, today, program.phone_region)
     problems += _check_party_set(parties, program, reference_date)
     source = referral.get("referral_source")
     if source is not None and source.program_id != program.pk:
@@ -295,7 +332,7 @@ def case_intake(*, program: Program, actor, referral: dict, parties: list[PartyI
         raise DomainError("The referral was not saved.", problems)
     (number,) = case_numbers_reserve(program=program, year=referral["referral_date"].year)
     case = Case.objects.create(program=program, number=number, stage_changed_at=timezone.now(), **referral)
-    _create_parties(case, parties)
+    _create_parties(case, parties, actor)
     refresh_juvenile([case.pk])
     case.refresh_from_db(fields=["juvenile"])
     timeline_add(
@@ -314,7 +351,8 @@ def party_add(*, case: Case, actor, party: PartyInput, guardian: PartyInput | No
     batch = [party] + ([guardian] if guardian else [])
     if guardian is not None:
         guardian.role, guardian.related_index = Party.Role.GUARDIAN, 0
-    problems = [p for item in batch for p in _check_party(item, reference_date, today)]
+    region = case.program.phone_region
+    problems = [p for item in batch for p in _check_party(item, reference_date, today, region)]
     if party.role in {Party.Role.GUARDIAN, Party.Role.VICTIM_REPRESENTATIVE}:
         problems.append("Add a guardian or representative from the party they stand for.")
     if party.role == Party.Role.OFFENDER and is_juvenile(party.date_of_birth, reference_date) and guardian is None:
@@ -325,7 +363,7 @@ def party_add(*, case: Case, actor, party: PartyInput, guardian: PartyInput | No
         problems.append("Add organisation victims at intake, with their representative.")
     if problems:
         raise DomainError("The party was not added.", problems)
-    created = _create_parties(case, batch)
+    created = _create_parties(case, batch, actor)
     refresh_juvenile([case.pk])
     summary = f"{created[0].person} added as {created[0].get_role_display().lower()}"
     if guardian is not None:
@@ -349,12 +387,13 @@ def party_add_supporter(*, case: Case, actor, supporter: PartyInput, for_party: 
     wanted_role, message = needs[supporter.role]
     if wanted_role and for_party.role != wanted_role:
         raise DomainError(message)
-    problems = _check_party(supporter, case.age_reference_date, timezone.localdate())
+    problems = _check_party(supporter, case.age_reference_date, timezone.localdate(), case.program.phone_region)
     if problems:
         raise DomainError("The party was not added.", problems)
     party = Party.objects.create(
-        case=case, person=_person_for(supporter), role=supporter.role, related_party=for_party, **supporter.contact
-    )
+        case=case, person=_person_for(supporter), role=supporter.role, related_party=for_party,
+        **_party_fields(supporter, actor),
+    )  # fmt: skip
     timeline_add(
         case=case,
         kind=TimelineEvent.Kind.PARTY_ADDED,
@@ -369,41 +408,64 @@ def party_update_contact(*, party: Party, expected_version: int, actor, contact:
     """Change a party's language, needs, consent and contact details, if nobody saved them since
     ``expected_version`` was read (the lead and the co-mediator may have the form open at once). With the
     ``request`` it came from, the change is audited in the same transaction (confidential values masked)."""
-    unknown = set(contact) - set(CONTACT_FIELDS)
+    unknown = set(contact) - {*CONTACT_FIELDS, TEXTS}
     if unknown:
         raise DomainError(f"Not a contact field: {', '.join(sorted(unknown))}.")
-    merged = {name: contact.get(name, getattr(party, name)) for name in CONTACT_FIELDS}
-    problems = _check_contact(str(party.person), merged, party.role)
+    merged = {name: contact.get(name, getattr(party, name)) for name in [*CONTACT_FIELDS, TEXTS]}
+    new_phone = contact.get("phone", party.phone) != party.phone
+    problems = _check_contact(
+        str(party.person), merged, party.role, party.case.program.phone_region, new_phone=new_phone
+    )
     if problems:
         raise DomainError("The contact details were not saved.", problems)
-    changed = [name for name, value in contact.items() if getattr(party, name) != value]
+    fields = {name: merged[name] for name in contact if name != TEXTS and getattr(party, name) != merged[name]}
+    texts = _texts_consent(merged[TEXTS] if TEXTS in contact else None, party.texts_consented_at, actor)
     if request is not None:
-        diff = {name: (getattr(party, name), contact[name]) for name in changed}
+        diff = {name: (getattr(party, name), value) for name, value in fields.items()}
+        if texts:
+            diff["consent to texts"] = (party.consents_to_texts, not party.consents_to_texts)
         audit_record(request=request, action=AuditEvent.Action.CHANGE, what=f"party {party.pk} contact",
                      case_id=party.case_id, changes=diff)  # fmt: skip
-    if not changed and party.version == expected_version:
+    if not fields and not texts and party.version == expected_version:
         return party
     claim(
         Party.objects.filter(pk=party.pk, version=expected_version),
         stale=f"Someone else saved the details of {party.person} while you were editing them. Nothing of yours "
         "was saved: compare with what is saved now, below, and save again.",
-        **{name: contact[name] for name in changed}, version=F("version") + 1,
+        **fields, **texts, version=F("version") + 1,
     )  # fmt: skip
-    old_email = party.email
-    for name in changed:
-        setattr(party, name, contact[name])
+    old_email, old_phone = party.email, party.phone
+    for name, value in (fields | texts).items():
+        setattr(party, name, value)
     party.version = expected_version + 1
-    if {"email", "consent_to_contact", "contact_method"} & set(changed):
+    if {"email", "consent_to_contact", "contact_method"} & set(fields):
         _reroute_pending(party, old_email)
+    if {"phone", "consent_to_contact"} & set(fields) or texts:
+        _reroute_pending_texts(party, old_phone)
     # Field names only: values may be a victim's address and must not sit in the timeline.
-    labels = ", ".join(Party._meta.get_field(name).verbose_name for name in changed)
+    labels = [Party._meta.get_field(name).verbose_name for name in fields]
+    if texts:
+        labels.append("consent to text messages" + (" given" if party.texts_consented_at else " withdrawn"))
     timeline_add(
         case=party.case,
         kind=TimelineEvent.Kind.EDITED,
-        summary=f"Contact details of {party.person}: {labels}",
+        summary=f"Contact details of {party.person}: {', '.join(labels)}",
         actor=actor,
     )
     return party
+
+
+def _reroute_pending_texts(party: Party, old_phone: str) -> int:
+    """Texts already queued for a party follow a new number, or are cancelled when texts may no longer go."""
+    if not old_phone:
+        return 0
+    pending = Notification.objects.filter(
+        case_id=party.case_id, channel=Notification.Channel.SMS, phone=old_phone, name=str(party.person),
+        status=Notification.Status.PENDING,
+    )  # fmt: skip
+    if party.may_text:
+        return pending.update(phone=party.phone)
+    return pending.update(status=Notification.Status.CANCELLED)
 
 
 def _reroute_pending(party: Party, old_email: str) -> int:

@@ -319,7 +319,8 @@ def party_edit(request, pk: int, party_pk: int):
     current = None
     if request.method == "POST" and form.is_valid():
         try:
-            contact = {name: form.cleaned_data[name] for name in form.Meta.fields if name in form.cleaned_data}
+            names = [*form.Meta.fields, "consents_to_texts"]
+            contact = {name: form.cleaned_data[name] for name in names if name in form.cleaned_data}
             edited = any(getattr(party, name) != value for name, value in contact.items())
             services.party_update_contact(
                 party=party, expected_version=form.cleaned_data.get("version") or 0, actor=request.user,

@@ -6,6 +6,27 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+def phones_to_e164(apps, schema_editor):
+    """Numbers recorded before they were checked become E.164 where they are valid in the site's region;
+    the others stay as typed (shown as they are, and never texted) until someone corrects them."""
+    import phonenumbers
+
+    Party = apps.get_model("cases", "Party")
+    changed = []
+    for party in Party.objects.exclude(phone="").exclude(phone__startswith="+").only("pk", "phone").iterator(2000):
+        try:
+            number = phonenumbers.parse(party.phone, settings.PHONE_REGION)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(number):
+            party.phone = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+            changed.append(party)
+        if len(changed) >= 2000:
+            Party.objects.bulk_update(changed, ["phone"])
+            changed = []
+    Party.objects.bulk_update(changed, ["phone"])
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -39,9 +60,5 @@ class Migration(migrations.Migration):
             name='quiet_hours_start',
             field=models.TimeField(db_default=datetime.time(20, 0), default=datetime.time(20, 0), help_text="No text messages from this time (the program's local time)..."),
         ),
-        migrations.AddField(
-            model_name='program',
-            name='texts_may_link',
-            field=models.BooleanField(db_default=False, default=False, help_text="Text messages may carry a link (a survey invitation's). Off: texts never carry links."),
-        ),
+        migrations.RunPython(phones_to_e164, migrations.RunPython.noop),
     ]

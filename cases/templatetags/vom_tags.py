@@ -1,5 +1,7 @@
 from django import template
 
+from vom.core.phones import shown
+
 register = template.Library()
 
 
@@ -7,6 +9,12 @@ register = template.Library()
 def get_item(mapping, key):
     """``{{ mapping|get_item:key }}``: a dict lookup with a variable key."""
     return mapping.get(key) if mapping else None
+
+
+@register.filter
+def phone(number: str) -> str:
+    """A stored number (E.164) as people write it: (612) 555-0101 at home, +252 61 512 3456 abroad."""
+    return shown(number or "")
 
 
 @register.filter

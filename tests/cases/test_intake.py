@@ -218,7 +218,7 @@ def test_contact_changes_are_timelined_by_field_name_never_by_value(case, mediat
     party = case.parties.get(role="victim")
     party_update_contact(
         party=party, expected_version=party.version, actor=mediator,
-        contact={"address": "99 Secret Road", "phone": "555-0199"},
+        contact={"address": "99 Secret Road", "phone": "(612) 555-0199"},
     )  # fmt: skip
     party.refresh_from_db()
     assert party.address == "99 Secret Road"

@@ -273,19 +273,19 @@ def test_a_stale_contact_edit_shows_both_versions_and_overwrites_nothing(client,
     url = f"/cases/{case.pk}/parties/{victim.pk}/edit/"
     form = {"preferred_language": "en", "consent_to_contact": "on", "contact_method": "email",
             "email": victim.email, "address": victim.address, "version": victim.version}  # fmt: skip
-    assert client.post(url, form | {"phone": "555-0101"}).status_code == 302
-    second = client.post(url, form | {"phone": "555-0202"})
+    assert client.post(url, form | {"phone": "(612) 555-0101"}).status_code == 302
+    second = client.post(url, form | {"phone": "(612) 555-0202"})
     body = second.content.decode()
     assert second.status_code == 200
     assert f"Someone else saved the details of {victim.person}" in body
-    assert "555-0101" in body and "555-0202" in body
+    assert "+16125550101" in body and "(612) 555-0202" in body  # saved as E.164; theirs as typed
     victim.refresh_from_db()
-    assert (victim.phone, victim.version) == ("555-0101", 2)
+    assert (victim.phone, victim.version) == ("+16125550101", 2)
     assert case.timeline.filter(kind="edited").count() == 1
     # Submitting again from the comparison page saves, knowingly, over the newer version.
-    assert client.post(url, form | {"phone": "555-0202", "version": 2}).status_code == 302
+    assert client.post(url, form | {"phone": "(612) 555-0202", "version": 2}).status_code == 302
     victim.refresh_from_db()
-    assert (victim.phone, victim.version) == ("555-0202", 3)
+    assert (victim.phone, victim.version) == ("+16125550202", 3)
 
 
 @pytest.mark.django_db
