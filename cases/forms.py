@@ -4,6 +4,7 @@ from vom.core.dates import BoundedDateField, bounded_formfield
 from vom.core.forms import LongSelect
 from vom.core.i18n import ENGLISH, PARTY_LANGUAGES
 from vom.core.once import OneTimeTokenMixin
+from vom.core.phones import InvalidPhone, shown, to_e164
 
 from .models import CONTACT_FIELDS, Case, OutcomeCheck, Party, Person, Program, ReferralSource
 from .services import PartyInput
@@ -222,9 +223,23 @@ class PartyContactForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["phone"].help_text = PHONE_HELP
         self.fields["consents_to_texts"].initial = self.instance.consents_to_texts
+        self.region = self.instance.case.program.phone_region if self.instance.case_id else ""
+        if self.instance.phone and not self.is_bound:
+            self.initial["phone"] = shown(self.instance.phone, self.region)
         self.order_fields([*self.Meta.fields[: self.Meta.fields.index("phone") + 1], "consents_to_texts"])
         if self.instance.role not in {Party.Role.VICTIM, Party.Role.VICTIM_REPRESENTATIVE}:
             del self.fields["victim_updates"]
+
+    def clean_phone(self):
+        """As stored (E.164), so an unchanged number is not a change; one recorded before numbers were
+        checked stays as it was unless it is edited."""
+        typed = self.cleaned_data["phone"].strip()
+        if typed == self.instance.phone:
+            return typed
+        try:
+            return to_e164(typed, self.region)
+        except InvalidPhone as error:
+            raise forms.ValidationError(str(error)) from None
 
 
 class NoteForm(OneTimeTokenMixin, forms.Form):

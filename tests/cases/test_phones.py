@@ -103,3 +103,19 @@ def test_a_number_that_replied_stop_cannot_be_signed_up_again(case, mediator):
     assert "replied STOP" in str(refused.value.problems) and "START" in str(refused.value.problems)
     victim.refresh_from_db()
     assert victim.texts_consented_at is None and victim.phone != "+16125550199"
+
+
+@pytest.mark.django_db
+def test_the_party_form_shows_the_number_as_people_write_it_and_an_unchanged_one_is_no_change(client, case, mediator):
+    victim = case.parties.get(role="victim")
+    Party.objects.filter(pk=victim.pk).update(phone="+16125550199", consent_to_contact=True, contact_method="phone")
+    client.force_login(mediator)
+    url = f"/cases/{case.pk}/parties/{victim.pk}/edit/"
+    assert 'value="(612) 555-0199"' in client.get(url).content.decode()
+    form = {"preferred_language": "English", "consent_to_contact": "on", "contact_method": "phone",
+            "phone": "(612) 555-0199", "email": "victim@example.org", "address": "12 Hidden Lane",
+            "version": 1}  # fmt: skip
+    response = client.post(url, form, follow=True)
+    assert "Nothing was changed" in response.content.decode()
+    bad = client.post(url, form | {"phone": "12"})
+    assert bad.status_code == 200 and "is not a valid phone number" in bad.content.decode()
