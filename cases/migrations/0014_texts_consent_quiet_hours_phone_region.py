@@ -30,7 +30,7 @@ def phones_to_e164(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0012_program_report_threshold'),
+        ('cases', '0013_program_meeting_defaults'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
