@@ -26,7 +26,7 @@ def test_intake_stores_the_number_as_e164_and_records_who_took_consent_to_texts(
     assert offender.texts_consent_recorded_by == coordinator
     assert abs((timezone.now() - offender.texts_consented_at).total_seconds()) < 60
     assert offender.may_text
-    page = client.get(response["Location"]).content.decode()
+    page = client.get(f"/cases/{offender.case_id}/").content.decode()
     assert "(612) 555-0101" in page and "Texts since" in page
 
 
