@@ -7,7 +7,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from cases.reminders import party_recipients
-from vom.core.i18n import ENGLISH, format_moment
+from vom.core.i18n import ENGLISH, format_moment, format_moment_short
 from vom.notifications.calendar import CANCEL, REQUEST, meeting_uid
 from vom.notifications.models import Notification
 from vom.notifications.services import Outgoing, notifications_cancel, notifications_queue
@@ -38,6 +38,7 @@ def meeting_context(meeting: Meeting, method: str = REQUEST, language: str = ENG
             "case_number": meeting.case.number,
             "kind": kind,
             "when": format_moment(meeting.scheduled_for),
+            "when_short": format_moment_short(meeting.scheduled_for),  # for texts
             "place": meeting.location or gettext("Video call"),
             "video_link": meeting.video_link,
             "ics": {

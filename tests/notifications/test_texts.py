@@ -81,8 +81,8 @@ def test_segments_are_counted_as_phones_count_them():
 def test_a_long_text_is_cut_to_two_segments_with_an_ellipsis():
     assert fit("short") == "short"
     for text, longest, ellipsis in (("word " * 200, 306, "..."), ("palabra í " * 100, 134, "…")):
-        cut = fit(text)
-        assert cut.endswith(ellipsis) and segments(cut).count == 2
+        cut = fit(text + ". Reply STOP to end texts.")
+        assert cut.endswith(ellipsis + " Reply STOP to end texts.") and segments(cut).count == 2
         assert segments(cut).units >= longest - 5  # cut at the limit, not far before it
 
 
@@ -162,7 +162,8 @@ def test_the_twilio_adapter_sends_each_text_once_with_the_providers_id(prep_case
         assert notifications_dispatch(now=noon)["sent"] == 0
     (sent,) = twilio.received
     assert sent["To"] == OFFENDER_PHONE and sent["From"] == SENDER
-    assert "Preparation meeting, offender side" in sent["Body"] and "Reply STOP" in sent["Body"]
+    assert sent["Body"].startswith("Meeting, case ") and sent["Body"].endswith("Reply STOP to end texts.")
+    assert "offender" not in sent["Body"]  # a lock screen shows texts: they do not say which side a person is
     assert segments(sent["Body"]).count <= 2
     text = Notification.objects.get(channel="sms")
     assert (text.status, text.provider_id) == ("sent", f"SM{1:032d}")
@@ -346,3 +347,17 @@ def test_the_case_page_and_the_dashboard_count_texts_sent_failed_and_opted_out(
     section = board[board.index('id="texts-title"') :]
     figures = [value.split("</span>")[0] for value in section.split('<span class="figure__value">')[1:4]]
     assert figures == ["1", "1", "1"]  # sent, failed, opted out
+
+
+@pytest.mark.django_db
+def test_a_spanish_speaker_is_texted_in_spanish_within_two_segments(prep_case, mediator, twilio):
+    Party.objects.filter(pk=prep_case.parties.get(role="offender").pk).update(preferred_language="es")
+    schedule_soon(prep_case, mediator)
+    noon = at_local(timezone.localdate(), 12)
+    with time_machine.travel(noon, tick=False):
+        notifications_dispatch(now=noon)
+    (sent,) = twilio.received
+    assert sent["Body"].startswith("Reunión, caso ") and "¿No puede venir? Llame al programa." in sent["Body"]
+    assert sent["Body"].endswith("Responda STOP para cancelar.")  # the keyword stays STOP
+    assert segments(sent["Body"]).encoding == "UCS-2" and segments(sent["Body"]).count <= 2
+    assert Notification.objects.get(channel="sms").language == "es"

@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date as babel_date
-from babel.dates import format_time
+from babel.dates import format_skeleton, format_time
 from babel.numbers import format_currency, format_decimal
 from django.conf import settings
 from django.utils import timezone, translation
@@ -105,6 +105,13 @@ def format_day(value: date | datetime | None, style: str = "long", language: str
     if isinstance(value, datetime):
         value = timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
     return babel_date(value, style, locale=babel_locale(language))
+
+
+def format_moment_short(value: datetime, language: str | None = None) -> str:
+    """A date and time short enough for a text message: "Wed, Mar 4, 2:05 PM" / "mié, 4 mar, 14:05"."""
+    value = timezone.localtime(value) if timezone.is_aware(value) else value
+    locale = babel_locale(language)
+    return f"{format_skeleton('MMMEd', value, locale=locale)}, {format_time(value.time(), 'short', locale=locale)}"
 
 
 def format_moment(value: datetime | None, language: str | None = None) -> str:

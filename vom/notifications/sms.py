@@ -57,13 +57,16 @@ def segments(text: str) -> Segments:
 
 
 def fit(text: str, max_segments: int = MAX_SEGMENTS) -> str:
-    """``text`` shortened with an ellipsis, if needed, to fit ``max_segments``."""
+    """``text`` shortened, if needed, to fit ``max_segments``: the body is cut with an ellipsis and the last
+    sentence (how to stop texts, which carriers require in every message) is kept whole."""
     text = " ".join(text.split())  # one line: line breaks cost characters and read badly on a phone
     if segments(text).count <= max_segments:
         return text
+    body, _, tail = text.rpartition(". ")
+    body, tail = (body + ".", " " + tail) if body else (text, "")
     ellipsis = "..." if segments(text).encoding == "GSM-7" else "…"  # "…" alone would turn it into UCS-2
-    for end in range(len(text) - 1, 0, -1):
-        shorter = text[:end].rstrip() + ellipsis
+    for end in range(len(body) - 1, 0, -1):
+        shorter = body[:end].rstrip() + ellipsis + tail
         if segments(shorter).count <= max_segments:
             return shorter
     return ""

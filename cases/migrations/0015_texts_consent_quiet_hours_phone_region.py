@@ -30,7 +30,7 @@ def phones_to_e164(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0013_program_meeting_defaults'),
+        ('cases', '0014_party_language_codes_document_languages'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

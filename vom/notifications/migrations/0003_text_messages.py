@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('notifications', '0001_outbox'),
+        ('notifications', '0002_notification_language'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
