@@ -77,7 +77,7 @@ def test_consent_to_texts_given_and_withdrawn_from_the_party_form(client, case, 
     victim = case.parties.get(role="victim")
     client.force_login(mediator)
     url = f"/cases/{case.pk}/parties/{victim.pk}/edit/"
-    form = {"preferred_language": "English", "consent_to_contact": "on", "contact_method": "phone",
+    form = {"preferred_language": "en", "consent_to_contact": "on", "contact_method": "phone",
             "phone": "612 555 0199", "version": victim.version}  # fmt: skip
     assert client.post(url, form | {"consents_to_texts": "on"}).status_code == 302
     victim.refresh_from_db()
@@ -112,7 +112,7 @@ def test_the_party_form_shows_the_number_as_people_write_it_and_an_unchanged_one
     client.force_login(mediator)
     url = f"/cases/{case.pk}/parties/{victim.pk}/edit/"
     assert 'value="(612) 555-0199"' in client.get(url).content.decode()
-    form = {"preferred_language": "English", "consent_to_contact": "on", "contact_method": "phone",
+    form = {"preferred_language": "en", "consent_to_contact": "on", "contact_method": "phone",
             "phone": "(612) 555-0199", "email": "victim@example.org", "address": "12 Hidden Lane",
             "version": 1}  # fmt: skip
     response = client.post(url, form, follow=True)
