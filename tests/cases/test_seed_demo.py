@@ -202,3 +202,20 @@ def test_seed_draws_no_bar_into_a_log():
     log = StringIO()
     call_command("seed_demo", "--cases", "3", stdout=StringIO(), stderr=log)
     assert log.getvalue() == ""
+
+
+@pytest.mark.django_db
+def test_the_demo_says_what_its_texts_did(settings, tmp_path):
+    import re
+
+    from vom.notifications.models import Notification
+
+    folder = tmp_path / "sms"
+    settings.SMS_URL = f"file://{folder}"
+    output = seed()
+    texts = Notification.objects.filter(channel="sms")
+    assert texts.exists(), "the demo's parties who prefer the phone agreed to texts"
+    sent = int(re.search(r"Texts: (\d+) written under var/sms/", output).group(1))
+    assert sent == texts.filter(status="sent").count() == len(list(folder.glob("*.txt")))
+    waiting = texts.filter(status="pending").count()
+    assert (f"; {waiting} waiting, the next at " in output) == bool(waiting)

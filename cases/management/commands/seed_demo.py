@@ -2,10 +2,12 @@ import time
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from cases.demo import DEMO_TOTP_SECRET, ensure_program_and_staff, seed_cases
 from vom.celery import app as celery_app
 from vom.core.progress import progress_bar
+from vom.notifications.models import Notification
 from vom.users.selectors import otpauth_uri_for_key
 
 DEFAULT_PASSWORD = "mediate-2026"  # noqa: S105 -- demo accounts only; printed on purpose
@@ -48,6 +50,8 @@ class Command(BaseCommand):
         elapsed = time.monotonic() - started
         self.stdout.write(f"Program: {program.name}")
         self.stdout.write(f"Cases: {created} created, {program.cases.count()} in all ({elapsed:.1f} s)")
+        if settings.CELERY_TASK_ALWAYS_EAGER:
+            self.stdout.write(_texts_line())
         self.stdout.write("")
         self.stdout.write("Demo logins (username / password / role):")
         for username, pw, role, has_demo_key in logins:
@@ -69,3 +73,15 @@ class Command(BaseCommand):
                 "  DEBUG is off.",
             ]:
                 self.stdout.write(line)
+
+
+def _texts_line() -> str:
+    """What the demo's texts did: written as files (the default provider), or waiting for quiet hours."""
+    texts = Notification.objects.filter(channel=Notification.Channel.SMS)
+    sent = texts.filter(status=Notification.Status.SENT).count()
+    waiting = texts.filter(status=Notification.Status.PENDING).order_by("due_at").values_list("due_at", flat=True)
+    line = f"Texts: {sent} written under var/sms/"
+    if first := waiting.first():
+        next_at = timezone.localtime(first)
+        line += f"; {waiting.count()} waiting, the next at {next_at:%b %-d %H:%M} (no texts in quiet hours)"
+    return line
