@@ -10,6 +10,7 @@ from datetime import time, timedelta
 from functools import reduce
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
@@ -25,8 +26,6 @@ def default_document_languages() -> list[str]:
 
 
 def validate_document_languages(value) -> None:
-    from django.core.exceptions import ValidationError
-
     if not isinstance(value, list) or not value or not all(isinstance(code, str) for code in value):
         raise ValidationError('List the language codes documents are written in, e.g. ["en", "es"].')
     if ENGLISH not in value:

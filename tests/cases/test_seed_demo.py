@@ -212,6 +212,7 @@ def test_the_demo_says_what_its_texts_did(settings, tmp_path):
 
     folder = tmp_path / "sms"
     settings.SMS_URL = f"file://{folder}"
+    settings.CELERY_TASK_ALWAYS_EAGER = True  # the README's first command: no broker, so the demo plays beat once
     output = seed()
     texts = Notification.objects.filter(channel="sms")
     assert texts.exists(), "the demo's parties who prefer the phone agreed to texts"

@@ -108,7 +108,7 @@ def test_lead_and_co_mediator_saving_contact_details_at_once(
 
     for n in range(ROUNDS):
         race([lead, co], f"/cases/{case.pk}/parties/{victim.pk}/edit/", form_values, "phone", "Phone",
-             [f"555-01{n}1", f"555-02{n}2"], lambda: Party.objects.get(pk=victim.pk), refresh)  # fmt: skip
+             [f"+161255501{n}1", f"+161255502{n}2"], lambda: Party.objects.get(pk=victim.pk), refresh)  # fmt: skip
 
 
 def test_two_coordinators_saving_the_referral_at_once(test_database_url, serve, program, coordinator, mediator):

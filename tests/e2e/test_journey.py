@@ -274,7 +274,7 @@ def step_reminder(first_due):
     assert sent["sent"] >= 2 and sent["failed"] == 0
     reminders = [m for m in mail.outbox if m.subject.startswith("Payment of")]
     assert sorted(address for m in reminders for address in m.to) == sorted([OFFENDER_EMAIL, GUARDIAN_EMAIL])
-    day = f"{first_due:%A %B} {first_due.day}"
+    day = f"{first_due:%A}, {first_due:%B} {first_due.day}, {first_due.year}"  # the party's language's full date
     for message in reminders:
         assert message.subject == f"Payment of {dollars(open_amount)} due {day}"
         assert f"the next payment of {dollars(open_amount)}" in message.body and day in message.body
