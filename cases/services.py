@@ -439,9 +439,9 @@ def party_update_contact(*, party: Party, expected_version: int, actor, contact:
         setattr(party, name, value)
     party.version = expected_version + 1
     if {"email", "consent_to_contact", "contact_method"} & set(fields):
-        _reroute_pending(party, old_email)
+        _reroute_pending(party, field="email", old=old_email, allowed=party.may_email)
     if {"phone", "consent_to_contact"} & set(fields) or texts:
-        _reroute_pending_texts(party, old_phone)
+        _reroute_pending(party, field="phone", old=old_phone, allowed=party.may_text)
     # Field names only: values may be a victim's address and must not sit in the timeline.
     labels = [Party._meta.get_field(name).verbose_name for name in fields]
     if texts:
@@ -455,30 +455,17 @@ def party_update_contact(*, party: Party, expected_version: int, actor, contact:
     return party
 
 
-def _reroute_pending_texts(party: Party, old_phone: str) -> int:
-    """Texts already queued for a party follow a new number, or are cancelled when texts may no longer go."""
-    if not old_phone:
+def _reroute_pending(party: Party, *, field: str, old: str, allowed: bool) -> int:
+    """Reminders already queued for a party follow a change of their address (``field``: email or phone)
+    or consent: to the new one, or cancelled when that channel may no longer be used (a changed address
+    must not leave them going to the old one). Returns how many were changed."""
+    if not old:
         return 0
     pending = Notification.objects.filter(
-        case_id=party.case_id, channel=Notification.Channel.SMS, phone=old_phone, name=str(party.person),
-        status=Notification.Status.PENDING,
-    )  # fmt: skip
-    if party.may_text:
-        return pending.update(phone=party.phone)
-    return pending.update(status=Notification.Status.CANCELLED)
-
-
-def _reroute_pending(party: Party, old_email: str) -> int:
-    """Reminders already queued for a party follow a change of their email or consent: to the new address,
-    or cancelled when they may no longer be emailed (a changed address must not leave them going to the old
-    one). Returns how many were changed."""
-    if not old_email:
-        return 0
-    pending = Notification.objects.filter(
-        case_id=party.case_id, email=old_email, name=str(party.person), status=Notification.Status.PENDING
+        case_id=party.case_id, name=str(party.person), status=Notification.Status.PENDING, **{field: old}
     )
-    if party.may_email:
-        return pending.update(email=party.email)
+    if allowed:
+        return pending.update(**{field: getattr(party, field)})
     return pending.update(status=Notification.Status.CANCELLED)
 
 

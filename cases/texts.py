@@ -32,10 +32,6 @@ NOTIFICATION_TEMPLATES = {
 }
 
 
-def _program_of(parties):
-    return parties[0].case.program if parties else None
-
-
 def _text(key: str, template: str, number: str, context: dict, *, after_stop: bool = False) -> None:
     context = context | ({"after_stop": True} if after_stop else {})
     notifications_queue(
@@ -52,7 +48,7 @@ def text_received(*, number: str, words: str, message_id: str) -> str:
             "case__program", "case__lead_mediator", "case__co_mediator", "person"
         )
     )
-    program = _program_of(parties)
+    program = parties[0].case.program if parties else None
     named = {"program": program.name if program else "VOM Case Manager"}
     if keyword in STOP_WORDS:
         kind = "stop"

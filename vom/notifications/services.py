@@ -280,7 +280,8 @@ def notifications_dispatch(*, limit: int = 200, now=None) -> dict[str, int]:
             try:
                 subject = _deliver(notification, connection)
             except (smtplib.SMTPException, OSError, SmsError) as exc:
-                connection.close()
+                if not isinstance(exc, SmsError):
+                    connection.close()  # the mail connection is in doubt; a text's failure leaves it alone
                 error = f"{type(exc).__name__}: {exc}"[:2000]
                 if notification.attempts >= MAX_ATTEMPTS or not getattr(exc, "retry", True):
                     fields = {"status": Notification.Status.FAILED, "last_error": error}
