@@ -7,6 +7,8 @@ class AgreementsConfig(AppConfig):
 
     def ready(self):
         from cases.extensions import CaseExtension, MoveHandler, Panel, register
+        from vom.core.read_models import ReadModel
+        from vom.core.read_models import register as register_read_model
 
         from . import (  # noqa: F401 (receivers connect themselves)
             demo,
@@ -42,3 +44,12 @@ class AgreementsConfig(AppConfig):
                 notification_templates=reminders.NOTIFICATION_TEMPLATES | victim_updates.NOTIFICATION_TEMPLATES,
             )
         )  # fmt: skip
+        register_read_model(
+            ReadModel(
+                name="follow-up summary",
+                description="FollowUpSummary: a followed agreement's fulfilment, next due date and money outstanding",
+                keys=follow_up.follow_up_summary_keys,
+                differences=follow_up.follow_up_summary_differences,
+                rebuild=follow_up.follow_up_summary_rebuild,
+            )
+        )

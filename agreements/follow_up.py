@@ -12,7 +12,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Prefetch
+from django.db.models import Exists, F, OuterRef, Prefetch, Q
 from django.utils import timezone
 
 from cases.models import Case, Party, TimelineEvent
@@ -377,6 +377,27 @@ def _summaries(agreement_ids: list[int]) -> dict[int, Summary]:
     return {pk: summarise(states[pk]) for pk in agreement_ids}
 
 
+def _store_summaries(revisions: dict[int, int]) -> list[int]:
+    """Compute and store the summary of each agreement of ``revisions`` (pk: the revision read *before* its
+    records); returns the pks whose stored row was missing or differed."""
+    ids, changed = sorted(revisions), []
+    for start in range(0, len(ids), SUMMARY_BATCH):  # bounded IN lists (SQLite limits a query's parameters)
+        batch = ids[start : start + SUMMARY_BATCH]
+        summaries = _summaries(batch)
+        stored = FollowUpSummary.objects.in_bulk(batch)
+        changed += [pk for pk in batch if pk not in stored or _stored(stored[pk]) != summaries[pk]
+                    or stored[pk].revision != revisions[pk]]  # fmt: skip
+        FollowUpSummary.objects.bulk_create(
+            [FollowUpSummary(agreement_id=pk, revision=revisions[pk], **vars(one)) for pk, one in summaries.items()],
+            update_conflicts=True, unique_fields=["agreement"], update_fields=["revision", *SUMMARY_FIELDS],
+        )  # fmt: skip
+    return changed
+
+
+def _stored(row: FollowUpSummary) -> Summary:
+    return Summary(**{name: getattr(row, name) for name in SUMMARY_FIELDS})
+
+
 def refresh_follow_up_summaries(agreements) -> int:
     """Store the summary of every agreement of ``agreements`` whose summary is missing or older than its
     revision; returns how many were computed (none, usually: every change is followed by a read or two).
@@ -387,16 +408,59 @@ def refresh_follow_up_summaries(agreements) -> int:
     """
     current = FollowUpSummary.objects.filter(agreement=OuterRef("pk"), revision=OuterRef("follow_up_revision"))
     stale = dict(agreements.exclude(Exists(current)).order_by().values_list("pk", "follow_up_revision"))
-    if not stale:
-        return 0
-    ids = sorted(stale)
-    for start in range(0, len(ids), SUMMARY_BATCH):  # bounded IN lists (SQLite limits a query's parameters)
-        summaries = _summaries(ids[start : start + SUMMARY_BATCH])
-        FollowUpSummary.objects.bulk_create(
-            [FollowUpSummary(agreement_id=pk, revision=stale[pk], **vars(one)) for pk, one in summaries.items()],
-            update_conflicts=True, unique_fields=["agreement"], update_fields=["revision", *SUMMARY_FIELDS],
-        )  # fmt: skip
+    if stale:
+        _store_summaries(stale)
     return len(stale)
+
+
+# --- The summary as a read model (vom.core.read_models): rebuilt and checked by manage.py rebuild_read_models --
+
+
+def follow_up_summary_keys():
+    """The agreements a summary is kept for: every one that has a stored summary, and every followed one
+    (signed, its case in follow-up), whose summary is otherwise computed on the Follow-up list's next read."""
+    followed = Q(status=Agreement.Status.SIGNED, case__stage=S.FOLLOW_UP)
+    return (
+        Agreement.objects.filter(followed | Q(Exists(FollowUpSummary.objects.filter(agreement=OuterRef("pk")))))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def direct_follow_up_summary(agreement: Agreement) -> Summary:
+    """An agreement's summary computed the long way, from its terms and their prefetched records (the way
+    the agreement page computes compliance), for comparison with the stored one."""
+    returned = returned_offenders(agreement.case)
+    _status, states = compliance(agreement)
+    return summarise([state for state in states if state.term.responsible_id not in returned])
+
+
+def follow_up_summary_differences(agreement_ids: list[int]) -> list[str]:
+    """The stored summaries among ``agreement_ids`` that claim to be current but differ from a recomputation
+    (or claim a revision the agreement has not reached). A missing summary, or one behind its agreement's
+    revision, is not a difference: it is marked stale and computed on its next read."""
+    revisions = dict(Agreement.objects.filter(pk__in=agreement_ids).values_list("pk", "follow_up_revision"))
+    stored = FollowUpSummary.objects.in_bulk(agreement_ids)
+    computed = _summaries([pk for pk in agreement_ids if pk in stored])
+    # A record changed while this batch was read is marked stale by that change: not a difference.
+    moved = Agreement.objects.filter(pk__in=list(stored)).values_list("pk", "follow_up_revision")
+    unchanged = {pk for pk, revision in moved if revision == revisions[pk]}
+    problems = []
+    for pk in sorted(unchanged):
+        row = stored[pk]
+        if row.revision > revisions[pk]:
+            problems.append(f"follow-up summary of agreement {pk}: revision {row.revision} is ahead of the "
+                            f"agreement's {revisions[pk]}")  # fmt: skip
+        elif row.revision == revisions[pk] and _stored(row) != computed[pk]:
+            problems.append(f"follow-up summary of agreement {pk}: stored {_stored(row)}, recomputed {computed[pk]}")
+    return problems
+
+
+def follow_up_summary_rebuild(agreement_ids: list[int]) -> int:
+    """Recompute and store the summary of each of ``agreement_ids`` at its current revision, whatever is
+    stored; returns how many stored rows were missing, stale or wrong."""
+    revisions = dict(Agreement.objects.filter(pk__in=agreement_ids).values_list("pk", "follow_up_revision"))
+    return len(_store_summaries(revisions))
 
 
 def followed_agreements(cases):

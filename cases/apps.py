@@ -6,6 +6,9 @@ class CasesConfig(AppConfig):
     verbose_name = "Cases"
 
     def ready(self):
+        from vom.core.read_models import ReadModel
+        from vom.core.read_models import register as register_read_model
+
         from . import checks, receivers, reminders, services, texts  # noqa: F401 (checks and receivers register themselves)
         from .extensions import CaseExtension, MoveHandler, register
 
@@ -24,3 +27,12 @@ class CasesConfig(AppConfig):
                 notification_templates=reminders.NOTIFICATION_TEMPLATES | texts.NOTIFICATION_TEMPLATES,
             )
         )  # fmt: skip
+        register_read_model(
+            ReadModel(
+                name="juvenile",
+                description="Case.juvenile: an offender was under 18 on the incident (or referral) date",
+                keys=services.juvenile_keys,
+                differences=services.juvenile_differences,
+                rebuild=services.refresh_juvenile,
+            )
+        )

@@ -305,15 +305,41 @@ def _create_parties(case: Case, parties: list[PartyInput], actor) -> list[Party]
     return created
 
 
-def refresh_juvenile(case_ids) -> None:
-    """Keep ``Case.juvenile`` true to the offenders' birth dates and the incident (or referral) date:
-    called wherever an offender, a birth date or those dates change."""
+def _juvenile_flags(case_ids) -> dict[int, tuple[bool, bool]]:
+    """Per case of ``case_ids``: (the stored ``juvenile``, the flag computed from the offenders' birth dates)."""
     offenders = Prefetch("parties", queryset=Party.objects.filter(role=Party.Role.OFFENDER).select_related("person"))
-    for case in Case.objects.filter(pk__in=case_ids).prefetch_related(offenders):
+    flags = {}
+    cases = Case.objects.filter(pk__in=case_ids, anonymised_at__isnull=True)  # see juvenile_keys
+    for case in cases.order_by().prefetch_related(offenders):
         reference = case.age_reference_date
-        value = any(is_juvenile(p.person.date_of_birth, reference) for p in case.parties.all())
-        if value != case.juvenile:
-            Case.objects.filter(pk=case.pk).update(juvenile=value)
+        flags[case.pk] = case.juvenile, any(is_juvenile(p.person.date_of_birth, reference) for p in case.parties.all())
+    return flags
+
+
+def refresh_juvenile(case_ids) -> int:
+    """Keep ``Case.juvenile`` true to the offenders' birth dates and the incident (or referral) date:
+    called wherever an offender, a birth date or those dates change. Returns how many cases changed."""
+    changed = {pk: computed for pk, (stored, computed) in _juvenile_flags(case_ids).items() if stored != computed}
+    for value in (True, False):
+        Case.objects.filter(pk__in=[pk for pk, computed in changed.items() if computed == value]).update(juvenile=value)
+    return len(changed)
+
+
+# --- Case.juvenile as a read model (vom.core.read_models): rebuilt and checked by manage.py rebuild_read_models --
+
+
+def juvenile_keys():
+    """The cases whose flag is derived: not anonymised ones, whose birth dates retention cut to the year, so
+    the flag kept from before is the record now (the reports still count juveniles among them)."""
+    return Case.objects.filter(anonymised_at__isnull=True).order_by("pk").values_list("pk", flat=True)
+
+
+def juvenile_differences(case_ids: list[int]) -> list[str]:
+    return [
+        f"case {pk}: juvenile stored {stored}, recomputed {computed}"
+        for pk, (stored, computed) in sorted(_juvenile_flags(case_ids).items())
+        if stored != computed
+    ]
 
 
 @transaction.atomic

@@ -1,0 +1,607 @@
+"""Read models (vom.core.read_models): derived, marked stale in the transaction of every write that changes
+one of their inputs, rebuildable and checkable by ``manage.py rebuild_read_models``.
+
+The follow-up summary (``FollowUpSummary``) is computed from terms, installments, payments, service logs,
+checks and offender returns, and made stale by raising ``Agreement.follow_up_revision``; the juvenile flag
+(``Case.juvenile``) is computed from the offenders' birth dates and the case's incident or referral date, and
+recomputed in the transaction that changes one. ``FOLLOW_UP_WRITES`` and ``JUVENILE_WRITES`` list every
+service, Django admin page and admin action that writes one of those records (found by reading
+``*/services.py``, ``*/follow_up.py``, ``*/retention.py`` and ``*/admin.py``), and the writes that touch the
+case or its agreement without changing an input (closure, reopening, voiding, anonymisation…), for which the
+stored figure must simply stay right. Records the admin shows read-only (terms, installments, cases, parties)
+are asserted read-only below, so that opening them later adds a row here.
+"""
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+from html.parser import HTMLParser
+from io import StringIO
+
+import pytest
+from django.contrib import admin
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import transaction
+from django.urls import reverse
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from agreements import follow_up, services
+from agreements.models import (
+    Agreement,
+    FollowUpSummary,
+    Installment,
+    OffenderReturn,
+    Payment,
+    ServiceLog,
+    Term,
+    TermCheck,
+)
+from cases.models import Case, Party, Person
+from cases.retention import case_anonymise
+from cases.services import (
+    PartyInput,
+    case_close,
+    case_reopen,
+    case_update,
+    juvenile_differences,
+    party_add,
+    party_add_supporter,
+)
+from tests.agreements.helpers import amend, case_in_agreement, send, sign_all
+from tests.mediation.helpers import TODAY, new_case
+
+pytestmark = pytest.mark.django_db
+D = Decimal
+DAY = datetime.timedelta(days=1)
+
+
+# --- A followed agreement with one term of each way of following: money, hours, a check -----------------------
+
+
+@dataclass
+class World:
+    case: Case
+    agreement: Agreement
+    coordinator: object
+    mediator: object
+    admin_user: object
+    client: object
+
+    def term(self, kind: str, agreement: Agreement | None = None) -> Term:
+        return (agreement or self.agreement).terms.get(kind=kind)
+
+    def current_case(self) -> Case:
+        return Case.objects.get(pk=self.case.pk)
+
+    def latest(self) -> Agreement:
+        return Agreement.objects.filter(case=self.case).order_by("-number").first()
+
+
+@pytest.fixture
+def world(program, coordinator, mediator, admin_user, client):
+    case = case_in_agreement(program, coordinator, mediator)
+    offender = case.parties.get(role="offender")
+    agreement = services.agreement_create(case=case, actor=mediator)
+    for kind, values in [
+        ("money", {"amount": D("300.00"), "installment_count": 3, "frequency": "monthly",
+                   "first_due_date": TODAY + 14 * DAY}),
+        ("community", {"hours": D("10"), "due_date": TODAY + 60 * DAY}),
+        ("apology", {"due_date": TODAY + 21 * DAY}),
+    ]:  # fmt: skip
+        agreement.refresh_from_db()
+        services.term_add(agreement=agreement, expected_version=agreement.version, actor=mediator, kind=kind,
+                          responsible=offender, description=f"The {kind} term.", **values)  # fmt: skip
+    agreement.refresh_from_db()
+    agreement = sign_all(send(agreement, mediator), mediator)
+    client.force_login(admin_user)
+    return World(Case.objects.get(pk=case.pk), agreement, coordinator, mediator, admin_user, client)
+
+
+def read_summaries(world: World) -> None:
+    """What the Follow-up list and the rebuild do: every summary of the case stored, current."""
+    follow_up.follow_up_overview(Case.objects.filter(pk=world.case.pk))
+    follow_up.follow_up_summary_rebuild(list(Agreement.objects.filter(case=world.case).values_list("pk", flat=True)))
+
+
+def stored_and_stale(world: World) -> list[tuple[Agreement, FollowUpSummary, bool]]:
+    rows = []
+    for agreement in Agreement.objects.filter(case=world.case, follow_up_summary__isnull=False):
+        summary = FollowUpSummary.objects.get(agreement=agreement)
+        rows.append((agreement, summary, summary.revision < agreement.follow_up_revision))
+    return rows
+
+
+def summary_of(row: FollowUpSummary) -> follow_up.Summary:
+    return follow_up.Summary(row.fulfilled, row.next_due, row.outstanding)
+
+
+# --- Setups that bring the world to where a write can happen (their own writes are not under test) -----------
+
+
+def overdue(world: World) -> None:
+    """The first installment falls due five days ago (a data fix: a plain update, then a rebuild)."""
+    Installment.objects.filter(term__agreement=world.agreement, number=1).update(due_date=TODAY - 5 * DAY)
+    follow_up.follow_up_summary_rebuild([world.agreement.pk])
+
+
+def amended(world: World) -> None:
+    amend(world.agreement, world.mediator)
+
+
+def awaiting_amendment(world: World) -> None:
+    amend(world.agreement, world.mediator)
+    send(world.latest(), world.mediator)
+
+
+def closed(world: World) -> None:
+    case = world.current_case()
+    case_close(case=case, expected_version=case.version, actor=world.coordinator, outcome="withdrawn",
+               reason="The offender moved away.")  # fmt: skip
+
+
+# --- The writes ---------------------------------------------------------------------------------------------
+
+
+class _FormFields(HTMLParser):
+    """The values a browser would send from a page's forms (inputs, checked boxes, selected options, text)."""
+
+    def __init__(self):
+        super().__init__()
+        self.data, self._select, self._textarea = {}, None, None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "input" and a.get("name") and a.get("type") not in {"submit", "button", "file", "image"}:
+            if a.get("type") not in {"checkbox", "radio"} or "checked" in a:
+                self.data[a["name"]] = a.get("value") or ("on" if a.get("type") == "checkbox" else "")
+        elif tag == "select":
+            self._select = a.get("name")
+        elif tag == "option" and self._select and "selected" in a:
+            self.data[self._select] = a.get("value", "")
+        elif tag == "textarea":
+            self._textarea = a.get("name")
+            self.data[self._textarea] = ""
+
+    def handle_endtag(self, tag):
+        if tag == "select":
+            self._select = None
+        elif tag == "textarea":
+            self._textarea = None
+
+    def handle_data(self, data):
+        if self._textarea:
+            self.data[self._textarea] += data.removeprefix("\n") if not self.data[self._textarea] else data
+
+
+def admin_form_post(client, url: str, **changes):
+    """Open a Django admin form page and send it back as the admin would, with ``changes`` (None: unticked)."""
+    fields = _FormFields()
+    fields.feed(client.get(url).content.decode())
+    data = {k: v for k, v in (fields.data | changes).items() if v is not None}
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors if response.context else response
+    return response
+
+
+def admin_post(world: World, model, obj=None, **changes):
+    """Save ``obj`` (or a new ``model``) through its Django admin page."""
+    name = f"admin:{model._meta.app_label}_{model._meta.model_name}"
+    url = reverse(f"{name}_change", args=[obj.pk]) if obj else reverse(f"{name}_add")
+    return admin_form_post(world.client, url, **changes)
+
+
+def admin_delete(world: World, obj) -> None:
+    name = f"admin:{obj._meta.app_label}_{obj._meta.model_name}"
+    response = world.client.post(reverse(f"{name}_delete", args=[obj.pk]), {"post": "yes"})
+    assert response.status_code == 302
+
+
+def admin_delete_selected(world: World, obj) -> None:
+    name = f"admin:{obj._meta.app_label}_{obj._meta.model_name}"
+    chosen = {"action": "delete_selected", "_selected_action": [obj.pk], "post": "yes"}
+    response = world.client.post(reverse(f"{name}_changelist"), chosen)
+    assert response.status_code == 302
+    assert not type(obj).objects.filter(pk=obj.pk).exists()
+
+
+def payment(world: World) -> Payment:
+    return follow_up.payment_record(term=world.term("money"), actor=world.mediator, amount=D("40.00"),
+                                    received_on=TODAY, method="cash")  # fmt: skip
+
+
+def service_log(world: World) -> ServiceLog:
+    return follow_up.service_log_record(term=world.term("community"), actor=world.mediator, on=TODAY,
+                                        hours=D("3"), place="Park", verified_by="Sam")  # fmt: skip
+
+
+def term_check(world: World) -> TermCheck:
+    return follow_up.term_check_record(term=world.term("apology"), actor=world.mediator, on=TODAY, fulfilled=True)
+
+
+def new_record_fields(world: World, model) -> dict:
+    common = {"recorded_by": world.admin_user.pk}
+    return common | {
+        Payment: {"term": world.term("money").pk, "amount": "25.00", "received_on": TODAY, "method": "cash"},
+        ServiceLog: {"term": world.term("community").pk, "on": TODAY, "hours": "2", "place": "Park",
+                     "verified_by": "Sam"},
+        TermCheck: {"term": world.term("apology").pk, "on": TODAY, "fulfilled": "on"},
+    }[model]  # fmt: skip
+
+
+RECORDS = {Payment: payment, ServiceLog: service_log, TermCheck: term_check}
+CHANGES = {Payment: {"amount": "55.00"}, ServiceLog: {"hours": "5"}, TermCheck: {"fulfilled": None}}
+
+
+@dataclass(frozen=True)
+class Write:
+    name: str
+    perform: object  # (world) -> None
+    changes_inputs: bool  # False: touches the case or agreement, not what the summary is computed from
+    setup: object = None  # (world) -> None, before the summaries are read
+
+
+def _admin_writes() -> list[Write]:
+    writes = []
+    for model, record in RECORDS.items():
+        label = model._meta.model_name
+        writes += [
+            Write(f"admin add {label}", lambda w, m=model: admin_post(w, m, **new_record_fields(w, m)), True),
+            Write(f"admin change {label}", lambda w, m=model, r=record: admin_post(w, m, r(w), **CHANGES[m]), True),
+            Write(f"admin delete {label}", lambda w, r=record: admin_delete(w, r(w)), True),
+            Write(f"admin action delete_selected {label}", lambda w, r=record: admin_delete_selected(w, r(w)), True),
+        ]
+    return writes
+
+
+def _orm_save(world: World, obj, **fields) -> None:
+    for name, value in fields.items():
+        setattr(obj, name, value)
+    obj.save()
+
+
+FOLLOW_UP_WRITES = [
+    # Services of agreements/follow_up.py
+    Write("payment_record", payment, True),
+    Write("service_log_record", service_log, True),
+    Write("term_check_record", term_check, True),
+    Write(
+        "payment_record completing the agreement (close_if_done)",
+        lambda w: (
+            term_check(w),
+            follow_up.service_log_record(
+                term=w.term("community"), actor=w.mediator, on=TODAY, hours=D("10"), place="Park", verified_by="Sam"
+            ),
+            follow_up.payment_record(
+                term=w.term("money"), actor=w.mediator, amount=D("300.00"), received_on=TODAY, method="cash"
+            ),
+        ),
+        True,
+    ),
+    Write(
+        "case_return_to_source",
+        lambda w: follow_up.case_return_to_source(
+            case=w.current_case(),
+            expected_version=w.current_case().version,
+            actor=w.coordinator,
+            reason="Nothing paid.",
+        ),
+        True,
+        setup=overdue,
+    ),
+    Write(
+        "disbursement_record (forwarding does not change what is owed)",
+        lambda w: follow_up.disbursement_record(
+            term=w.term("money"), actor=w.coordinator, amount=D("40.00"), paid_on=TODAY, method="check"
+        ),
+        False,
+        setup=payment,
+    ),
+    Write(
+        "agreement_record_sharing_consent",
+        lambda w: follow_up.agreement_record_sharing_consent(agreement=w.agreement, actor=w.coordinator, on=TODAY),
+        False,
+    ),
+    Write(
+        "progress_report_issue",
+        lambda w: follow_up.progress_report_issue(case=w.current_case(), actor=w.coordinator),
+        False,
+    ),
+    # Services of agreements/services.py: amendment, its draft's terms, voiding, signing
+    Write("agreement_amend", amended, True),
+    Write(
+        "term_add (amendment draft)",
+        lambda w: services.term_add(
+            agreement=w.latest(),
+            expected_version=w.latest().version,
+            actor=w.mediator,
+            kind="behaviour",
+            responsible=w.case.parties.get(role="offender"),
+            description="Home by ten.",
+            due_date=TODAY + 30 * DAY,
+        ),
+        True,
+        setup=amended,
+    ),
+    Write(
+        "term_update (amendment draft)",
+        lambda w: services.term_update(
+            term=w.term("apology", w.latest()),
+            expected_version=w.latest().version,
+            actor=w.mediator,
+            responsible=w.case.parties.get(role="offender"),
+            description="Apologise.",
+            due_date=TODAY + 9 * DAY,
+        ),
+        True,
+        setup=amended,
+    ),
+    Write(
+        "term_remove (amendment draft)",
+        lambda w: services.term_remove(
+            term=w.term("apology", w.latest()), expected_version=w.latest().version, actor=w.mediator
+        ),
+        True,
+        setup=amended,
+    ),
+    Write("agreement_send_for_signatures (amendment)", lambda w: send(w.latest(), w.mediator), False, setup=amended),
+    Write(
+        "agreement_back_to_draft (voiding the signatures round)",
+        lambda w: services.agreement_back_to_draft(
+            agreement=w.latest(), expected_version=w.latest().version, actor=w.mediator
+        ),
+        False,
+        setup=awaiting_amendment,
+    ),
+    Write(
+        "signature_add locking the amendment (carry-in, superseding)",
+        lambda w: sign_all(w.latest(), w.mediator),
+        True,
+        setup=awaiting_amendment,
+    ),
+    # cases/services.py and cases/retention.py
+    Write("case_close (withdrawn)", closed, False),
+    Write(
+        "case_reopen",
+        lambda w: case_reopen(
+            case=w.current_case(),
+            expected_version=w.current_case().version,
+            actor=w.coordinator,
+            reason="Back in touch.",
+        ),
+        False,
+        setup=closed,
+    ),
+    Write("case_anonymise (retention)", lambda w: case_anonymise(case=w.current_case()), False, setup=closed),
+    # Django admin
+    *_admin_writes(),
+    Write(
+        "admin change of an amendment draft",
+        lambda w: admin_post(w, Agreement, w.latest(), amendment_reason="X"),
+        False,
+        setup=amended,
+    ),
+    # The ORM (a shell, a data fix): every save and delete of an input record
+    Write("Term.save", lambda w: _orm_save(w, w.term("apology"), due_date=TODAY - 2 * DAY), True),
+    Write("Installment.save", lambda w: _orm_save(w, w.term("money").installments.first(), due_date=TODAY), True),
+    Write("Installment.delete", lambda w: w.term("money").installments.last().delete(), True),
+    Write("Payment.delete", lambda w: payment(w).delete(), True),
+    Write("ServiceLog.save", lambda w: _orm_save(w, service_log(w), hours=D("9")), True),
+    Write("TermCheck.delete", lambda w: term_check(w).delete(), True),
+    Write(
+        "OffenderReturn.create",
+        lambda w: OffenderReturn.objects.create(
+            case=w.case, party=w.case.parties.get(role="offender"), on=TODAY, reason="x", recorded_by=w.coordinator
+        ),
+        True,
+    ),
+]
+
+
+@pytest.mark.parametrize("write", FOLLOW_UP_WRITES, ids=[w.name for w in FOLLOW_UP_WRITES])
+def test_every_write_to_an_input_marks_the_follow_up_summary_stale_in_its_transaction(world, write):
+    if write.setup:
+        write.setup(world)
+    read_summaries(world)
+    assert stored_and_stale(world) and not any(stale for *_, stale in stored_and_stale(world))
+    with transaction.atomic():  # the write's own transaction, or a savepoint in this one: checked before commit
+        write.perform(world)
+        for agreement, summary, stale in stored_and_stale(world):
+            if write.changes_inputs:
+                assert stale, f"{write.name} left the summary of version {agreement.number} current"
+            else:  # nothing it is computed from changed: what is stored is still right
+                assert stale or summary_of(summary) == follow_up.direct_follow_up_summary(agreement)
+    # The next read is never stale: what the Follow-up list shows is the direct computation.
+    for row in follow_up.follow_up_overview(Case.objects.filter(pk=world.case.pk)):
+        assert summary_of(row.agreement.follow_up_summary) == follow_up.direct_follow_up_summary(row.agreement)
+    for agreement, summary, stale in stored_and_stale(world):
+        if not stale:
+            assert summary_of(summary) == follow_up.direct_follow_up_summary(agreement)
+
+
+def test_the_records_the_admin_shows_read_only_cannot_be_written_there(world, admin_user, rf):
+    """Terms, installments and cases are written only by the services (listed above); offender returns and
+    summaries have no admin page at all. Opening one of them in the admin needs a row in the walk above."""
+    request = rf.get("/")
+    request.user = admin_user
+    term_admin = admin.site._registry[Term]
+    assert not term_admin.has_change_permission(request) and not term_admin.has_delete_permission(request)
+    installments = term_admin.get_inline_instances(request, world.term("money"))
+    assert installments and not any(i.has_change_permission(request) or i.has_add_permission(request)
+                                    for i in installments)  # fmt: skip
+    agreement_admin = admin.site._registry[Agreement]
+    assert not agreement_admin.has_change_permission(request, world.agreement)
+    assert not agreement_admin.has_delete_permission(request, world.agreement)
+    amend(world.agreement, world.mediator)  # a draft with terms: deleting it would delete them, which is refused
+    draft = Agreement.objects.get(case=world.case, status="draft")
+    assert (
+        world.client.post(reverse("admin:agreements_agreement_delete", args=[draft.pk]), {"post": "yes"}).status_code
+        == 403
+    )
+    assert OffenderReturn not in admin.site._registry and FollowUpSummary not in admin.site._registry
+    case_admin = admin.site._registry[Case]
+    assert not case_admin.has_change_permission(request, world.case)
+    assert Party not in admin.site._registry
+
+
+# --- The juvenile flag ------------------------------------------------------------------------------------------
+
+
+def juvenile_offender(case, coordinator):
+    party_add(case=case, actor=coordinator,
+              party=PartyInput(role="offender", first_name="Mia", last_name="Lopez",
+                               date_of_birth=TODAY - datetime.timedelta(days=16 * 365)),
+              guardian=PartyInput(role="guardian", first_name="Rita", last_name="Lopez"))  # fmt: skip
+
+
+def person_admin_save(case, client, admin_user):
+    client.force_login(admin_user)
+    person = case.parties.get(role="offender").person
+    admin_form_post(client, reverse("admin:cases_person_change", args=[person.pk]),
+                    date_of_birth=str(TODAY - datetime.timedelta(days=15 * 365)))  # fmt: skip
+
+
+JUVENILE_WRITES = {
+    "case_intake": lambda case, **k: new_case(case.program, k["coordinator"], juvenile=True),
+    "party_add (a juvenile offender)": lambda case, **k: juvenile_offender(case, k["coordinator"]),
+    "party_add_supporter (not an offender)": lambda case, **k: party_add_supporter(
+        case=case, actor=k["coordinator"], for_party=case.parties.get(role="victim"),
+        supporter=PartyInput(role="support", first_name="Lee", last_name="Park")),
+    "case_update (incident date)": lambda case, **k: case_update(
+        case=case, expected_version=case.version, actor=k["coordinator"],
+        changes={"incident_date": TODAY - datetime.timedelta(days=15 * 365)}),
+    "case_update (referral date, no incident date)": lambda case, **k: (
+        case_update(case=case, expected_version=case.version, actor=k["coordinator"], changes={"incident_date": None}),
+        case_update(case=Case.objects.get(pk=case.pk), expected_version=Case.objects.get(pk=case.pk).version,
+                    actor=k["coordinator"], changes={"referral_date": TODAY - datetime.timedelta(days=15 * 365)})),
+    "Person.save (a birth date corrected)": lambda case, **k: _orm_save(
+        None, case.parties.get(role="offender").person, date_of_birth=TODAY - datetime.timedelta(days=14 * 365)),
+    "admin change of a person's birth date": lambda case, **k: person_admin_save(case, k["client"], k["admin_user"]),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", list(JUVENILE_WRITES))
+def test_every_write_to_an_input_recomputes_the_juvenile_flag_in_its_transaction(
+    program, coordinator, admin_user, client, name
+):
+    case = new_case(program, coordinator)
+    with transaction.atomic():
+        JUVENILE_WRITES[name](case, coordinator=coordinator, client=client, admin_user=admin_user)
+        assert juvenile_differences(list(Case.objects.values_list("pk", flat=True))) == []
+
+
+def test_anonymisation_freezes_the_juvenile_flag(program, coordinator):
+    """Retention cuts birth dates to the year: the flag kept from before is the record from then on."""
+    case = new_case(program, coordinator, juvenile=True)
+    case_close(case=case, expected_version=case.version, actor=coordinator, outcome="withdrawn", reason="Moved.")
+    case_anonymise(case=Case.objects.get(pk=case.pk))
+    Person.objects.filter(parties__case=case).update(date_of_birth=datetime.date(1950, 1, 1))
+    call_command("rebuild_read_models", "--check", stdout=StringIO())
+    call_command("rebuild_read_models", stdout=StringIO())
+    assert Case.objects.get(pk=case.pk).juvenile is True
+
+
+# --- The command --------------------------------------------------------------------------------------------
+
+
+def run(*args) -> str:
+    out = StringIO()
+    call_command("rebuild_read_models", *args, stdout=out, stderr=StringIO())
+    return out.getvalue()
+
+
+def test_the_command_rebuilds_deleted_and_corrupted_rows_and_check_catches_them(world, program, coordinator):
+    other = case_in_agreement(program, coordinator, world.mediator)  # a case whose flag will be corrupted
+    assert "0 differ" in run("--check")  # nothing stored yet is not a difference: computed on the next read
+    run()
+    expected = summary_of(FollowUpSummary.objects.get(agreement=world.agreement))
+    assert expected == follow_up.direct_follow_up_summary(world.agreement)
+    assert "follow-up summary: 0 row(s) recomputed" not in run()  # run twice: nothing to change
+    assert "0 were missing, stale or wrong" in run("--only", "follow-up summary")
+
+    FollowUpSummary.objects.filter(agreement=world.agreement).update(outstanding=D("1.00"), next_due=None)
+    Case.objects.filter(pk=other.pk).update(juvenile=True)
+    with pytest.raises(CommandError, match="2 stored read-model row"):
+        run("--check")
+    out = StringIO()
+    with pytest.raises(CommandError):
+        call_command("rebuild_read_models", "--check", stdout=out, stderr=StringIO())
+    assert f"follow-up summary of agreement {world.agreement.pk}" in out.getvalue()
+    assert f"case {other.pk}: juvenile stored True, recomputed False" in out.getvalue()
+
+    assert "1 were missing, stale or wrong" in run("--only", "follow-up summary")
+    assert "juvenile: " in run("--only", "juvenile")
+    assert Case.objects.get(pk=other.pk).juvenile is False
+    FollowUpSummary.objects.filter(agreement=world.agreement).delete()
+    assert "1 were missing, stale or wrong" in run("--only", "follow-up summary")
+    assert summary_of(FollowUpSummary.objects.get(agreement=world.agreement)) == expected
+    assert "0 differ" in run("--check")
+
+    # A revision ahead of the agreement's would make a wrong row look current after the next change.
+    FollowUpSummary.objects.filter(agreement=world.agreement).update(revision=world.latest().follow_up_revision + 5)
+    with pytest.raises(CommandError):
+        run("--check")
+    run()
+    assert "0 differ" in run("--check")
+
+
+def test_a_stale_row_is_not_a_difference_and_is_rebuilt(world):
+    run()
+    Payment.objects.create(term=world.term("money"), amount=D("10.00"), received_on=TODAY, method="cash",
+                           recorded_by=world.mediator)  # marks it stale  # fmt: skip
+    assert "0 differ" in run("--check")
+    assert "1 were missing, stale or wrong" in run()
+    stored = FollowUpSummary.objects.get(agreement=world.agreement)
+    assert stored.revision == Agreement.objects.get(pk=world.agreement.pk).follow_up_revision
+    assert stored.outstanding == D("290.00")
+
+
+# --- Property: the stored summary is the direct computation after any sequence of writes ----------------------
+
+_operations = st.lists(
+    st.one_of(
+        st.tuples(st.just("pay"), st.integers(min_value=1, max_value=120)),
+        st.tuples(st.just("hours"), st.integers(min_value=1, max_value=6)),
+        st.tuples(st.just("check"), st.booleans()),
+        st.tuples(st.just("move due"), st.integers(min_value=-60, max_value=60)),
+        st.tuples(st.just("delete payment"), st.just(0)),
+        st.tuples(st.just("read"), st.just(0)),
+    ),
+    min_size=1,
+    max_size=8,
+)
+
+
+def _apply(world: World, operation: str, value) -> None:
+    money, community, apology = (world.term(kind) for kind in ("money", "community", "apology"))
+    if operation == "pay":
+        Payment.objects.create(
+            term=money, amount=D(value), received_on=TODAY, method="cash", recorded_by=world.mediator
+        )
+    elif operation == "hours":
+        ServiceLog.objects.create(term=community, on=TODAY, hours=D(value), place="Park", verified_by="Sam",
+                                  recorded_by=world.mediator)  # fmt: skip
+    elif operation == "check":
+        TermCheck.objects.create(term=apology, on=TODAY, fulfilled=value, recorded_by=world.mediator)
+    elif operation == "move due":
+        installment = money.installments.order_by("number").first()
+        installment.due_date = TODAY + value * DAY
+        installment.save()
+    elif operation == "delete payment":
+        last = Payment.objects.filter(term=money).last()
+        if last:
+            last.delete()
+    else:
+        follow_up.follow_up_overview(Case.objects.filter(pk=world.case.pk))
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(operations=_operations)
+def test_the_stored_summary_equals_the_direct_computation_after_any_writes(world, operations):
+    with transaction.atomic():
+        for operation, value in operations:
+            _apply(world, operation, value)
+        (row,) = follow_up.follow_up_overview(Case.objects.filter(pk=world.case.pk))
+        assert summary_of(row.agreement.follow_up_summary) == follow_up.direct_follow_up_summary(world.agreement)
+        transaction.set_rollback(True)  # each example starts from the same signed agreement
