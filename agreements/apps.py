@@ -12,6 +12,7 @@ class AgreementsConfig(AppConfig):
 
         from . import (  # noqa: F401 (receivers connect themselves)
             demo,
+            facts,
             follow_up,
             letters,
             next_actions,
@@ -26,6 +27,8 @@ class AgreementsConfig(AppConfig):
         register(
             CaseExtension(
                 app="agreements",
+                load_facts=facts.load_agreement_facts,
+                case_annotations=facts.case_annotations,
                 moves=(
                     MoveHandler("begin_follow_up", guard=services.guard_begin_follow_up,
                                 perform=services.case_begin_follow_up),
@@ -37,6 +40,7 @@ class AgreementsConfig(AppConfig):
                 ),
                 panels=(Panel("agreement", "agreements/panel_agreement.html", order=40, load=panels.agreement_panel),),
                 next_actions=next_actions.next_actions,
+                case_next_actions=next_actions.case_next_actions,
                 # Every closure, whichever app's move makes it: the letter to the referral source, the victim's update.
                 on_close=(letters.closure_letter, victim_updates.victim_update_closed),
                 anonymise=retention.agreements_case_anonymise,

@@ -5,9 +5,10 @@ from datetime import timedelta
 from django.urls import reverse
 from django.utils import timezone
 
-from cases.extensions import NextAction
+from cases.extensions import CaseFacts, NextAction
 from cases.models import Case
 
+from .facts import agreement_facts
 from .models import Agreement, Signature
 
 SIGNING_DAYS = 7
@@ -28,11 +29,33 @@ def _follow_up_actions(cases: list[Case]) -> dict[int, list[NextAction]]:
     followed = [c.pk for c in cases if c.stage == Case.Stage.FOLLOW_UP]
     if not followed:
         return {}
-    result = {}
-    for row in follow_up_overview(Case.objects.filter(pk__in=followed)):
-        url = reverse("agreements:follow_up", args=[row.case.pk, row.agreement.pk])
-        result[row.case.pk] = [NextAction(FOLLOW_UP_LABELS[row.status], row.next_due, url, priority=20)]
-    return result
+    return {row.case.pk: [_follow_up_action(row)] for row in follow_up_overview(Case.objects.filter(pk__in=followed))}
+
+
+def _follow_up_action(row) -> NextAction:
+    url = reverse("agreements:follow_up", args=[row.case.pk, row.agreement.pk])
+    return NextAction(FOLLOW_UP_LABELS[row.status], row.next_due, url, priority=20)
+
+
+def _signing_action(case: Case, agreement: Agreement | None, signed: int) -> NextAction:
+    due = timezone.localtime(case.stage_changed_at).date() + timedelta(days=SIGNING_DAYS)
+    if agreement is None:
+        return NextAction("Draft the written agreement", due, reverse("cases:detail", args=[case.pk]), priority=20)
+    url = reverse("agreements:detail", args=[case.pk, agreement.pk])
+    if agreement.status == Agreement.Status.DRAFT:
+        return NextAction("Add the terms and send the agreement for signatures", due, url, priority=20)
+    return NextAction(f"Collect signatures ({signed} signed so far)", due, url, priority=20)
+
+
+def case_next_actions(facts: CaseFacts) -> list[NextAction]:
+    """The case page's: from its facts, as ``next_actions`` gives them for a list."""
+    case, found = facts.case, agreement_facts(facts)
+    if case.stage == Case.Stage.FOLLOW_UP:
+        return [_follow_up_action(found.follow_up)] if found.follow_up else []
+    if case.stage == Case.Stage.AGREEMENT:
+        agreement = found.current
+        return [_signing_action(case, agreement, agreement.signature_count if agreement else 0)]
+    return []
 
 
 def next_actions(cases: list[Case]) -> dict[int, list[NextAction]]:
@@ -52,19 +75,6 @@ def next_actions(cases: list[Case]) -> dict[int, list[NextAction]]:
     ):
         signed[agreement_id] = signed.get(agreement_id, 0) + 1
     for case in waiting:
-        due = timezone.localtime(case.stage_changed_at).date() + timedelta(days=SIGNING_DAYS)
         agreement = open_versions.get(case.pk)
-        if agreement is None:
-            action = NextAction(
-                "Draft the written agreement", due, reverse("cases:detail", args=[case.pk]), priority=20
-            )
-        else:
-            url = reverse("agreements:detail", args=[case.pk, agreement.pk])
-            if agreement.status == Agreement.Status.DRAFT:
-                action = NextAction("Add the terms and send the agreement for signatures", due, url, priority=20)
-            else:
-                action = NextAction(
-                    f"Collect signatures ({signed.get(agreement.pk, 0)} signed so far)", due, url, priority=20
-                )
-        result[case.pk] = [action]
+        result[case.pk] = [_signing_action(case, agreement, signed.get(agreement.pk, 0) if agreement else 0)]
     return result

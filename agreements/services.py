@@ -12,7 +12,9 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from cases.extensions import CaseFacts
 from cases.models import Case, Party, TimelineEvent
+from cases.selectors import case_facts
 from cases.services import case_move, timeline_add
 from mediation.selectors import session_date
 from vom.audit.models import AuditEvent
@@ -25,6 +27,7 @@ from vom.users.services import reauthenticate
 
 from .compliance import FULFILLED, term_state
 from .documents import agreement_pdf
+from .facts import agreement_facts
 from .follow_up import compliance, returned_offenders, terms_with_records
 from .models import HOURS_TERMS, Agreement, Installment, Signature, Term, TermCheck
 from .receivers import follow_up_changed
@@ -33,7 +36,6 @@ from .selectors import (
     Signer,
     SignerStatus,
     agreement_languages,
-    current_agreement,
     document_content,
     missing_translations,
     signer_statuses,
@@ -532,12 +534,13 @@ def _lock(agreement: Agreement, actor) -> None:
         )
 
 
-def guard_begin_follow_up(case: Case) -> list[str]:
-    agreement = current_agreement(case)
+def guard_begin_follow_up(facts: CaseFacts) -> list[str]:
+    found = agreement_facts(facts)
+    agreement = found.current
     if agreement is None:
         return ["The agreement has not been drafted yet."]
     if agreement.status != Agreement.Status.SIGNED:
-        missing = [s.signer for s in signer_statuses(agreement) if s.signature is None]
+        missing = [signer for signer in found.signers if signer.key not in found.signed]
         if agreement.status == Agreement.Status.DRAFT:
             return ["The agreement is still a draft: add its terms and send it for signatures."]
         return [f"{signer.name} ({signer.role}) has not signed yet." for signer in missing]
@@ -546,7 +549,7 @@ def guard_begin_follow_up(case: Case) -> list[str]:
 
 @transaction.atomic
 def case_begin_follow_up(*, case: Case, expected_version: int, actor) -> Case:
-    missing = guard_begin_follow_up(case)
+    missing = guard_begin_follow_up(case_facts(case, apps={"agreements"}))
     if missing:
         raise DomainError("Follow-up cannot start yet.", missing)
     return case_move(

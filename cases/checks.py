@@ -1,4 +1,5 @@
-"""System check: every move of the stage graph has exactly one handler among the apps' extensions.
+"""System checks: every move of the stage graph has exactly one handler among the apps' extensions, and what
+an extension hands to ``cases`` for the case page can be called.
 
 A move without a handler would silently vanish from the case page; two handlers would leave it to
 registration order which one runs; a handler for a move the graph does not have is a typo or a leftover;
@@ -68,6 +69,32 @@ def move_errors(extension_list: list[extensions.CaseExtension], moves: list[stag
     return errors
 
 
+CALLABLE_HOOKS = ("load_facts", "case_annotations", "party_annotations", "next_actions", "case_next_actions")
+
+
+def hook_errors(extension_list: list[extensions.CaseExtension]) -> list[checks.Error]:
+    """An extension's facts loader (and the other hooks the case page calls) given but not callable."""
+    errors = []
+    for extension in extension_list:
+        for hook in CALLABLE_HOOKS:
+            value = getattr(extension, hook)
+            if value is not None and not callable(value):
+                errors.append(
+                    checks.Error(
+                        f"{extension.app}'s {hook} is {value!r}, which cannot be called.",
+                        hint=f"Give {hook} a function (see cases.extensions.CaseExtension), or leave it out.",
+                        obj=extension.app,
+                        id="cases.E005",
+                    )
+                )
+    return errors
+
+
 @checks.register()
 def check_move_handlers(app_configs=None, **kwargs) -> list[checks.Error]:
     return move_errors(extensions.extensions(), stages.MOVES)
+
+
+@checks.register()
+def check_extension_hooks(app_configs=None, **kwargs) -> list[checks.Error]:
+    return hook_errors(extensions.extensions())

@@ -5,6 +5,7 @@ Each app declares one ``CaseExtension`` and registers it once, from its ``AppCon
 
     register(CaseExtension(
         app="surveys",
+        load_facts=facts.load_survey_facts,  # (*, case, parties, user) -> SurveyFacts
         panels=(Panel("surveys", "surveys/panel_surveys.html", order=50, load=panels.survey_panel),),
         seed_demo=demo.seed_surveys,
         anonymise=services.survey_case_anonymise,
@@ -13,6 +14,12 @@ Each app declares one ``CaseExtension`` and registers it once, from its ``AppCon
 
 Every move of ``cases.stages.MOVES`` has exactly one handler among the extensions (``cases.checks``
 fails start-up otherwise). ``cases`` registers its own extension too, for the moves it owns.
+
+The case facts: ``cases`` reads a case, its parties (with their people) and the user's permissions once
+per request into a ``CaseFacts``, then asks each extension's ``load_facts`` for what that app knows of the
+case (``facts.of("mediation")``). Every guard, panel and case-page next action takes those facts and reads
+nothing again. An app may add ``case_annotations``/``party_annotations`` to the one query of the case and of
+its parties (figures, "has any" flags), so its loader reads only what is there.
 """
 
 from collections.abc import Callable
@@ -22,14 +29,33 @@ from datetime import date, datetime
 from vom.notifications.services import register_template
 
 
+@dataclass
+class CaseFacts:
+    """What one request knows of one case, read once and handed to every guard, panel and next action.
+
+    ``parties`` are in display order, each with its person (and the related party's person); ``perms`` is
+    ``cases.policies.permissions_for`` (empty when there is no user, as inside services); ``apps`` holds each
+    extension's facts under its app name: ``facts.of("mediation")``.
+    """
+
+    case: object
+    parties: list
+    user: object | None = None
+    perms: dict[str, bool] = field(default_factory=dict)
+    apps: dict[str, object] = field(default_factory=dict)
+
+    def of(self, app: str):
+        return self.apps[app]
+
+
 @dataclass(frozen=True)
 class MoveHandler:
     """Who performs a move of the stage graph, on what condition, and who may ask for it.
 
-    ``guard(case)`` returns what is missing, as sentences (empty: the move may happen). ``perform`` is the
-    service; on the case page it is called as ``perform(case=, expected_version=, actor=)``. A move with
-    ``on_case_page=False`` has its own form or happens by itself (``page`` says where, for people reading
-    the code and the check's messages).
+    ``guard(facts)`` (a ``CaseFacts``) returns what is missing, as sentences (empty: the move may happen).
+    ``perform`` is the service; on the case page it is called as ``perform(case=, expected_version=, actor=)``.
+    A move with ``on_case_page=False`` has its own form or happens by itself (``page`` says where, for people
+    reading the code and the check's messages).
     """
 
     move: str
@@ -42,7 +68,7 @@ class MoveHandler:
 
 @dataclass(frozen=True)
 class Panel:
-    """A section of the case page: ``load(case, user)`` returns the template's context."""
+    """A section of the case page: ``load(facts)`` (a ``CaseFacts``) returns the template's context."""
 
     key: str
     template: str
@@ -69,10 +95,18 @@ class CaseExtension:
     """Everything one app adds to cases. Each callable takes keyword arguments as noted."""
 
     app: str
+    # (*, case, parties, user) -> the app's facts of one case (``CaseFacts.of(app)``), read in a fixed number
+    # of queries whatever the number of parties, meetings or terms
+    load_facts: Callable | None = None
+    # () -> {name: expression}: annotations of the case page's one query of the case, and of its parties
+    case_annotations: Callable | None = None
+    party_annotations: Callable | None = None
     moves: tuple[MoveHandler, ...] = ()
     panels: tuple[Panel, ...] = ()
     # (cases: list[Case]) -> {case_id: [NextAction, …]}, a fixed number of queries for any number of cases
     next_actions: Callable | None = None
+    # (facts: CaseFacts) -> [NextAction, …]: the same for the case page, from its facts (no query)
+    case_next_actions: Callable | None = None
     # (*, case, actor) -> None, inside the transaction that closes a case, whichever app's move closed it
     on_close: tuple[Callable, ...] = ()
     # (*, case) -> None, inside the transaction in which retention anonymises a case: the app's own rows
@@ -109,6 +143,24 @@ def panels() -> list[Panel]:
 
 def next_action_providers() -> list[Callable]:
     return [extension.next_actions for extension in extensions() if extension.next_actions]
+
+
+def case_next_action_providers() -> list[Callable]:
+    return [extension.case_next_actions for extension in extensions() if extension.case_next_actions]
+
+
+def fact_loaders() -> dict[str, Callable]:
+    return {extension.app: extension.load_facts for extension in extensions() if extension.load_facts}
+
+
+def annotations(kind: str) -> dict:
+    """Every extension's ``case_annotations`` or ``party_annotations``, merged."""
+    merged = {}
+    for extension in extensions():
+        provider = getattr(extension, f"{kind}_annotations")
+        if provider:
+            merged.update(provider())
+    return merged
 
 
 def closure_listeners() -> list[Callable]:

@@ -9,7 +9,7 @@ a user with no program in scope finds nothing there (404).
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 
-from .extensions import move_handlers
+from .extensions import CaseFacts, move_handlers
 from .models import Case, Party, Program
 from .selectors import get_case_for_user, user_roles
 from .stages import moves_from
@@ -76,16 +76,18 @@ def programs_for(user, action: str):
     return Program.objects.coordinated_by(user)
 
 
-def moves_offered(user, case: Case) -> list[dict]:
-    """The stage moves the case page offers: each with what is still missing and whether this user may make
-    it. Moves performed elsewhere (their own form, or by themselves) are not among them."""
+def moves_offered(facts: CaseFacts) -> list[dict]:
+    """The stage moves the case page offers: each with what is still missing (its guard, from the page's
+    facts) and whether the user may make it. Moves performed elsewhere (their own form, or by themselves) are
+    not among them."""
+    case, user = facts.case, facts.user
     handlers = move_handlers()
     offered = []
     for move in moves_from(case.stage):
         handler = handlers[move.name]
         if not handler.on_case_page:
             continue
-        missing = handler.guard(case)
+        missing = handler.guard(facts)
         # A closing move is offered only when its condition holds; it is never a to-do list.
         if move.target == Case.Stage.CLOSED and missing:
             continue
@@ -93,9 +95,9 @@ def moves_offered(user, case: Case) -> list[dict]:
     return offered
 
 
-def get_case_for_action(user, pk: int, action: str) -> Case:
+def get_case_for_action(user, pk: int, action: str, queryset=None) -> Case:
     """The case if the user may see it (else 404) and may do ``action`` on it (else 403)."""
-    case = get_case_for_user(user, pk, Case.objects.for_case_page())
+    case = get_case_for_user(user, pk, queryset if queryset is not None else Case.objects.for_case_page())
     if not can(user, action, case):
         raise PermissionDenied
     return case

@@ -1,16 +1,26 @@
 """Reads that more than one view needs."""
 
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import BooleanField, CharField, Count, Exists, F, Func, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
+from vom.audit.models import AuditEvent
 from vom.notifications.models import Notification, TextOptOut
 
-from .extensions import NextAction, next_action_providers
-from .models import Case, Party, Program, user_roles
+from .extensions import (
+    CaseFacts,
+    NextAction,
+    annotations,
+    case_next_action_providers,
+    fact_loaders,
+    next_action_providers,
+)
+from .models import Case, Note, Party, Program, TimelineEvent, user_roles
 from .stages import FALLBACK_ACTIONS
 
 
@@ -124,6 +134,17 @@ def _fallback_actions(cases) -> dict:
     return actions
 
 
+def _fallback_action(case: Case) -> list[NextAction]:
+    return _fallback_actions([case]).get(case.pk, [])
+
+
+def next_action_of(facts: CaseFacts) -> NextAction | None:
+    """The case page's one next action, as ``next_actions_for`` would give it, from the page's facts."""
+    actions = [action for provider in [_fallback_action, *case_next_action_providers()]
+               for action in provider(facts if provider is not _fallback_action else facts.case)]  # fmt: skip
+    return min(actions, key=lambda a: a.priority) if actions else None
+
+
 def next_actions_for(cases) -> dict:
     """The one next action per case, from every registered provider (each a fixed number of queries)."""
     cases = list(cases)
@@ -145,20 +166,153 @@ def overdue_first(rows, today):
     return sorted(rows, key=key)
 
 
+# --- The case page: its facts, read once per request ---------------------------------------------------
+
+
+def count_of(queryset, column: str = "case_id"):
+    """How many rows of ``queryset`` (filtered on an ``OuterRef``), as an annotation: 0 rather than NULL."""
+    counted = queryset.order_by().values(column).annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+def _texts(status: str):
+    sms = Notification.objects.filter(case_id=OuterRef("pk"), channel=Notification.Channel.SMS, status=status)
+    return count_of(sms)
+
+
+def case_page_queryset(user):
+    """Cases as their page reads them, in one query with what every app adds to the case: the texts to its
+    parties (sent, failed, waiting), whether its people are in other cases the user may see, and each
+    extension's ``case_annotations``."""
+    others = Party.objects.filter(person__parties__case=OuterRef("pk")).exclude(case=OuterRef("pk"))
+    return Case.objects.for_case_page().annotate(
+        texts_sent=_texts(Notification.Status.SENT),
+        texts_failed=_texts(Notification.Status.FAILED),
+        texts_waiting=_texts(Notification.Status.PENDING),
+        has_earlier=Exists(others.filter(case__in=Case.objects.visible_to(user))),
+        **annotations("case"),
+    )
+
+
 def parties_for_case_page(case: Case):
-    """The case's parties in display order, each with ``texts_stopped``: their number replied STOP."""
+    """The case's parties in display order, each with its person (and the related party's), ``texts_stopped``
+    (their number replied STOP) and each extension's ``party_annotations``."""
     return (
         Party.objects.filter(case=case)
         .select_related("person", "related_party__person")
-        .annotate(texts_stopped=Exists(TextOptOut.objects.filter(number=OuterRef("phone"))))
+        .annotate(texts_stopped=Exists(TextOptOut.objects.filter(number=OuterRef("phone"))), **annotations("party"))
         .in_display_order()
     )
 
 
+def case_facts(case: Case, user=None, *, apps=None, perms=None) -> CaseFacts:
+    """What guards, panels and next actions know of ``case``: its parties, read once, and each app's facts
+    (only ``apps`` when named: a service checking its own guard needs no other app's)."""
+    parties = list(parties_for_case_page(case))
+    facts = CaseFacts(case=case, parties=parties, user=user, perms=perms or {})
+    for app, load in fact_loaders().items():
+        if apps is None or app in apps:
+            facts.apps[app] = load(case=case, parties=parties, user=user)
+    return facts
+
+
 def case_text_figures(case: Case) -> dict:
-    """Texts to this case's parties: how many went out, how many failed, how many wait (one query)."""
-    return Notification.objects.filter(case_id=case.pk, channel=Notification.Channel.SMS).aggregate(
-        sent=Count("pk", filter=Q(status=Notification.Status.SENT)),
-        failed=Count("pk", filter=Q(status=Notification.Status.FAILED)),
-        waiting=Count("pk", filter=Q(status=Notification.Status.PENDING)),
-    )
+    """Texts to this case's parties: how many went out, how many failed, how many wait (read with the case)."""
+    return {"sent": case.texts_sent, "failed": case.texts_failed, "waiting": case.texts_waiting}
+
+
+def earlier_parties_of(user, case: Case, parties: list[Party]) -> dict[int, list[Party]]:
+    """``earlier_parties``, without a query when the case's read says there are none."""
+    return earlier_parties(user, case, parties) if getattr(case, "has_earlier", True) else {}
+
+
+# The journal: notes, timeline and access log, in one query of the columns the page shows.
+
+
+@dataclass(frozen=True)
+class NoteRow:
+    at: datetime
+    author: str
+    body: str
+    confidential: bool
+
+    @property
+    def created_at(self) -> datetime:
+        return self.at
+
+
+@dataclass(frozen=True)
+class TimelineRow:
+    at: datetime
+    actor: str
+    summary: str
+
+
+@dataclass(frozen=True)
+class AccessRow:
+    at: datetime
+    username: str
+    action: str
+    what: str
+    ip_address: str
+
+    def get_action_display(self) -> str:
+        return AuditEvent.Action(self.action).label if self.action in AuditEvent.Action.values else self.action
+
+
+class _Host(Func):
+    """An IP address as text: PostgreSQL's ``inet`` as the address alone (no ``/32``), elsewhere as stored."""
+
+    function = "HOST"
+    output_field = CharField()
+
+    def as_sql(self, compiler, connection, **extra):
+        if connection.vendor == "postgresql":
+            return super().as_sql(compiler, connection, **extra)
+        return compiler.compile(self.source_expressions[0])
+
+
+TIMELINE_SHOWN = 100
+ACCESS_LOG_SHOWN = 30
+
+
+def _journal_arm(queryset, kind: str, *, at, first="", last="", username="", text, flag=None, action="", ip=""):
+    def value(v):
+        return Value(v, output_field=CharField()) if isinstance(v, str) else v
+
+    return queryset.order_by().annotate(
+        j_kind=Value(kind, output_field=CharField()), j_at=F(at), j_first=value(first), j_last=value(last),
+        j_username=value(username), j_text=F(text), j_flag=flag if flag is not None else Value(False, BooleanField()),
+        j_action=value(action), j_ip=value(ip), j_pk=F("pk"),
+    ).values("j_kind", "j_at", "j_first", "j_last", "j_username", "j_text", "j_flag", "j_action", "j_ip",
+             "j_pk")  # fmt: skip
+
+
+def case_journal(case: Case, *, access_log: bool) -> dict:
+    """The case's notes (all), latest timeline events and, for coordinators, the latest entries of its access
+    log, newest first, in one query."""
+    latest_events = TimelineEvent.objects.filter(case=case).order_by("-at", "-pk").values("pk")[:TIMELINE_SHOWN]
+    arms = [
+        _journal_arm(Note.objects.filter(case=case), "note", at="created_at", first=F("author__first_name"),
+                     last=F("author__last_name"), username=F("author__username"), text="body", flag=F("confidential")),
+        _journal_arm(TimelineEvent.objects.filter(pk__in=Subquery(latest_events)), "event", at="at",
+                     first=Coalesce(F("actor__first_name"), Value("")), last=Coalesce(F("actor__last_name"), Value("")),
+                     username=Coalesce(F("actor__username"), Value("")), text="summary"),
+    ]  # fmt: skip
+    if access_log:
+        latest = AuditEvent.objects.filter(case_id=case.pk).order_by("-at", "-pk").values("pk")[:ACCESS_LOG_SHOWN]
+        arms.append(_journal_arm(AuditEvent.objects.filter(pk__in=Subquery(latest)), "access", at="at",
+                                 username=F("username"), text="what", action=F("action"), ip=Coalesce(
+                                     _Host(F("ip_address")), Value(""))))  # fmt: skip
+    rows = sorted(arms[0].union(*arms[1:], all=True), key=lambda r: (r["j_at"], r["j_pk"]), reverse=True)
+    journal = {"notes": [], "timeline": [], "access_log": []}
+    for row in rows:
+        name = f"{row['j_first']} {row['j_last']}".strip() or row["j_username"]
+        if row["j_kind"] == "note":
+            journal["notes"].append(NoteRow(row["j_at"], name, row["j_text"], bool(row["j_flag"])))
+        elif row["j_kind"] == "event":
+            journal["timeline"].append(TimelineRow(row["j_at"], name, row["j_text"]))
+        else:
+            journal["access_log"].append(AccessRow(row["j_at"], row["j_username"], row["j_action"], row["j_text"],
+                                                   row["j_ip"]))  # fmt: skip
+    return journal

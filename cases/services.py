@@ -37,6 +37,7 @@ from .models import (
     TimelineEvent,
 )
 from .rules import age_reference_date, is_juvenile
+from .selectors import case_facts
 from .stages import ALLOWED, OPEN_STAGES, Move, closing_outcomes, following_moves
 
 S = Case.Stage
@@ -599,7 +600,12 @@ def case_advance(*, case: Case, actor) -> list[Move]:
         fresh = Case.objects.get(pk=case.pk)
         handlers = move_handlers()
         ready = next(
-            ((m, handlers[m.name]) for m in following_moves(fresh.stage) if not handlers[m.name].guard(fresh)), None
+            (
+                (m, handlers[m.name])
+                for m in following_moves(fresh.stage)
+                if not handlers[m.name].guard(case_facts(fresh, apps={m.owner}))
+            ),
+            None,
         )
         if ready is None:
             break

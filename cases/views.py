@@ -52,14 +52,17 @@ from .policies import (
 from .rules import ADULT_AGE
 from .selectors import (
     CASELOAD_EXPORT_HEADER,
+    case_facts,
+    case_journal,
+    case_page_queryset,
     case_text_figures,
     caseload_export_rows,
     caseload_programs,
-    earlier_parties,
+    earlier_parties_of,
     filter_caseload,
+    next_action_of,
     next_actions_for,
     overdue_first,
-    parties_for_case_page,
     user_roles,
 )
 from .stages import move_named
@@ -219,29 +222,25 @@ def intake(request):
 @require_GET
 @login_required
 def case_detail(request, pk: int):
-    case = get_case_for_action(request.user, pk, "view")
     user = request.user
+    case = get_case_for_action(user, pk, "view", case_page_queryset(user))
     audit_record(request=request, action=AuditEvent.Action.VIEW, what="case page", case_id=case.pk)
     perms = permissions_for(user, case)
-    parties = list(parties_for_case_page(case))
-    moves = moves_offered(user, case)
-    sections = [{"template": p.template, **p.load(case, user)} for p in panels()]
+    facts = case_facts(case, user, perms=perms)  # read once: every guard, panel and next action takes these
     context = {
         "case": case,
         "perms": perms,
-        "parties": parties,
+        "parties": facts.parties,
         "texts": case_text_figures(case),
-        "earlier_by_person": earlier_parties(user, case, parties),
-        "moves": moves,
-        "panels": sections,
-        "next_action": next_actions_for([case]).get(case.pk),
-        "notes": case.notes.select_related("author"),
+        "earlier_by_person": earlier_parties_of(user, case, facts.parties),
+        "moves": moves_offered(facts),
+        "panels": [{"template": p.template, **p.load(facts)} for p in panels()],
+        "next_action": next_action_of(facts),
         "outcome_checks": case.outcome_checks.select_related("party__person").order_by("party_id", "months")
         if case.stage == Case.Stage.CLOSED
         else [],
-        "timeline": case.timeline.select_related("actor")[:100],
-        # Coordinators see who looked at and changed the case.
-        "access_log": AuditEvent.objects.filter(case_id=case.pk)[:30] if perms["edit"] else [],
+        # Coordinators also see who looked at and changed the case.
+        **case_journal(case, access_log=perms["edit"]),
         "note_form": NoteForm(),
         "version_form": VersionForm(initial={"version": case.version}),
     }

@@ -8,11 +8,14 @@ class MediationConfig(AppConfig):
     def ready(self):
         from cases.extensions import CaseExtension, MoveHandler, Panel, register
 
-        from . import demo, guards, next_actions, panels, reminders, retention, services
+        from . import demo, facts, guards, next_actions, panels, reminders, retention, services
 
         register(
             CaseExtension(
                 app="mediation",
+                load_facts=facts.load_mediation_facts,
+                case_annotations=facts.case_annotations,
+                party_annotations=facts.party_annotations,
                 moves=(
                     MoveHandler("begin_preparation", guard=guards.screening_gaps,
                                 perform=services.case_begin_preparation),
@@ -30,6 +33,7 @@ class MediationConfig(AppConfig):
                     Panel("meetings", "mediation/panel_meetings.html", order=30, load=panels.meetings_panel),
                 ),
                 next_actions=next_actions.next_actions,
+                case_next_actions=next_actions.case_next_actions,
                 anonymise=retention.mediation_case_anonymise,
                 seed_demo=demo.seed_mediation,
                 notification_templates=reminders.NOTIFICATION_TEMPLATES,

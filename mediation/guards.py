@@ -1,9 +1,13 @@
-"""Guards of the stage moves that mediation owns. Each returns what is missing, as sentences."""
+"""Guards of the stage moves that mediation owns. Each takes the case's facts (``cases.extensions.CaseFacts``,
+with mediation's under ``facts.of("mediation")``) and returns what is missing, as sentences; none reads the
+database."""
 
+from cases.extensions import CaseFacts
 from cases.models import Case, Party
 
+from .facts import mediation_facts
 from .models import Meeting, Screening, ShuttleRound
-from .selectors import case_parties, latest_screenings, prep_status, required_screening_parties, role_name
+from .selectors import prep_status, required_screening_parties, role_name
 
 FAILED_SCREENING_OUTCOMES = {
     Screening.Outcome.NOT_SUITABLE: Case.Outcome.UNSUITABLE,
@@ -12,14 +16,14 @@ FAILED_SCREENING_OUTCOMES = {
 }
 
 
-def screening_gaps(case: Case) -> list[str]:
-    parties = case_parties(case)
+def screening_gaps(facts: CaseFacts) -> list[str]:
+    case, parties = facts.case, facts.parties
     missing = []
     if not any(p.role == Party.Role.OFFENDER for p in parties):
         missing.append("No offender is recorded.")
     if not any(p.role == Party.Role.VICTIM for p in parties):
         missing.append("No victim is recorded.")
-    latest = latest_screenings(parties)
+    latest = mediation_facts(facts).latest
     for party in required_screening_parties(case, parties):
         screening = latest.get(party.pk)
         if screening is None or screening.outcome != Screening.Outcome.SUITABLE:
@@ -35,29 +39,24 @@ def screening_gaps(case: Case) -> list[str]:
     return missing
 
 
-def failed_screening(case: Case) -> Screening | None:
+def failed_screening(facts: CaseFacts) -> Screening | None:
     """The latest screening of a required party that rules the case out, if any."""
-    parties = case_parties(case)
-    latest = latest_screenings(parties)
-    for party in required_screening_parties(case, parties):
+    latest = mediation_facts(facts).latest
+    for party in required_screening_parties(facts.case, facts.parties):
         screening = latest.get(party.pk)
         if screening is not None and screening.outcome in FAILED_SCREENING_OUTCOMES:
             return screening
     return None
 
 
-def guard_close_after_screening(case: Case) -> list[str]:
-    if failed_screening(case) is None:
+def guard_close_after_screening(facts: CaseFacts) -> list[str]:
+    if failed_screening(facts) is None:
         return ["No required party has declined, been screened not suitable or been unreachable."]
     return []
 
 
-def _meetings(case: Case) -> list[Meeting]:
-    return list(Meeting.objects.filter(case=case).order_by("scheduled_for", "pk"))
-
-
-def guard_begin_session(case: Case) -> list[str]:
-    meetings = _meetings(case)
+def guard_begin_session(facts: CaseFacts) -> list[str]:
+    case, meetings = facts.case, mediation_facts(facts).meetings
     missing = []
     prep = prep_status(meetings)
     for side in ("offender", "victim"):
@@ -71,25 +70,24 @@ def guard_begin_session(case: Case) -> list[str]:
     return missing
 
 
-def _concluding_round(case: Case) -> ShuttleRound | None:
-    return ShuttleRound.objects.filter(case=case).exclude(concludes="").order_by("-held_on", "-pk").first()
+def _concluding_round(rounds: list[ShuttleRound]) -> ShuttleRound | None:
+    concluding = [r for r in rounds if r.concludes]
+    return max(concluding, key=lambda r: (r.held_on, r.pk)) if concluding else None
 
 
-def _last_joint(case: Case) -> Meeting | None:
-    return (
-        Meeting.objects.filter(case=case, kind=Meeting.Kind.JOINT)
-        .exclude(status=Meeting.Status.SCHEDULED)
-        .order_by("-scheduled_for", "-pk")
-        .first()
-    )
+def _last_joint(meetings: list[Meeting]) -> Meeting | None:
+    held = [m for m in meetings if m.kind == Meeting.Kind.JOINT and m.status != Meeting.Status.SCHEDULED]
+    # The latest by time, one without a time counting as the latest (as PostgreSQL sorts them).
+    return max(held, key=lambda m: (m.scheduled_for is None, m.scheduled_for or m.created_at, m.pk)) if held else None
 
 
-def session_result(case: Case) -> str:
+def session_result(facts: CaseFacts) -> str:
     """'agreement', 'no_agreement', 'cancelled' or '' for the mediation stage, whatever the mode."""
-    if case.mode == Case.Mode.INDIRECT:
-        last = _concluding_round(case)
+    found = mediation_facts(facts)
+    if facts.case.mode == Case.Mode.INDIRECT:
+        last = _concluding_round(found.rounds)
         return last.concludes if last else ""
-    last = _last_joint(case)
+    last = _last_joint(found.meetings)
     if last is None:
         return ""
     if last.status == Meeting.Status.HELD and last.outcome in {Meeting.Outcome.AGREEMENT, Meeting.Outcome.NO_AGREEMENT}:
@@ -99,17 +97,17 @@ def session_result(case: Case) -> str:
     return ""
 
 
-def guard_record_agreement(case: Case) -> list[str]:
-    if session_result(case) == "agreement":
+def guard_record_agreement(facts: CaseFacts) -> list[str]:
+    if session_result(facts) == "agreement":
         return []
-    if case.mode == Case.Mode.INDIRECT:
+    if facts.case.mode == Case.Mode.INDIRECT:
         return ["Indirect mediation has not concluded with an agreement."]
     return ["Joint session not yet held with an agreement."]
 
 
-def guard_close_without_agreement(case: Case) -> list[str]:
-    if session_result(case) in {"no_agreement", "cancelled"}:
+def guard_close_without_agreement(facts: CaseFacts) -> list[str]:
+    if session_result(facts) in {"no_agreement", "cancelled"}:
         return []
-    if case.mode == Case.Mode.INDIRECT:
+    if facts.case.mode == Case.Mode.INDIRECT:
         return ["Indirect mediation has not concluded without agreement."]
     return ["The joint session was neither held without agreement nor cancelled for good."]

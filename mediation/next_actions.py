@@ -12,9 +12,10 @@ from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 
-from cases.extensions import NextAction
+from cases.extensions import CaseFacts, NextAction
 from cases.models import Case, Party
 
+from .facts import MediationFacts, mediation_facts
 from .models import ContactAttempt, Meeting, Screening, ShuttleRound
 from .selectors import (
     attendees_by_meeting,
@@ -39,18 +40,17 @@ def _local(dt):
 ASSIGNMENT_DAYS = 3
 
 
+def _assign_action(case: Case) -> NextAction:
+    return NextAction(
+        "Assign a lead mediator",
+        case.referral_date + timedelta(days=ASSIGNMENT_DAYS),
+        reverse("mediation:assign", args=[case.pk]),
+    )
+
+
 def next_actions(cases: list[Case]) -> dict[int, list[NextAction]]:
-    result = {
-        case.pk: [
-            NextAction(
-                "Assign a lead mediator",
-                case.referral_date + timedelta(days=ASSIGNMENT_DAYS),
-                reverse("mediation:assign", args=[case.pk]),
-            )
-        ]
-        for case in cases
-        if case.stage == Case.Stage.REFERRED
-    }
+    """For lists of cases: what the actions need of many cases, in a fixed number of queries."""
+    result = {case.pk: [_assign_action(case)] for case in cases if case.stage == Case.Stage.REFERRED}
     working = [c for c in cases if c.is_workable]
     if not working:
         return result
@@ -78,15 +78,27 @@ def next_actions(cases: list[Case]) -> dict[int, list[NextAction]]:
         rounds_by_case[round_.case_id].append(round_)
 
     for case in working:
-        parties = parties_by_case[case.pk]
-        if case.stage == Case.Stage.SCREENING:
-            action = _screening_action(case, parties, latest, attempts)
-        elif case.stage == Case.Stage.PREPARATION:
-            action = _preparation_action(case, meetings_by_case[case.pk])
-        else:
-            action = _session_action(case, meetings_by_case[case.pk], rounds_by_case[case.pk])
-        result[case.pk] = [*_interpreter_actions(case, meetings_by_case[case.pk], attendees), action]
+        found = MediationFacts(case, latest, attempts, meetings_by_case[case.pk], attendees, rounds_by_case[case.pk])
+        facts = CaseFacts(case=case, parties=parties_by_case[case.pk], apps={"mediation": found})
+        result[case.pk] = case_next_actions(facts)
     return result
+
+
+def case_next_actions(facts: CaseFacts) -> list[NextAction]:
+    """The case page's: from its facts, as ``next_actions`` gives them for a list."""
+    case, parties = facts.case, facts.parties
+    if case.stage == Case.Stage.REFERRED:
+        return [_assign_action(case)]
+    if not case.is_workable:
+        return []
+    found = mediation_facts(facts)
+    if case.stage == Case.Stage.SCREENING:
+        action = _screening_action(case, parties, found.latest, found.attempts)
+    elif case.stage == Case.Stage.PREPARATION:
+        action = _preparation_action(case, found.meetings)
+    else:
+        action = _session_action(case, found.meetings, found.rounds)
+    return [*_interpreter_actions(case, found.meetings, found.attendees), action]
 
 
 def _interpreter_actions(case: Case, meetings: list[Meeting], attendees) -> list[NextAction]:

@@ -31,15 +31,16 @@ def mediation_case_anonymise(*, case: Case) -> None:
 MINIMISABLE = {Screening.Outcome.DECLINED, Screening.Outcome.NOT_SUITABLE}
 
 
-def minimise_refusals(party: Party) -> list[str]:
-    """Why this party's data cannot be minimised now (empty when it can)."""
+def minimise_refusals(party: Party, *, latest: dict | None = None) -> list[str]:
+    """Why this party's data cannot be minimised now (empty when it can). ``latest``: the latest screening of
+    each party by id, when already read (the case page's facts)."""
     case = party.case
     problems = []
     if party.minimised_at:
         problems.append("This party's data was already removed.")
     if case.stage != Case.Stage.CLOSED or case.outcome not in {Case.Outcome.DECLINED, Case.Outcome.UNSUITABLE}:
         problems.append("Only a case closed because a party declined or was not suitable is minimised this way.")
-    latest = latest_screenings([party]).get(party.pk)
+    latest = (latest_screenings([party]) if latest is None else latest).get(party.pk)
     if latest is None or latest.outcome not in MINIMISABLE:
         problems.append("Only the party who declined or was screened not suitable is minimised.")
     return problems

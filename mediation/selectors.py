@@ -64,10 +64,9 @@ class ScreeningStatus:
         return self.latest is not None and self.latest.outcome == Screening.Outcome.SUITABLE
 
 
-def screening_overview(case: Case, parties: list[Party] | None = None) -> list[ScreeningStatus]:
-    parties = parties if parties is not None else case_parties(case)
+def screening_overview(case: Case, parties: list[Party], latest: dict[int, Screening]) -> list[ScreeningStatus]:
+    """Each party who must be screened or was, with their latest screening (``latest``, by party id)."""
     required = {p.pk for p in required_screening_parties(case, parties)}
-    latest = latest_screenings(parties)
     return [
         ScreeningStatus(p, latest.get(p.pk), p.pk in required, party_is_juvenile(p, case))
         for p in parties

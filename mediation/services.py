@@ -6,7 +6,9 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from cases.extensions import CaseFacts
 from cases.models import Case, Party, TimelineEvent
+from cases.selectors import case_facts
 from cases.services import case_move, party_update_contact, timeline_add
 from cases.stages import WORKING_STAGES
 from vom.core.claims import claim
@@ -473,7 +475,7 @@ def shuttle_record(
         problems.append("An exchange cannot be dated in the future.")
     if not summary.strip():
         problems.append("Summarise what was carried.")
-    if session_result(case):
+    if session_result(_facts(case)):
         problems.append("Indirect mediation has already concluded.")
     if problems:
         raise DomainError("The exchange was not saved.", problems)
@@ -550,6 +552,11 @@ def timelog_add(*, case: Case, mediator, on: date, minutes: int, activity: str, 
 # --- Stage moves ------------------------------------------------------------------------------------
 
 
+def _facts(case: Case) -> CaseFacts:
+    """The case's facts as mediation's guards read them (read afresh, inside the caller's transaction)."""
+    return case_facts(case, apps={"mediation"})
+
+
 def _refuse_if(missing: list[str], doing: str) -> None:
     if missing:
         raise DomainError(f"The case cannot {doing} yet.", missing)
@@ -557,7 +564,7 @@ def _refuse_if(missing: list[str], doing: str) -> None:
 
 @transaction.atomic
 def case_begin_preparation(*, case: Case, expected_version: int, actor) -> Case:
-    _refuse_if(screening_gaps(case), "move to preparation")
+    _refuse_if(screening_gaps(_facts(case)), "move to preparation")
     return case_move(
         case=case,
         to_stage=S.PREPARATION,
@@ -569,8 +576,8 @@ def case_begin_preparation(*, case: Case, expected_version: int, actor) -> Case:
 
 @transaction.atomic
 def case_close_after_screening(*, case: Case, expected_version: int, actor) -> Case:
-    _refuse_if(guard_close_after_screening(case), "be closed on screening")
-    screening = failed_screening(case)
+    _refuse_if(guard_close_after_screening(facts := _facts(case)), "be closed on screening")
+    screening = failed_screening(facts)
     outcome = FAILED_SCREENING_OUTCOMES[screening.outcome]
     who = role_name(screening.party)
     return case_move(
@@ -586,7 +593,7 @@ def case_close_after_screening(*, case: Case, expected_version: int, actor) -> C
 
 @transaction.atomic
 def case_begin_session(*, case: Case, expected_version: int, actor) -> Case:
-    _refuse_if(guard_begin_session(case), "move to the joint session")
+    _refuse_if(guard_begin_session(_facts(case)), "move to the joint session")
     label = (
         "Indirect mediation begins." if case.mode == Case.Mode.INDIRECT else "Both sides prepared; session scheduled."
     )
@@ -595,7 +602,7 @@ def case_begin_session(*, case: Case, expected_version: int, actor) -> Case:
 
 @transaction.atomic
 def case_record_agreement(*, case: Case, expected_version: int, actor) -> Case:
-    _refuse_if(guard_record_agreement(case), "move to the written agreement")
+    _refuse_if(guard_record_agreement(_facts(case)), "move to the written agreement")
     return case_move(
         case=case,
         to_stage=S.AGREEMENT,
@@ -607,8 +614,8 @@ def case_record_agreement(*, case: Case, expected_version: int, actor) -> Case:
 
 @transaction.atomic
 def case_close_without_agreement(*, case: Case, expected_version: int, actor) -> Case:
-    _refuse_if(guard_close_without_agreement(case), "be closed without agreement")
-    result = session_result(case)
+    _refuse_if(guard_close_without_agreement(facts := _facts(case)), "be closed without agreement")
+    result = session_result(facts)
     outcome = Case.Outcome.CANCELLED if result == "cancelled" else Case.Outcome.NO_AGREEMENT
     return case_move(
         case=case,

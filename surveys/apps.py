@@ -8,11 +8,13 @@ class SurveysConfig(AppConfig):
     def ready(self):
         from cases.extensions import CaseExtension, Panel, register
 
-        from . import demo, panels, services
+        from . import demo, facts, panels, services
 
         register(
             CaseExtension(
                 app="surveys",
+                load_facts=facts.load_survey_facts,
+                case_annotations=facts.case_annotations,
                 panels=(Panel("surveys", "surveys/panel_surveys.html", order=50, load=panels.survey_panel),),
                 seed_demo=demo.seed_surveys,
                 anonymise=services.survey_case_anonymise,

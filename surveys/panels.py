@@ -1,10 +1,8 @@
 """The case page's survey section (registered in SurveysConfig.ready): counts only, never answers."""
 
-from cases.models import Case
-
-from .selectors import survey_counts
+from cases.extensions import CaseFacts
 
 
-def survey_panel(case: Case, user) -> dict:
-    rows = survey_counts(case)
+def survey_panel(facts: CaseFacts) -> dict:
+    rows = facts.of("surveys").rows
     return {"visible": bool(rows), "rows": rows}

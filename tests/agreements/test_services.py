@@ -16,6 +16,7 @@ from agreements.models import Agreement, Installment, Signature
 from agreements.selectors import required_signers
 from agreements.verification import copy_is_identical
 from cases.models import Case
+from cases.selectors import case_facts
 from cases.services import PartyInput, party_add_supporter
 from tests.agreements.helpers import PNG_URL, case_in_agreement, draft_with_money, plain_pdf, send, sign_all
 from tests.factories import CaseFactory, PartyFactory
@@ -242,7 +243,7 @@ def test_a_stale_draft_edit_is_refused(agreement_case, mediator):
 @pytest.mark.django_db
 def test_follow_up_guard_names_missing_signers(agreement_case, mediator):
     send(draft_with_money(agreement_case, mediator), mediator)
-    missing = services.guard_begin_follow_up(agreement_case)
+    missing = services.guard_begin_follow_up(case_facts(agreement_case))
     assert "Kai Lopez (Offender) has not signed yet." in missing
     with pytest.raises(DomainError):
         services.case_begin_follow_up(case=agreement_case, expected_version=agreement_case.version, actor=mediator)

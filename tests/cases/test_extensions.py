@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 
 from cases import extensions, stages
-from cases.checks import move_errors
+from cases.checks import hook_errors, move_errors
 from cases.extensions import CaseExtension, MoveHandler
 
 
@@ -99,3 +99,15 @@ def test_a_move_performed_elsewhere_is_never_offered_nor_accepted_on_the_case_pa
     assert "That step is not available for this case now." in response.content.decode()
     case.refresh_from_db()
     assert case.stage == case.Stage.FOLLOW_UP
+
+
+def test_a_facts_loader_that_cannot_be_called_is_an_error(registered):
+    assert hook_errors(extensions.extensions()) == []
+    surveys = registered["surveys"]
+    # A dotted name where a function belongs:
+    extensions.register(dataclasses.replace(surveys, load_facts="surveys.facts.load_survey_facts"))
+    errors = hook_errors(extensions.extensions())
+    assert [(e.id, e.obj) for e in errors] == [("cases.E005", "surveys")]
+    assert "load_facts" in errors[0].msg
+    with pytest.raises(SystemCheckError, match="cases.E005"):
+        call_command("check")

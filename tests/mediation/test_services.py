@@ -212,9 +212,10 @@ def test_a_prep_meeting_may_be_waived_with_a_reason(program, coordinator, mediat
         services.prep_waive(case=case, actor=mediator, side="victim", reason=" ")
     services.prep_waive(case=case, actor=mediator, side="victim", reason="Prepared at length during screening")
     services.prep_waive(case=case, actor=mediator, side="offender", reason="Prepared with guardian at screening")
+    from cases.selectors import case_facts
     from mediation.guards import guard_begin_session
 
-    assert guard_begin_session(case) == ["Joint session not yet scheduled."]
+    assert guard_begin_session(case_facts(case)) == ["Joint session not yet scheduled."]
 
 
 @pytest.mark.django_db
@@ -286,9 +287,10 @@ def test_a_continued_session_schedules_the_next_one(program, coordinator, mediat
     )
     follow_on = Meeting.objects.get(case=case, kind="joint", status="scheduled")
     assert follow_on.scheduled_for == later
+    from cases.selectors import case_facts
     from mediation.guards import guard_record_agreement
 
-    assert guard_record_agreement(case) == ["Joint session not yet held with an agreement."]
+    assert guard_record_agreement(case_facts(case)) == ["Joint session not yet held with an agreement."]
 
 
 @pytest.mark.django_db
