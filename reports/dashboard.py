@@ -34,12 +34,23 @@ SESSIONS_LISTED = 25
 WORKLOAD_LISTED = 20
 
 
+# Unrecorded reoffending checks are counted up to this many: a program that has stopped recording them has
+# a backlog that grows with every closed case of its history, and counting it all read every one of them on
+# each visit (the dashboard's slowest query at 100,000 cases). Beyond it the figure says "1,000+".
+CHECKS_COUNTED = 1000
+
+
 @dataclass
 class Figure:
     label: str
     value: int
     url: str
     help: str = ""
+    more: bool = False  # counted up to ``value`` and stopped: there are more
+
+    @property
+    def text(self) -> str:
+        return f"{self.value:,}+" if self.more else f"{self.value:,}"
 
 
 @dataclass
@@ -125,15 +136,16 @@ def _overdue(program, now, today) -> list[Figure]:
     stuck = Case.objects.filter(program=program).filter(overdue_q(now)).count()
     # From the stored summaries the Follow-up list sorts on: its red rows, counted.
     late = behind(followed_agreements(Case.objects.filter(program=program)), today).count()
-    checks = OutcomeCheck.objects.filter(case__program=program, due_on__lte=today, result="").count()
+    unrecorded = OutcomeCheck.objects.filter(case__program=program, due_on__lte=today, result="").order_by()
+    checks = unrecorded.values("pk")[: CHECKS_COUNTED + 1].count()
     return [
         Figure("Cases stuck in their stage", stuck, _caseload(program, overdue="on"),
                "Longer in screening, preparation or before the session than the program allows."),
         Figure("Agreements behind", late,
                f"{reverse('agreements:follow_up_list')}?{urlencode({'behind': 1, 'program': program.pk})}",
                "A payment, hours or a check due before today and not kept: overdue or defaulted."),
-        Figure("Reoffending checks due, not recorded", checks, reverse("cases:outcome_checks"),
-               "6, 12 or 30 months (as the program sets) after closure."),
+        Figure("Reoffending checks due, not recorded", min(checks, CHECKS_COUNTED), reverse("cases:outcome_checks"),
+               "6, 12 or 30 months (as the program sets) after closure.", more=checks > CHECKS_COUNTED),
     ]  # fmt: skip
 
 

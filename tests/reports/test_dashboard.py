@@ -62,6 +62,24 @@ def test_dashboard_figures(program, data, mediator):
     assert restitution["Held by the program, not yet forwarded"] == Decimal("450.00")
 
 
+def test_unrecorded_checks_are_counted_up_to_a_limit(client, program, data, coordinator, monkeypatch):
+    """A backlog of unrecorded checks grows with every closed case of the program's history: counted up to
+    CHECKS_COUNTED (a bounded read), then shown as that many and more."""
+    from cases.models import OutcomeCheck
+    from reports import dashboard as board_module
+
+    client.force_login(coordinator)
+    query = {"start": PERIOD.start, "end": PERIOD.end}
+    checks = '<span class="figure__value">{}</span> <span class="figure__label">Reoffending checks due'
+    assert checks.format("1") in client.get("/dashboard/", query).content.decode()
+    OutcomeCheck.objects.create(case=data["A"], party=data["A"].offender, months=30,
+                                due_on=timezone.localdate() - timedelta(days=1))  # fmt: skip
+    monkeypatch.setattr(board_module, "CHECKS_COUNTED", 1)
+    assert checks.format("1+") in client.get("/dashboard/", query).content.decode()
+    monkeypatch.setattr(board_module, "CHECKS_COUNTED", 2)
+    assert checks.format("2") in client.get("/dashboard/", query).content.decode()
+
+
 def test_every_dashboard_figure_opens_the_caseload_behind_it(client, program, data, coordinator):
     client.force_login(coordinator)
     board = dashboard(program, PERIOD, timezone.now())
