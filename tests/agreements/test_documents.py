@@ -101,17 +101,25 @@ def test_the_qr_code_encodes_the_verification_address_with_the_code(settings):
     import base64
 
     import qrcode
-    import qrcode.image.svg
+    from PIL import Image
 
-    from agreements.documents import qr_data_uri
+    from agreements.documents import QR_MODULE_PIXELS, qr_data_uri
     from agreements.verification import verify_url
 
     settings.SITE_URL = "https://vom.example.org"
     url = verify_url("ABCD-EF01-2345-6789-ABCD")
     assert url == "https://vom.example.org/verify/?code=ABCD-EF01-2345-6789-ABCD"
-    svg = base64.b64decode(qr_data_uri(url).split(",", 1)[1])
-    expected = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=1).to_string()
-    assert svg == expected
+    header, data = qr_data_uri(url).split(",", 1)
+    assert header == "data:image/png;base64"
+    image = Image.open(io.BytesIO(base64.b64decode(data))).convert("1")
+    code = qrcode.QRCode(border=1)
+    code.add_data(url)
+    matrix = code.get_matrix()  # the modules that encode the address, border included
+    assert image.size == (len(matrix) * QR_MODULE_PIXELS,) * 2
+    middle = QR_MODULE_PIXELS // 2
+    drawn = [[image.getpixel((x * QR_MODULE_PIXELS + middle, y * QR_MODULE_PIXELS + middle)) == 0
+              for x in range(len(matrix))] for y in range(len(matrix))]  # fmt: skip
+    assert drawn == matrix
 
 
 @pytest.mark.django_db
