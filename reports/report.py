@@ -213,7 +213,8 @@ def outcome_report(program: Program, period: Period, today: date) -> OutcomeRepo
         ])
     )  # fmt: skip
     ended = {g: counts["completed"][g] + counts["returned"][g] + counts["mixed"][g] for g, _ in GROUPS}
-    offenders = _offenders_ended(program, period)
+    cohort_offenders = _cohort_offenders(program, period)
+    offenders = _offenders_ended(cohort_offenders)
     offenders_ended = {g: offenders["fulfilled"][g] + offenders["returned"][g] for g, _ in GROUPS}
     progress.rows += [
         Row(ENDED_ROWS[0], [
@@ -240,7 +241,7 @@ def outcome_report(program: Program, period: Period, today: date) -> OutcomeRepo
     satisfaction, comments = _satisfaction(program, period)
     sections += [
         satisfaction,
-        _reoffending_cohort(program, period, today),
+        _reoffending_cohort(program, period, cohort_offenders),
         _reoffending(program, period, today, columns),
     ]
     threshold = program.report_threshold
@@ -267,18 +268,43 @@ def _rules(section: Section) -> Rules:
     return Rules(split_columns=section.key != "reoffending", groups=groups)
 
 
-def _offenders_ended(program, period) -> dict:
+@dataclass(frozen=True)
+class _Offender:
+    party_id: int
+    person_id: int
+    juvenile: bool
+    mediated: bool
+    outcome: str
+    returned_alone: bool
+
+
+def _cohort_offenders(program, period) -> list[_Offender]:
+    """The offenders of the cohort's cases, in referral order: one query, read by two sections (the offenders
+    whose follow-up ended, and reoffending by person), which each read them before."""
+    rows = (
+        Party.objects.filter(role=Party.Role.OFFENDER, **cohort_filter(program, period, "case"))
+        .annotate(juvenile=juvenile_flag("case"), mediated=_mediated_expression(),
+                  returned_alone=Exists(OffenderReturn.objects.filter(party=OuterRef("pk"))))
+        .order_by("case__referral_date", "case_id", "pk")
+        .values_list("pk", "person_id", "juvenile", "mediated", "case__outcome", "returned_alone")
+    )  # fmt: skip
+    return [_Offender(*row) for row in rows]
+
+
+def _offenders_ended(offenders: list[_Offender]) -> dict:
     """Offenders of the cohort whose follow-up ended, each one on their own: fulfilled their part (a completed
     case, or a mixed one they were not returned from) or returned (a returned case, or their own return)."""
-    returned_alone = Exists(OffenderReturn.objects.filter(party=OuterRef("pk")))
-    offenders = Party.objects.filter(role=Party.Role.OFFENDER, **cohort_filter(program, period, "case")).annotate(
-        juvenile=juvenile_flag("case"), returned_alone=returned_alone
-    )
-    mixed = Q(case__outcome=Case.Outcome.MIXED)
-    return _aggregate_split(offenders, {
-        "fulfilled": _split(count, Q(case__outcome=Case.Outcome.COMPLETED) | (mixed & Q(returned_alone=False))),
-        "returned": _split(count, Q(case__outcome=Case.Outcome.RETURNED) | (mixed & Q(returned_alone=True))),
-    })  # fmt: skip
+    out = {name: {"juvenile": 0, "adult": 0} for name in ("fulfilled", "returned")}
+    for offender in offenders:
+        group = "juvenile" if offender.juvenile else "adult"
+        mixed = offender.outcome == Case.Outcome.MIXED
+        if offender.outcome == Case.Outcome.COMPLETED or (mixed and not offender.returned_alone):
+            out["fulfilled"][group] += 1
+        elif offender.outcome == Case.Outcome.RETURNED or (mixed and offender.returned_alone):
+            out["returned"][group] += 1
+    for by_group in out.values():
+        by_group["all"] = by_group["juvenile"] + by_group["adult"]
+    return out
 
 
 def _referrals_by(cases, program, period, referred, link) -> Section:
@@ -533,25 +559,22 @@ def _reoffending(program, period, today, columns) -> Section:
     return section
 
 
-def _reoffending_cohort(program, period, today) -> Section:
+def _reoffending_cohort(program, period, offenders: list[_Offender]) -> Section:
     """The people referred in the period and their reoffending checks at each window, mediated against not.
 
-    One offender is one person: a person referred twice in the period counts once, with their first case. Two
-    queries (the cohort's offenders, their checks), then counted here."""
-    people = (
-        Party.objects.filter(role=Party.Role.OFFENDER, **cohort_filter(program, period, "case"))
-        .annotate(juvenile=juvenile_flag("case"), mediated=_mediated_expression())
-        .order_by("case__referral_date", "case_id", "pk")
-        .values_list("pk", "person_id", "juvenile", "mediated")
-    )
+    One offender is one person: a person referred twice in the period counts once, with their first case. One
+    query (their checks) besides the cohort's offenders, then counted here."""
     first: dict[int, tuple] = {}
-    for party_id, person_id, juvenile, mediated in people:
-        first.setdefault(person_id, (party_id, juvenile, mediated))
+    for offender in offenders:
+        first.setdefault(offender.person_id, (offender.party_id, offender.juvenile, offender.mediated))
     parties = {party_id: (juvenile, mediated) for party_id, juvenile, mediated in first.values()}
+    offender_ids = {offender.party_id for offender in offenders}
     results = defaultdict(dict)  # party -> months -> result ("" while not recorded)
-    checks = OutcomeCheck.objects.filter(**cohort_filter(program, period, "case"), party__role=Party.Role.OFFENDER)
+    # Joined to the cases only (the cohort's index), not to the parties: which are offenders is known above.
+    checks = OutcomeCheck.objects.filter(**cohort_filter(program, period, "case"), party__isnull=False)
     for party_id, months, result in checks.order_by().values_list("party_id", "months", "result"):
-        results[party_id][months] = result
+        if party_id in offender_ids:
+            results[party_id][months] = result
     windows = sorted(set(program.check_windows) | {m for by in results.values() for m in by})
     section = Section("reoffending", "Reoffending of the people referred in the period", COHORT_COLUMNS,
                       note=COMPARISON_NOTE)  # fmt: skip
