@@ -694,6 +694,12 @@ class Party(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["case", "person", "role"], name="cases_party_unique_role"),
         ]
+        indexes = [
+            # The offenders of a report's cohort (the cases referred in a period), read from the index alone:
+            # without it PostgreSQL read every party of the program's history to find a quarter's offenders.
+            models.Index(fields=["case"], include=["id", "person"], condition=Q(role="offender"),
+                         name="cases_party_offenders_by_case"),
+        ]  # fmt: skip
 
     def __str__(self) -> str:
         return f"{self.person} ({self.get_role_display()}, {self.case})"
@@ -854,6 +860,8 @@ class OutcomeCheck(models.Model):
         # Checks still to record, by due date (the dashboard's count and the list of checks due).
         indexes = [
             models.Index(fields=["due_on", "case"], condition=Q(result=""), name="cases_outcomecheck_unrecorded"),
+            # A report cohort's checks, case by case from the index alone (not every check of the history).
+            models.Index(fields=["case"], include=["party", "months", "result"], name="cases_outcomecheck_by_case"),
         ]
 
     def __str__(self) -> str:
