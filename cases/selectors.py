@@ -182,14 +182,15 @@ def _texts(status: str):
 
 def case_page_queryset(user):
     """Cases as their page reads them, in one query with what every app adds to the case: the texts to its
-    parties (sent, failed, waiting), whether its people are in other cases the user may see, and each
-    extension's ``case_annotations``."""
+    parties (sent, failed, waiting), whether its people are in other cases, and each extension's
+    ``case_annotations``."""
+    # Whether its people are in other cases at all: which of those the user may see is read only when they are.
     others = Party.objects.filter(person__parties__case=OuterRef("pk")).exclude(case=OuterRef("pk"))
     return Case.objects.for_case_page().annotate(
         texts_sent=_texts(Notification.Status.SENT),
         texts_failed=_texts(Notification.Status.FAILED),
         texts_waiting=_texts(Notification.Status.PENDING),
-        has_earlier=Exists(others.filter(case__in=Case.objects.visible_to(user))),
+        has_earlier=Exists(others),
         **annotations("case"),
     )
 
@@ -257,7 +258,10 @@ class AccessRow:
     ip_address: str
 
     def get_action_display(self) -> str:
-        return AuditEvent.Action(self.action).label if self.action in AuditEvent.Action.values else self.action
+        return ACTION_LABELS.get(self.action, self.action)
+
+
+ACTION_LABELS = dict(AuditEvent.Action.choices)
 
 
 class _Host(Func):
