@@ -118,11 +118,28 @@ class CaseExtension:
 
 
 _EXTENSIONS: dict[str, CaseExtension] = {}
+_VERSION = 0  # changes with every registration: what is built once from the registry is built again
+
+
+def built_once(build: Callable) -> Callable:
+    """``build()``'s result, kept until an extension is registered again (querysets whose expressions do not
+    depend on the request: the ORM resolves them once, not on every request)."""
+    kept: dict[int, object] = {}
+
+    def get():
+        if _VERSION not in kept:
+            kept.clear()
+            kept[_VERSION] = build()
+        return kept[_VERSION]
+
+    return get
 
 
 def register(extension: CaseExtension) -> None:
     """Called once per app from ``AppConfig.ready()``; registering the same app again replaces it."""
+    global _VERSION
     _EXTENSIONS[extension.app] = extension
+    _VERSION += 1
     for name, required in extension.notification_templates.items():
         register_template(name, required)
 

@@ -16,6 +16,7 @@ from .extensions import (
     CaseFacts,
     NextAction,
     annotations,
+    built_once,
     case_next_action_providers,
     fact_loaders,
     next_action_providers,
@@ -180,10 +181,8 @@ def _texts(status: str):
     return count_of(sms)
 
 
-def case_page_queryset(user):
-    """Cases as their page reads them, in one query with what every app adds to the case: the texts to its
-    parties (sent, failed, waiting), whether its people are in other cases, and each extension's
-    ``case_annotations``."""
+@built_once
+def _case_page_cases():
     # Whether its people are in other cases at all: which of those the user may see is read only when they are.
     others = Party.objects.filter(person__parties__case=OuterRef("pk")).exclude(case=OuterRef("pk"))
     return Case.objects.for_case_page().annotate(
@@ -195,15 +194,26 @@ def case_page_queryset(user):
     )
 
 
-def parties_for_case_page(case: Case):
-    """The case's parties in display order, each with its person (and the related party's), ``texts_stopped``
-    (their number replied STOP) and each extension's ``party_annotations``."""
+def case_page_queryset():
+    """Cases as their page reads them, in one query with what every app adds to the case: the texts to its
+    parties (sent, failed, waiting), whether its people are in other cases, and each extension's
+    ``case_annotations``. (Built once per process; each request filters a copy.)"""
+    return _case_page_cases().all()
+
+
+@built_once
+def _case_page_parties():
     return (
-        Party.objects.filter(case=case)
-        .select_related("person", "related_party__person")
+        Party.objects.select_related("person", "related_party__person")
         .annotate(texts_stopped=Exists(TextOptOut.objects.filter(number=OuterRef("phone"))), **annotations("party"))
         .in_display_order()
     )
+
+
+def parties_for_case_page(case: Case):
+    """The case's parties in display order, each with its person (and the related party's), ``texts_stopped``
+    (their number replied STOP) and each extension's ``party_annotations``."""
+    return _case_page_parties().filter(case=case)
 
 
 def case_facts(case: Case, user=None, *, apps=None, perms=None) -> CaseFacts:

@@ -223,7 +223,7 @@ def intake(request):
 @login_required
 def case_detail(request, pk: int):
     user = request.user
-    case = get_case_for_action(user, pk, "view", case_page_queryset(user))
+    case = get_case_for_action(user, pk, "view", case_page_queryset())
     audit_record(request=request, action=AuditEvent.Action.VIEW, what="case page", case_id=case.pk)
     perms = permissions_for(user, case)
     facts = case_facts(case, user, perms=perms)  # read once: every guard, panel and next action takes these

@@ -4,7 +4,7 @@ unanswered and still open (counts only, read with the case itself)."""
 from dataclasses import dataclass
 
 from django.db.models import OuterRef, Q
-from django.utils import timezone
+from django.db.models.functions import Now
 
 from cases.models import Case, Party
 from cases.selectors import count_of
@@ -16,9 +16,9 @@ COUNTS = ("invited", "answered", "expired")
 
 
 def case_annotations() -> dict:
-    now = timezone.now()
+    """The counts of ``survey_counts``, "now" being the database's (the expressions are built once per process)."""
     unused = Q(used_at__isnull=True)
-    conditions = {"invited": Q(), "answered": ~unused, "expired": unused & (Q(expires_at__lte=now) | Q(nonce=""))}
+    conditions = {"invited": Q(), "answered": ~unused, "expired": unused & (Q(expires_at__lte=Now()) | Q(nonce=""))}
     annotations = {}
     for occasion in SurveyInvitation.Occasion.values:
         of_case = SurveyInvitation.objects.filter(case=OuterRef("pk"), occasion=occasion)
