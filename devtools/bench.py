@@ -42,6 +42,8 @@ PAGES = [
     BenchPage("case page (follow-up)", "coordinator", lambda u: f"/cases/{_first_case_id('follow_up')}/"),
     BenchPage("case page (closed)", "coordinator", lambda u: f"/cases/{_first_case_id('closed')}/"),
     BenchPage("mediator home", "mediator", lambda u: "/my/"),
+    BenchPage("follow-up list (coordinator)", "coordinator", lambda u: "/follow-up/"),
+    BenchPage("follow-up list (mediator)", "mediator", lambda u: "/follow-up/"),
     BenchPage("dashboard (last 90 days)", "coordinator", lambda u: "/dashboard/"),
     BenchPage("dashboard (last 12 months)", "coordinator", lambda u: f"/dashboard/?{_last_year()}"),
     BenchPage("outcome report (last quarter)", "coordinator", lambda u: "/reports/outcomes/"),
