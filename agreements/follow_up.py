@@ -508,6 +508,45 @@ def follow_up_rows(agreements, today: date | None = None) -> list[FollowUpRow]:
     return rows
 
 
+# The Follow-up list's values, under names of their own (``number`` alone would be the agreement's).
+LIST_NAMES = {
+    "case_number": "case__number", "currency": "case__program__currency",
+    "after_days": "case__program__default_after_days", "lead_first": "case__lead_mediator__first_name",
+    "lead_last": "case__lead_mediator__last_name", "lead_username": "case__lead_mediator__username",
+    "summarised": "follow_up_summary__agreement",
+    **{f"summary_{name}": f"follow_up_summary__{name}" for name in SUMMARY_FIELDS},
+}  # fmt: skip
+
+
+def follow_up_list_values(agreements):
+    """``followed_agreements`` as plain values for the Follow-up list (``follow_up_list_rows``): no model instances."""
+    return agreements.values("pk", "case_id", **{name: F(path) for name, path in LIST_NAMES.items()})
+
+
+def follow_up_list_rows(agreements, today: date | None = None) -> list[dict]:
+    """The Follow-up list's rows, shaped for its template, from ``follow_up_list_values`` (a page of them): the
+    status on ``today`` from each stored summary, computed here for one signed since the summaries were read."""
+    today = today or timezone.localdate()
+    agreements = list(agreements)
+    missing = [row["pk"] for row in agreements if row["summarised"] is None]
+    if missing:
+        refresh_follow_up_summaries(Agreement.objects.filter(pk__in=missing))
+        computed = FollowUpSummary.objects.in_bulk(missing)
+        for row in agreements:
+            if row["pk"] in computed:
+                row.update({f"summary_{name}": getattr(computed[row["pk"]], name) for name in SUMMARY_FIELDS})
+    rows = []
+    for row in agreements:
+        status = status_on(row["summary_fulfilled"], row["summary_next_due"], today, row["after_days"])
+        lead = f"{row['lead_first'] or ''} {row['lead_last'] or ''}".strip() or row["lead_username"] or "—"
+        rows.append({
+            "case_id": row["case_id"], "pk": row["pk"], "number": row["case_number"], "status": status,
+            "label": LABELS[status], "behind": status in (OVERDUE, DEFAULTED), "next_due": row["summary_next_due"],
+            "outstanding": money(row["summary_outstanding"], row["currency"]), "lead": lead,
+        })  # fmt: skip
+    return rows
+
+
 def follow_up_overview(cases, today: date | None = None) -> list[FollowUpRow]:
     """Every followed agreement of ``cases`` with its compliance, worst first (a fixed number of queries)."""
     return follow_up_rows(followed_agreements(cases), today)

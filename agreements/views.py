@@ -580,10 +580,12 @@ def follow_up_list(request):
     only_behind = request.GET.get("behind") == "1"
     if only_behind:
         agreements = follow_up.behind(agreements, timezone.localdate())
-    page = Paginator(agreements, FOLLOW_UP_PAGE_SIZE).get_page(request.GET.get("page"))
+    paginator = Paginator(follow_up.follow_up_list_values(agreements), FOLLOW_UP_PAGE_SIZE)
+    paginator.count = agreements.count()  # counted without the joins the rows' names need
+    page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)  # the pages keep the filters
-    context = {"page": page, "rows": follow_up.follow_up_rows(page.object_list), "only_behind": only_behind}
+    context = {"page": page, "rows": follow_up.follow_up_list_rows(page.object_list), "only_behind": only_behind}
     return render(request, "agreements/follow_up_list.html", {**context, "query": query.urlencode()})
 
 

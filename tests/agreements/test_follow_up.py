@@ -311,6 +311,9 @@ def test_an_agreement_signed_while_the_list_is_read_gets_its_summary_then(signed
     FollowUpSummary.objects.all().delete()  # as if signed after the summaries were brought up to date
     (row,) = follow_up.follow_up_rows(page)
     assert (row.status, row.outstanding) == ("on_track", D("300.00"))
+    FollowUpSummary.objects.all().delete()
+    (listed,) = follow_up.follow_up_list_rows(follow_up.follow_up_list_values(page))  # the Follow-up list's rows
+    assert (listed["status"], listed["outstanding"]) == ("on_track", "$300.00")
 
 
 def test_every_compliance_record_is_listened_to_with_production_settings():

@@ -94,7 +94,7 @@ def test_every_dashboard_figure_opens_the_caseload_behind_it(client, program, da
     assert client.get(stuck.url).context["page"].paginator.count == stuck.value
     listed = client.get(late.url)  # the Follow-up list's overdue and defaulted agreements
     assert listed.context["page"].paginator.count == late.value == 1
-    assert [row.status for row in listed.context["rows"]] == ["overdue"]  # due 30 days ago: not yet defaulted
+    assert [row["status"] for row in listed.context["rows"]] == ["overdue"]  # due 30 days ago: not yet defaulted
 
 
 def test_dashboard_page_renders_charts_with_tables(client, program, data, coordinator):
