@@ -25,7 +25,7 @@ from vom.users.services import DEMO_DEVICE_NAME, totp_demo_device
 from .extensions import demo_seeders
 from .models import Assignment, Case, Membership, OutcomeCheck, Party, Person, Program, ReferralSource, TimelineEvent
 from .rules import is_juvenile
-from .services import case_numbers_reserve
+from .services import case_numbers_reserve, program_filters_changed
 
 DEMO_PROGRAM_SLUG = "riverbend"
 
@@ -493,6 +493,7 @@ def _ensure_mediator_pool(program: Program, size: int) -> None:
     Membership.objects.bulk_create(
         [Membership(user=user, program=program, role=Membership.Role.MEDIATOR) for user in users]
     )
+    program_filters_changed(program_ids=[program.pk])  # a bulk insert sends no signal (cases.receivers)
 
 
 def _number(program, built) -> None:

@@ -1,7 +1,7 @@
 from django import forms
 
 from vom.core.dates import BoundedDateField, bounded_formfield
-from vom.core.forms import LongSelect
+from vom.core.forms import LongSelect, RenderedChoices
 from vom.core.i18n import ENGLISH, PARTY_LANGUAGES
 from vom.core.once import OneTimeTokenMixin
 from vom.core.phones import InvalidPhone, shown, to_e164
@@ -273,6 +273,14 @@ class ReopenForm(VersionForm):
     reason = forms.CharField(max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
 
 
+def _id_choice() -> forms.TypedChoiceField:
+    """A choice of a record by id among those offered, cleaned to the id (``None`` when not chosen)."""
+    return forms.TypedChoiceField(
+        coerce=int, empty_value=None, required=False, widget=LongSelect,
+        error_messages={"invalid_choice": "Select a valid choice. That choice is not one of the available choices."},
+    )  # fmt: skip
+
+
 class CaseloadFilterForm(forms.Form):
     SORTS = {
         "-referral_date": "Newest referral",
@@ -284,11 +292,11 @@ class CaseloadFilterForm(forms.Form):
     stage = forms.ChoiceField(
         choices=[("", "All stages"), ("open", "Any open stage"), *Case.Stage.choices], required=False, widget=LongSelect
     )
-    mediator = forms.ModelChoiceField(queryset=None, required=False, empty_label="All mediators", widget=LongSelect)
+    mediator = _id_choice()
     offense = forms.ChoiceField(
         choices=[("", "All offenses"), *Case.OffenseCategory.choices], required=False, widget=LongSelect
     )
-    source = forms.ModelChoiceField(queryset=None, required=False, empty_label="All sources", widget=LongSelect)
+    source = _id_choice()
     overdue = forms.BooleanField(
         required=False,
         label="Stuck in its stage",
@@ -296,7 +304,7 @@ class CaseloadFilterForm(forms.Form):
     )
     sort = forms.ChoiceField(choices=list(SORTS.items()), required=False, widget=LongSelect)
     # Narrower filters, mostly reached from the dashboard and the outcome report's figures.
-    program = forms.ModelChoiceField(queryset=None, required=False, empty_label="All programs", widget=LongSelect)
+    program = _id_choice()
     referred_from = BoundedDateField(required=False, widget=DateInput(), label="Referred from")
     referred_to = BoundedDateField(required=False, widget=DateInput(), label="Referred to")
     reached = forms.ChoiceField(
@@ -317,10 +325,12 @@ class CaseloadFilterForm(forms.Form):
     MORE = ("program", "referred_from", "referred_to", "reached", "outcome", "mediated", "juvenile")
 
     def __init__(self, *args, mediators, sources, programs, **kwargs):
+        """``mediators``, ``sources``, ``programs``: (id, label) pairs (``cases.selectors.caseload_filter_choices``)."""
         super().__init__(*args, **kwargs)
-        self.fields["mediator"].queryset = mediators
-        self.fields["source"].queryset = sources
-        self.fields["program"].queryset = programs
+        for name, empty, choices in [("mediator", "All mediators", mediators), ("source", "All sources", sources),
+                                     ("program", "All programs", programs)]:  # fmt: skip
+            rendered = choices if isinstance(choices, RenderedChoices) else RenderedChoices(choices)
+            self.fields[name].choices = rendered.preceded_by("", empty)
 
     def clean(self):
         data = super().clean()

@@ -5,6 +5,7 @@ The stage facts live in ``cases.stages``; this module holds the data and the acc
 """
 
 import operator
+import secrets
 from dataclasses import dataclass, field
 from datetime import time, timedelta
 from functools import reduce
@@ -35,6 +36,11 @@ def validate_document_languages(value) -> None:
         raise ValidationError(
             f"No message catalogue for {', '.join(unknown)}: add it first (docs/languages.md), then list it here."
         )
+
+
+def new_filters_version() -> int:
+    """A fresh ``Program.filters_version`` (random: see there)."""
+    return secrets.randbits(62)
 
 
 class ProgramQuerySet(models.QuerySet):
@@ -143,6 +149,14 @@ class Program(models.Model):
         default=time(8, 0), db_default=time(8, 0), help_text="...until this time. The same time twice: no quiet hours."
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Not a counter: a full save of a Program read earlier writes back the value it read, and a counter
+    # could then return to a value whose cached choices are out of date.
+    filters_version = models.BigIntegerField(
+        default=new_filters_version,
+        editable=False,
+        help_text="A new random value in the transaction of every change to what the caseload filter offers for "
+        "this program (its name, its mediators and their names, its referral sources): the cached choices' key.",
+    )
 
     objects = ProgramQuerySet.as_manager()
 
@@ -191,6 +205,8 @@ class Roles:
     is_admin: bool = False
     # Programs whose mediators must sign in with a second factor, among those the user mediates for.
     two_factor_mediator_of: frozenset[int] = field(default_factory=frozenset)
+    # Each of the user's programs' ``filters_version`` as read with the roles, ((program id, version), …).
+    filters_versions: tuple[tuple[int, int], ...] = ()
 
     @property
     def is_coordinator(self) -> bool:
@@ -216,11 +232,12 @@ def user_roles(user) -> Roles:
         return Roles()
     cached = getattr(user, "_vom_roles", None)
     if cached is None:
-        coordinator_of, mediator_of, two_factor_mediator_of = set(), set(), set()
+        coordinator_of, mediator_of, two_factor_mediator_of, versions = set(), set(), set(), {}
         memberships = Membership.objects.filter(user=user).values_list(
-            "program_id", "role", "program__mediators_require_two_factor"
+            "program_id", "role", "program__mediators_require_two_factor", "program__filters_version"
         )
-        for program_id, role, program_requires_two_factor in memberships:
+        for program_id, role, program_requires_two_factor, filters_version in memberships:
+            versions[program_id] = filters_version
             if role == Membership.Role.COORDINATOR:
                 coordinator_of.add(program_id)
             else:
@@ -232,6 +249,7 @@ def user_roles(user) -> Roles:
             frozenset(mediator_of),
             user.is_staff or user.is_superuser,
             frozenset(two_factor_mediator_of),
+            tuple(sorted(versions.items())),
         )
         user._vom_roles = cached
     return cached
@@ -393,15 +411,12 @@ class CaseQuerySet(models.QuerySet):
         )
 
     def for_caseload_page(self) -> "CaseQuerySet":
-        """The caseload list's rows: only the columns it shows (no description, address or phone is read)."""
+        """The caseload list's rows as plain values: only the columns it shows (no description, address or
+        phone is read), no model instances (``cases.selectors.caseload_rows`` shapes them for the page)."""
         people = ("username", "first_name", "last_name")
-        return (
-            self.select_related("referral_source", "lead_mediator", "co_mediator")
-            .only(
-                "number", "stage", "mode", "offense_category", "referral_date", "referral_source__name",
-                *(f"{who}__{field}" for who in ("lead_mediator", "co_mediator") for field in people),
-            )
-            .prefetch_related(_listed_parties())
+        return self.values(
+            "pk", "number", "stage", "mode", "offense_category", "referral_date", "referral_source__name",
+            *(f"{who}__{field}" for who in ("lead_mediator", "co_mediator") for field in people),
         )  # fmt: skip
 
     def for_case_page(self) -> "CaseQuerySet":

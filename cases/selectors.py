@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.contrib.auth import get_user_model
 from django.db.models import BooleanField, CharField, Count, Exists, F, Func, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
@@ -10,6 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from vom.audit.models import AuditEvent
+from vom.core.cache import derived
+from vom.core.forms import RenderedChoices
 from vom.notifications.models import Notification, TextOptOut
 
 from .extensions import (
@@ -21,7 +24,7 @@ from .extensions import (
     fact_loaders,
     next_action_providers,
 )
-from .models import Case, Note, Party, Program, TimelineEvent, user_roles
+from .models import Case, Membership, Note, Party, Person, Program, ReferralSource, TimelineEvent, user_roles
 from .stages import FALLBACK_ACTIONS
 
 
@@ -58,12 +61,57 @@ def earlier_parties(user, case: Case, parties: list[Party]) -> dict[int, list[Pa
 # --- The caseload ------------------------------------------------------------------------------------
 
 
-def caseload_programs(user):
-    """Programs whose cases a user's caseload may be narrowed to."""
+def _mediator_choices(users: Q) -> RenderedChoices:
+    rows = get_user_model().objects.filter(users).order_by("last_name", "first_name", "pk")
+    names = rows.values_list("pk", "first_name", "last_name", "username")
+    return RenderedChoices((pk, _user_name(*name)) for pk, *name in names)
+
+
+def _program_filter_choices(coordinated, scope) -> dict[str, RenderedChoices]:
+    """The filter's choices that follow from programs alone (``None``: every program, for superusers), each
+    option's HTML written once with them."""
+    run = {} if coordinated is None else {"program_id__in": coordinated}
+    in_scope = {} if scope is None else {"program_id__in": scope}
+    programs = Program.objects.all() if scope is None else Program.objects.filter(pk__in=scope)
+    return {
+        "mediators": _mediator_choices(
+            Q(pk__in=Membership.objects.filter(role=Membership.Role.MEDIATOR, **run).values("user_id"))
+        ),
+        "sources": RenderedChoices(
+            ReferralSource.objects.filter(**in_scope).order_by("name", "pk").values_list("pk", "name")
+        ),
+        "programs": RenderedChoices(programs.order_by("name", "pk").values_list("pk", "name")),
+    }
+
+
+FILTERS_FORMAT = 2  # raised whenever what is cached changes shape, so no process reads another's format
+
+
+def caseload_filter_choices(user) -> dict[str, RenderedChoices]:
+    """The caseload filter's mediators, referral sources and programs for ``user``, as (id, label).
+
+    Coordinators choose among their programs' mediators; a mediator among those on their own cases (the
+    roster of a program's volunteers is not theirs to browse, and a long list helps nobody). What follows
+    from the user's programs alone is built once and kept in the cache under the programs' ``filters_version``
+    (read with the user's roles), which every change to those choices replaces in its own transaction; a
+    mediator's colleagues follow from their cases' assignments and are read on each request (a few rows).
+    """
     if user.is_superuser:
-        return Program.objects.order_by("name")
+        return _program_filter_choices(None, None)  # every program's: admins are few, their list is not kept
     roles = user_roles(user)
-    return Program.objects.filter(pk__in=roles.coordinator_of | roles.mediator_of).order_by("name")
+    coordinated = sorted(roles.coordinator_of)
+    scope = sorted(roles.coordinator_of | roles.mediator_of)
+    versions = ",".join(f"{program}.{version}" for program, version in roles.filters_versions)
+    key = f"caseload-filters:{FILTERS_FORMAT}:{versions}:{','.join(map(str, coordinated))}"
+    choices = derived(key, lambda: _program_filter_choices(coordinated, scope))
+    mediated = roles.mediator_of - roles.coordinator_of
+    if mediated:
+        own = Case.objects.visible_to(user).filter(program_id__in=mediated)
+        colleagues = Q(pk__in=own.values("lead_mediator")) | Q(pk__in=own.values("co_mediator"))
+        runs = Membership.objects.filter(role=Membership.Role.MEDIATOR, program_id__in=coordinated)
+        run = Q(pk__in=runs.values("user_id"))
+        choices = {**choices, "mediators": _mediator_choices(run | colleagues)}
+    return choices
 
 
 def filter_caseload(cases, filters: dict, now):
@@ -90,6 +138,59 @@ def filter_caseload(cases, filters: dict, now):
     if filters.get("juvenile"):
         cases = cases.juvenile(filters["juvenile"] == "yes")
     return cases
+
+
+STAGE_LABELS = dict(Case.Stage.choices)
+OFFENSE_LABELS = dict(Case.OffenseCategory.choices)
+ROLE_LABELS = {role: label.lower() for role, label in Party.Role.choices}
+LISTED_ROLES = (Party.Role.OFFENDER, Party.Role.VICTIM)
+
+
+def _user_name(first: str | None, last: str | None, username: str | None) -> str:
+    """What ``str(user)`` says (full name, else username), from plain values."""
+    return f"{first or ''} {last or ''}".strip() or (username or "")
+
+
+def listed_parties(case_ids) -> dict[int, list[tuple[str, str]]]:
+    """Each case's offenders and victims as lists show them, (name, role), offenders first (one query, no
+    contact details read)."""
+    by_case: dict[int, list[tuple[str, str]]] = {pk: [] for pk in case_ids}
+    rows = (
+        Party.objects.filter(case_id__in=by_case, role__in=LISTED_ROLES)
+        .in_display_order()
+        .values_list("case_id", "role", "person__kind", "person__first_name", "person__last_name",
+                     "person__organisation_name")
+    )  # fmt: skip
+    for case_id, role, kind, first, last, organisation in rows:
+        name = organisation if kind == Person.Kind.ORGANISATION else f"{first} {last}".strip()
+        by_case[case_id].append((name, ROLE_LABELS[role]))
+    return by_case
+
+
+def caseload_rows(cases) -> list[dict]:
+    """The caseload list's rows, shaped for its template, from ``Case.objects.for_caseload_page()`` values
+    (a page of them) with ``is_overdue``: labels mapped here, parties in one more query."""
+    cases = list(cases)
+    parties = listed_parties([case["pk"] for case in cases])
+    rows = []
+    for case in cases:
+        lead = _user_name(case["lead_mediator__first_name"], case["lead_mediator__last_name"],
+                          case["lead_mediator__username"])  # fmt: skip
+        co = _user_name(case["co_mediator__first_name"], case["co_mediator__last_name"], case["co_mediator__username"])
+        rows.append({
+            "pk": case["pk"],
+            "number": case["number"],
+            "stage": case["stage"],
+            "stage_label": STAGE_LABELS[case["stage"]],
+            "overdue": case["is_overdue"],
+            "indirect": case["mode"] == Case.Mode.INDIRECT,
+            "offense": OFFENSE_LABELS[case["offense_category"]],
+            "parties": parties[case["pk"]],
+            "referral_date": case["referral_date"],
+            "source": case["referral_source__name"],
+            "mediators": f"{lead or '—'}, {co}" if co else lead or "—",
+        })  # fmt: skip
+    return rows
 
 
 CASELOAD_EXPORT_HEADER = [
@@ -165,6 +266,22 @@ def overdue_first(rows, today):
         return (due is None, due or today, row[0].referral_date)
 
     return sorted(rows, key=key)
+
+
+def my_cases_rows(cases: list[Case], today) -> list[dict]:
+    """The mediator's home: each of ``cases`` with its one next action, overdue first, shaped for the page
+    (offenders' and victims' names in one query, labels mapped here)."""
+    actions = next_actions_for(cases)
+    parties = listed_parties([case.pk for case in cases])
+    rows = []
+    for case, action in overdue_first([(case, actions.get(case.pk)) for case in cases], today):
+        due = action.due_date if action else None
+        rows.append({
+            "pk": case.pk, "number": case.number, "stage": case.stage, "stage_label": STAGE_LABELS[case.stage],
+            "indirect": case.mode == Case.Mode.INDIRECT, "parties": parties[case.pk], "action": action, "due": due,
+            "overdue": due is not None and due < today, "due_today": due == today,
+        })  # fmt: skip
+    return rows
 
 
 # --- The case page: its facts, read once per request ---------------------------------------------------

@@ -35,6 +35,7 @@ from .models import (
     Person,
     Program,
     TimelineEvent,
+    new_filters_version,
 )
 from .rules import age_reference_date, is_juvenile
 from .selectors import case_facts
@@ -57,6 +58,13 @@ EDITABLE_CASE_FIELDS = [
 # Asked beside the phone number; recorded as when and by whom (Party.texts_consented_at, _recorded_by).
 TEXTS = "consents_to_texts"
 VICTIM_SIDE = {Party.Role.VICTIM, Party.Role.VICTIM_REPRESENTATIVE}
+
+
+def program_filters_changed(*, program_ids) -> None:
+    """What the caseload filter offers for these programs changed: give each a new ``filters_version``, in the
+    caller's transaction, so the next request builds its choices again (``cases.selectors.caseload_filter_choices``).
+    A random value rather than a counter: see ``Program.filters_version``."""
+    Program.objects.filter(pk__in=program_ids).update(filters_version=new_filters_version())
 
 
 def case_numbers_reserve(*, program: Program, year: int, count: int = 1) -> list[str]:

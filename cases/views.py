@@ -2,11 +2,10 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, Q
+from django.db.models import Q
 from django.http import Http404, HttpResponse, HttpResponseForbidden
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import pluralize
@@ -39,7 +38,7 @@ from .forms import (
     VersionForm,
     VictimForm,
 )
-from .models import Case, Membership, OutcomeCheck, Party, ReferralSource
+from .models import Case, OutcomeCheck, Party
 from .policies import (
     can,
     get_case_for_action,
@@ -57,12 +56,12 @@ from .selectors import (
     case_page_queryset,
     case_text_figures,
     caseload_export_rows,
-    caseload_programs,
+    caseload_filter_choices,
+    caseload_rows,
     earlier_parties_of,
     filter_caseload,
+    my_cases_rows,
     next_action_of,
-    next_actions_for,
-    overdue_first,
     user_roles,
 )
 from .stages import move_named
@@ -87,37 +86,12 @@ def home(request):
 def my_cases(request):
     """The mediator's home: their open cases, each with its next action, overdue first."""
     user = request.user
-    cases = list(
-        Case.objects.visible_to(user)
-        .open()
-        .filter(Q(lead_mediator=user) | Q(co_mediator=user))
-        .prefetch_related(Prefetch("parties", queryset=Party.objects.select_related("person").listed()))
-    )
-    actions = next_actions_for(cases)
-    today = timezone.localdate()
-    rows = overdue_first([(case, actions.get(case.pk)) for case in cases], today)
-    return render(request, "cases/my_cases.html", {"rows": rows, "today": today})
+    cases = list(Case.objects.visible_to(user).open().filter(Q(lead_mediator=user) | Q(co_mediator=user)))
+    return render(request, "cases/my_cases.html", {"rows": my_cases_rows(cases, timezone.localdate())})
 
 
 def _caseload_form(request) -> CaseloadFilterForm:
-    user = request.user
-    roles = user_roles(user)
-    in_scope = {} if user.is_superuser else {"program_id__in": roles.coordinator_of | roles.mediator_of}
-    # Coordinators choose among their programs' mediators; a mediator among those on their own cases
-    # (the roster of a program's volunteers is not theirs to browse, and a long list helps nobody).
-    run = {} if user.is_superuser else {"program_id__in": roles.coordinator_of}
-    mediators = Q(pk__in=Membership.objects.filter(role=Membership.Role.MEDIATOR, **run).values("user_id"))
-    if not user.is_superuser and roles.mediator_of - roles.coordinator_of:
-        own = Case.objects.visible_to(user).filter(program_id__in=roles.mediator_of - roles.coordinator_of)
-        mediators |= Q(pk__in=own.values("lead_mediator")) | Q(pk__in=own.values("co_mediator"))
-    # Only what an option shows: a large program has hundreds of mediators in this list.
-    mediators = get_user_model().objects.filter(mediators).only("username", "first_name", "last_name")
-    return CaseloadFilterForm(
-        request.GET or None,
-        mediators=mediators.order_by("last_name", "first_name"),
-        sources=ReferralSource.objects.filter(**in_scope).order_by("name"),
-        programs=caseload_programs(user),
-    )
+    return CaseloadFilterForm(request.GET or None, **caseload_filter_choices(request.user))
 
 
 def _filtered(form: CaseloadFilterForm, cases):
@@ -135,14 +109,15 @@ def case_list(request):
     form = _caseload_form(request)
     cases = _filtered(form, Case.objects.visible_to(user))
     sort = (form.cleaned_data.get("sort") if form.is_bound and form.is_valid() else "") or "-referral_date"
-    cases = cases.for_caseload_page().with_overdue(timezone.now())
-    cases = cases.order_by(sort, "-pk" if sort.startswith("-") else "pk")
-    page = Paginator(cases, CASELOAD_PAGE_SIZE).get_page(request.GET.get("page"))
+    listed = cases.for_caseload_page().with_overdue(timezone.now())
+    paginator = Paginator(listed.order_by(sort, "-pk" if sort.startswith("-") else "pk"), CASELOAD_PAGE_SIZE)
+    paginator.count = cases.count()  # counted without the joins the rows' names need (they cost more than the count)
+    page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     title = "Caseload" if roles.is_coordinator or user.is_superuser else "All my cases"
-    context = {"page": page, "title": title, "form": form, "query": query.urlencode()}
-    context["can_export"] = bool(program_scope(user, "export"))
+    context = {"page": page, "rows": caseload_rows(page.object_list), "title": title, "form": form}
+    context["query"], context["can_export"] = query.urlencode(), bool(program_scope(user, "export"))
     return render(request, "cases/case_list.html", context)
 
 

@@ -189,7 +189,7 @@ def test_follow_up_list_puts_who_is_behind_first_in_a_fixed_number_of_queries(
         response = client.get("/follow-up/")
     rows = response.context["rows"]
     assert len(rows) == cases
-    assert (rows[0].case.pk, rows[0].label) == (late.case_id, "Overdue")
+    assert (rows[0]["case_id"], rows[0]["label"]) == (late.case_id, "Overdue")
     # After a change, the stale summaries are computed again in a fixed number of queries: installments,
     # payments, service logs, checks, returned offenders, terms, and one upsert of the summaries.
     for agreement in signed:
@@ -203,7 +203,7 @@ def test_a_followed_case_points_to_its_follow_up_page(client, agreement_case, me
     agreement = sign_all(send(draft_with_money(agreement_case, mediator), mediator), mediator)
     client.force_login(mediator)
     rows = client.get("/my/").context["rows"]
-    _case, action = next(row for row in rows if row[0].pk == agreement_case.pk)
+    action = next(row["action"] for row in rows if row["pk"] == agreement_case.pk)
     assert action.url == f"/cases/{agreement_case.pk}/agreements/{agreement.pk}/follow-up/"
     assert action.due_date == agreement.terms.get(kind="money").installments.first().due_date
 
@@ -262,7 +262,7 @@ def test_the_dashboards_agreements_behind_open_the_same_agreements_page_by_page(
     client.force_login(coordinator)
     first_page = client.get(figure.url)
     assert first_page.context["page"].paginator.count == 2
-    assert [row.status for row in first_page.context["rows"]] == ["overdue"]
+    assert [row["status"] for row in first_page.context["rows"]] == ["overdue"]
     following = html.unescape(re.search(r'href="\?([^"]+)" rel="next"', first_page.content.decode()).group(1))
     second_page = client.get(f"/follow-up/?{following}")
     assert (second_page.context["page"].number, second_page.context["page"].paginator.count) == (2, 2)

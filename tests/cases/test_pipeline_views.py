@@ -233,8 +233,8 @@ def test_my_cases_lists_overdue_first_and_offender_before_victim(client, program
     Case.objects.filter(pk=old.pk).update(referral_date=TODAY - 30 * DAY)
     client.force_login(mediator)
     rows = client.get("/my/").context["rows"]
-    assert [c.pk for c, _ in rows] == [old.pk, fresh.pk]
-    assert rows[1][1].label == "Contact the offender Kai Lopez"
+    assert [row["pk"] for row in rows] == [old.pk, fresh.pk]
+    assert rows[1]["action"].label == "Contact the offender Kai Lopez"
     body = client.get("/my/").content.decode()
     assert "Overdue" in body
 

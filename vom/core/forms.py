@@ -1,4 +1,5 @@
 from django import forms
+from django.utils.choices import BaseChoiceIterator
 from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import mark_safe
 
@@ -33,6 +34,9 @@ class LongSelect(forms.Select):
     def render(self, name, value, attrs=None, renderer=None):
         chosen = set(self.format_value(value))
         parts = [format_html('<select name="{}"{}>', name, _attributes(self.build_attrs(self.attrs, attrs)))]
+        if isinstance(self.choices, RenderedChoices):
+            parts.extend((self.choices.options_html(chosen), "</select>"))
+            return mark_safe("".join(parts))  # noqa: S308  # nosec B308 B703
         for group_value, group_label in self.choices:
             if isinstance(group_label, list | tuple):
                 parts.append(format_html('<optgroup label="{}">', group_value))
@@ -49,3 +53,35 @@ class LongSelect(forms.Select):
         value = "" if value is None else str(value)
         selected = " selected" if value in chosen else ""
         return f'<option value="{escape(value)}"{selected}>{escape(label)}</option>'
+
+
+class RenderedChoices(BaseChoiceIterator):
+    """A field's choices with each ``<option>`` already written (as ``LongSelect`` writes it): a long list
+    kept in the cache renders by joining strings. Set as a ``ChoiceField``'s choices (not normalised again)."""
+
+    def __init__(self, choices, options: list[str] | None = None):
+        self.choices = [(value, label) for value, label in choices]
+        self.options = options if options is not None else [LongSelect._option(v, lb, set()) for v, lb in self.choices]
+        self.index = {("" if value is None else str(value)): i for i, (value, _label) in enumerate(self.choices)}
+
+    def __iter__(self):
+        return iter(self.choices)
+
+    def __len__(self):
+        return len(self.choices)
+
+    def preceded_by(self, value, label) -> "RenderedChoices":
+        """The same choices after a first one (such as "All mediators")."""
+        return RenderedChoices(
+            [(value, label), *self.choices], [LongSelect._option(value, label, set()), *self.options]
+        )
+
+    def options_html(self, chosen: set[str]) -> str:
+        options = self.options
+        picked = [self.index[value] for value in chosen if value in self.index]
+        if picked:
+            options = list(options)
+            for i in picked:
+                value, label = self.choices[i]
+                options[i] = LongSelect._option(value, label, chosen)
+        return "".join(options)

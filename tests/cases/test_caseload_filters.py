@@ -1,0 +1,152 @@
+"""The caseload filter's choices are kept in the cache under each program's ``filters_version``: every write
+that changes what the filter offers shows on the next request, and the form is the same cached or not."""
+
+import re
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
+
+from cases.models import Membership, Program, ReferralSource
+from tests.factories import MembershipFactory, ProgramFactory, ReferralSourceFactory, UserFactory
+
+
+def offered(client, field: str) -> dict[str, str]:
+    """The options of one select of the caseload filter, as the page shows them (value: label)."""
+    page = client.get("/cases/").content.decode()
+    select = re.search(rf'<select name="{field}".*?</select>', page, re.S).group(0)
+    return dict(re.findall(r'<option value="([^"]*)"[^>]*>([^<]*)</option>', select))
+
+
+@pytest.fixture
+def signed_in(client, coordinator, mediator):
+    client.force_login(coordinator)
+    assert offered(client, "mediator")[str(mediator.pk)] == "Grace Okafor"  # now cached
+    return client
+
+
+@pytest.mark.django_db
+def test_a_new_mediator_shows_at_once(signed_in, program):
+    newcomer = MembershipFactory(program=program, role="mediator", user=UserFactory(first_name="Ana", last_name="Bell"))
+    assert offered(signed_in, "mediator")[str(newcomer.user_id)] == "Ana Bell"
+
+
+@pytest.mark.django_db
+def test_a_membership_added_in_django_admin_shows_at_once(signed_in, client, program, admin_user, coordinator):
+    newcomer = UserFactory(first_name="Ana", last_name="Bell")
+    client.force_login(admin_user)
+    added = {"user": newcomer.pk, "program": program.pk, "role": "mediator"}
+    response = client.post("/admin/cases/membership/add/", added)
+    assert response.status_code == 302
+    client.force_login(coordinator)
+    assert offered(client, "mediator")[str(newcomer.pk)] == "Ana Bell"
+
+
+@pytest.mark.django_db
+def test_a_mediator_removed_or_moved_to_another_program_goes_at_once(signed_in, program, mediator, unassigned_mediator):
+    assert str(unassigned_mediator.pk) in offered(signed_in, "mediator")
+    Membership.objects.get(user=unassigned_mediator).delete()
+    assert str(unassigned_mediator.pk) not in offered(signed_in, "mediator")
+    moved = Membership.objects.get(user=mediator, role="mediator")
+    moved.program = ProgramFactory(name="Elsewhere VOM")
+    moved.save()
+    assert str(mediator.pk) not in offered(signed_in, "mediator")
+
+
+@pytest.mark.django_db
+def test_a_mediator_made_coordinator_leaves_the_list(signed_in, mediator):
+    membership = Membership.objects.get(user=mediator)
+    membership.role = Membership.Role.COORDINATOR
+    membership.save()
+    assert str(mediator.pk) not in offered(signed_in, "mediator")
+
+
+@pytest.mark.django_db
+def test_a_renamed_mediator_shows_their_new_name_and_a_sign_in_keeps_the_cache(signed_in, mediator):
+    before = Program.objects.get().filters_version
+    mediator.last_login = None
+    mediator.save(update_fields=["last_login"])  # what every sign-in does
+    assert Program.objects.get().filters_version == before
+    mediator.last_name = "Okafor-Reyes"
+    mediator.save()  # as Django admin's user form saves
+    assert offered(signed_in, "mediator")[str(mediator.pk)] == "Grace Okafor-Reyes"
+    get_user_model().objects.filter(pk=mediator.pk).update(is_active=False)  # the admin's Deactivate action
+    assert str(mediator.pk) in offered(signed_in, "mediator")  # still offered: their cases remain
+
+
+@pytest.mark.django_db
+def test_referral_sources_added_renamed_or_deleted_show_at_once(signed_in, client, program, admin_user, coordinator):
+    client.force_login(admin_user)
+    response = client.post(
+        "/admin/cases/referralsource/add/",
+        {"name": "Youth Court", "kind": "court", "program": program.pk, "active": "on"},
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    client.force_login(coordinator)
+    source = ReferralSource.objects.get(name="Youth Court")
+    assert offered(client, "source")[str(source.pk)] == "Youth Court"
+    source.name = "Juvenile Court"
+    source.save()
+    assert offered(client, "source")[str(source.pk)] == "Juvenile Court"
+    source.delete()
+    assert str(source.pk) not in offered(client, "source")
+
+
+@pytest.mark.django_db
+def test_a_renamed_program_shows_its_new_name_even_saved_from_an_old_copy(signed_in, program):
+    old_copy = Program.objects.get(pk=program.pk)
+    ReferralSourceFactory(program=program, name="Police")  # a change after the copy was read
+    old_copy.name = "Riverbend Restorative Justice"
+    old_copy.save()  # writes back the version it read; the save gives it a new one
+    assert offered(signed_in, "program")[str(program.pk)] == "Riverbend Restorative Justice"
+    assert "Police" in offered(signed_in, "source").values()
+
+
+@pytest.mark.django_db
+def test_the_demo_mediator_pool_bulk_insert_shows_at_once(signed_in, program):
+    from cases.demo import _ensure_mediator_pool
+
+    _ensure_mediator_pool(program, 5)
+    pool = get_user_model().objects.filter(username__startswith="mediator")
+    assert pool.exists()
+    assert {str(pk) for pk in pool.values_list("pk", flat=True)} <= set(offered(signed_in, "mediator"))
+
+
+@pytest.mark.django_db
+def test_the_filter_is_the_same_cached_or_built(signed_in, program, coordinator, mediator):
+    for n in range(30):
+        MembershipFactory(program=program, role="mediator", user=UserFactory(first_name=f"A<{n}>", last_name="B&C"))
+    ReferralSourceFactory(program=program, name="Court & Co")
+
+    def form(query=""):
+        page = signed_in.get(f"/cases/{query}").content.decode()
+        return re.search(r'<form method="get" class="filter-bar".*?</form>', page, re.S).group(0)
+
+    for query in ("", f"?mediator={mediator.pk}", "?source=999999"):
+        cache.clear()
+        built = form(query)
+        assert form(query) == built  # from the cache
+    assert f'<option value="{mediator.pk}" selected>Grace Okafor</option>' in form(f"?mediator={mediator.pk}")
+    assert "A&lt;3&gt; B&amp;C" in built and "Select a valid choice" in built
+
+
+@pytest.mark.django_db
+def test_the_caseload_works_while_the_cache_is_unreachable(signed_in, settings, mediator):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:9/0",  # nothing listens there
+            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+        }
+    }
+    assert offered(signed_in, "mediator")[str(mediator.pk)] == "Grace Okafor"
+
+
+@pytest.mark.django_db
+def test_a_mediator_is_offered_only_colleagues_of_their_own_cases(client, program, mediator, unassigned_mediator):
+    from tests.factories import CaseFactory
+
+    client.force_login(mediator)
+    assert set(offered(client, "mediator")) == {""}
+    CaseFactory(program=program, stage="screening", lead_mediator=mediator, co_mediator=unassigned_mediator)
+    assert set(offered(client, "mediator")) == {"", str(mediator.pk), str(unassigned_mediator.pk)}
