@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0015_texts_consent_quiet_hours_phone_region'),
+        ('cases', '0016_report_cohort_indexes'),
     ]
 
     operations = [
