@@ -377,21 +377,18 @@ def _summaries(agreement_ids: list[int]) -> dict[int, Summary]:
     return {pk: summarise(states[pk]) for pk in agreement_ids}
 
 
-def _store_summaries(revisions: dict[int, int]) -> list[int]:
+def _store_summaries(revisions: dict[int, int]) -> dict[int, Summary]:
     """Compute and store the summary of each agreement of ``revisions`` (pk: the revision read *before* its
-    records); returns the pks whose stored row was missing or differed."""
-    ids, changed = sorted(revisions), []
+    records); returns them."""
+    ids, computed = sorted(revisions), {}
     for start in range(0, len(ids), SUMMARY_BATCH):  # bounded IN lists (SQLite limits a query's parameters)
-        batch = ids[start : start + SUMMARY_BATCH]
-        summaries = _summaries(batch)
-        stored = FollowUpSummary.objects.in_bulk(batch)
-        changed += [pk for pk in batch if pk not in stored or _stored(stored[pk]) != summaries[pk]
-                    or stored[pk].revision != revisions[pk]]  # fmt: skip
+        summaries = _summaries(ids[start : start + SUMMARY_BATCH])
         FollowUpSummary.objects.bulk_create(
             [FollowUpSummary(agreement_id=pk, revision=revisions[pk], **vars(one)) for pk, one in summaries.items()],
             update_conflicts=True, unique_fields=["agreement"], update_fields=["revision", *SUMMARY_FIELDS],
         )  # fmt: skip
-    return changed
+        computed |= summaries
+    return computed
 
 
 def _stored(row: FollowUpSummary) -> Summary:
@@ -460,7 +457,9 @@ def follow_up_summary_rebuild(agreement_ids: list[int]) -> int:
     """Recompute and store the summary of each of ``agreement_ids`` at its current revision, whatever is
     stored; returns how many stored rows were missing, stale or wrong."""
     revisions = dict(Agreement.objects.filter(pk__in=agreement_ids).values_list("pk", "follow_up_revision"))
-    return len(_store_summaries(revisions))
+    before = {pk: (row.revision, _stored(row)) for pk, row in FollowUpSummary.objects.in_bulk(agreement_ids).items()}
+    computed = _store_summaries(revisions)
+    return sum(1 for pk, summary in computed.items() if before.get(pk) != (revisions[pk], summary))
 
 
 def followed_agreements(cases):
