@@ -191,11 +191,10 @@ def test_follow_up_list_puts_who_is_behind_first_in_a_fixed_number_of_queries(
     assert len(rows) == cases
     assert (rows[0]["case_id"], rows[0]["label"]) == (late.case_id, "Overdue")
     # After a change, the stale summaries are computed again in a fixed number of queries: installments,
-    # payments, service logs, checks, returned offenders, terms, the stored summaries (to tell which
-    # changed), and one upsert of the summaries.
+    # payments, service logs, checks, returned offenders, terms, and one upsert of the summaries.
     for agreement in signed:
         Installment.objects.filter(term__agreement=agreement).last().save()
-    with django_assert_num_queries(7 + 8):
+    with django_assert_num_queries(7 + 7):
         client.get("/follow-up/")
 
 
