@@ -9,6 +9,7 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dates import MONTHS_3
 
 from vom.audit.models import AuditEvent
 from vom.core.cache import derived
@@ -146,6 +147,16 @@ ROLE_LABELS = {role: label.lower() for role, label in Party.Role.choices}
 LISTED_ROLES = (Party.Role.OFFENDER, Party.Role.VICTIM)
 
 
+def month_abbreviations() -> dict[int, str]:
+    """The months as the ``date`` filter's "M" writes them in the active language (read once per list)."""
+    return {month: str(name).title() for month, name in MONTHS_3.items()}
+
+
+def short_date(day, months: dict[int, str]) -> str:
+    """``day`` as ``{{ day|date:"M j, Y" }}`` writes it (Mar 4, 2026), without the filter's machinery per row."""
+    return f"{months[day.month]} {day.day}, {day.year}" if day else ""
+
+
 def _user_name(first: str | None, last: str | None, username: str | None) -> str:
     """What ``str(user)`` says (full name, else username), from plain values."""
     return f"{first or ''} {last or ''}".strip() or (username or "")
@@ -172,13 +183,14 @@ def caseload_rows(cases) -> list[dict]:
     (a page of them) with ``is_overdue``: labels mapped here, parties in one more query."""
     cases = list(cases)
     parties = listed_parties([case["pk"] for case in cases])
+    months = month_abbreviations()
     rows = []
     for case in cases:
         lead = _user_name(case["lead_mediator__first_name"], case["lead_mediator__last_name"],
                           case["lead_mediator__username"])  # fmt: skip
         co = _user_name(case["co_mediator__first_name"], case["co_mediator__last_name"], case["co_mediator__username"])
         rows.append({
-            "pk": case["pk"],
+            "url": reverse("cases:detail", args=[case["pk"]]),
             "number": case["number"],
             "stage": case["stage"],
             "stage_label": STAGE_LABELS[case["stage"]],
@@ -186,7 +198,7 @@ def caseload_rows(cases) -> list[dict]:
             "indirect": case["mode"] == Case.Mode.INDIRECT,
             "offense": OFFENSE_LABELS[case["offense_category"]],
             "parties": parties[case["pk"]],
-            "referral_date": case["referral_date"],
+            "referred": short_date(case["referral_date"], months),
             "source": case["referral_source__name"],
             "mediators": f"{lead or '—'}, {co}" if co else lead or "—",
         })  # fmt: skip

@@ -273,3 +273,18 @@ def test_case_lists_read_no_contact_details(request, client, program, mediator, 
     assert '"cases_party"."role"' in read
     for column in ("address", "phone", "email"):
         assert f'"cases_party"."{column}"' not in read
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_list_dates_are_written_as_the_date_filter_writes_them(language):
+    import datetime
+
+    from django.utils import dateformat, translation
+
+    from cases.selectors import month_abbreviations, short_date
+
+    with translation.override(language):
+        months = month_abbreviations()
+        for month in range(1, 13):
+            day = datetime.date(2026, month, month + 9)
+            assert short_date(day, months) == dateformat.format(day, "M j, Y")
