@@ -7,7 +7,9 @@ drawn from lists, emails use example.org, phone numbers the 555-01xx fiction ran
 
 import multiprocessing
 import multiprocessing.connection
+import os
 import random
+import time as time_module
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -17,13 +19,26 @@ from dateutil.relativedelta import relativedelta
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.db import connection, connections, transaction
+from django.db.models import IntegerField, Max
+from django.db.models.functions import Cast, Substr
 from django.utils import timezone
 
 from vom.users.selectors import authenticator_for, two_factor_required
 from vom.users.services import DEMO_DEVICE_NAME, totp_demo_device
 
 from .extensions import demo_seeders
-from .models import Assignment, Case, Membership, OutcomeCheck, Party, Person, Program, ReferralSource, TimelineEvent
+from .models import (
+    Assignment,
+    Case,
+    CaseNumberCounter,
+    Membership,
+    OutcomeCheck,
+    Party,
+    Person,
+    Program,
+    ReferralSource,
+    TimelineEvent,
+)
 from .rules import is_juvenile
 from .services import case_numbers_reserve, program_filters_changed
 
@@ -384,6 +399,9 @@ def seed_cases(
     )
     if len(mediators) < 2:
         raise ValueError("The demo program needs at least two mediators.")
+    # Resuming a seed that was stopped: the batches written are a prefix (they commit in order), but the
+    # numbers reserved for the batches that never committed are not; hand them out again.
+    _realign_counters(program)
     batches = list(enumerate(range(existing, total, BATCH)))
 
     def run(share, turns):
@@ -392,9 +410,14 @@ def seed_cases(
                 _build_case(i, total, seed, today, program, sources, mediators)
                 for i in range(start, min(start + BATCH, total))
             ]
-            with turns.turn(position):
+            with turns.turn("numbered", position):
                 _number(program, built)
-            _insert_batch(built, seed)
+            # Written in parallel, committed in batch order: whenever the seed stops, the cases written are
+            # the first ones, and the next run (which starts after the cases it counts) makes the same data set.
+            with transaction.atomic():
+                _insert_batch(built, seed)
+                turns.wait("committed", position)
+            turns.passed("committed", position)
             turns.written(len(built))
 
     report = progress or (lambda n: None)
@@ -406,14 +429,15 @@ def seed_cases(
 
 
 class _Turns:
-    """Batches take their case numbers in batch order, whichever process built them first."""
+    """Batches take their case numbers, and commit, in batch order, whichever process built them first."""
 
     def __init__(self, context, report=None):
         self.serial = context is None
         self.report = report
         if not self.serial:
+            self.parent = os.getpid()
             self.condition = context.Condition()
-            self.next = context.Value("i", 0, lock=False)
+            self.next = {"numbered": context.Value("i", 0, lock=False), "committed": context.Value("i", 0, lock=False)}
             self.failed = context.Value("b", 0, lock=False)
             self.done = context.Value("q", 0, lock=False)
 
@@ -425,16 +449,33 @@ class _Turns:
             self.done.value += count
 
     @contextmanager
-    def turn(self, position: int):
+    def turn(self, step: str, position: int):
+        """Wait until every batch before ``position`` has passed ``step``; pass it on leaving."""
+        self.wait(step, position)
+        yield
+        self.passed(step, position)
+
+    def wait(self, step: str, position: int) -> None:
+        """Wait until every batch before ``position`` has passed ``step``."""
         if self.serial:
-            yield
             return
         with self.condition:
-            ready = self.condition.wait_for(lambda: self.failed.value or self.next.value == position, timeout=900)
-            if not ready or self.failed.value:
+            deadline = time_module.monotonic() + 900
+            while not (self.failed.value or self.next[step].value == position):
+                # A child whose parent was stopped (kill, a closed terminal) stops too, rolling back its batch.
+                if os.getppid() != self.parent or time_module.monotonic() > deadline:
+                    self.failed.value = 1
+                    self.condition.notify_all()
+                    break
+                self.condition.wait(timeout=1)
+            if self.failed.value:
                 raise RuntimeError("Another seeding process failed or stalled; this one stops too.")
-            yield
-            self.next.value = position + 1
+
+    def passed(self, step: str, position: int) -> None:
+        if self.serial:
+            return
+        with self.condition:
+            self.next[step].value = position + 1
             self.condition.notify_all()
 
     def fail(self):
@@ -465,6 +506,8 @@ def _in_processes(run, batches, workers: int, report) -> None:
     reported = 0
     while any(process.is_alive() for process in processes):
         multiprocessing.connection.wait([process.sentinel for process in processes], timeout=0.5)
+        if any(process.exitcode for process in processes):  # killed, or failed before it could say so
+            turns.fail()
         with turns.condition:
             done = turns.done.value
         report(done - reported)
@@ -494,6 +537,24 @@ def _ensure_mediator_pool(program: Program, size: int) -> None:
         [Membership(user=user, program=program, role=Membership.Role.MEDIATOR) for user in users]
     )
     program_filters_changed(program_ids=[program.pk])  # a bulk insert sends no signal (cases.receivers)
+
+
+def _realign_counters(program: Program) -> None:
+    """Set each of the program's case-number counters back to its highest case number (or 0).
+
+    A seed stopped midway reserved numbers for batches it never committed; the counters then run ahead of
+    the cases. Realigned, the resumed seed numbers its cases as an uninterrupted one would have."""
+    highest = dict(
+        Case.objects.filter(program=program)
+        .annotate(year=Cast(Substr("number", 1, 4), IntegerField()))
+        .values("year")
+        .annotate(last=Max(Cast(Substr("number", 6), IntegerField())))
+        .values_list("year", "last")
+    )
+    for counter in CaseNumberCounter.objects.filter(program=program):
+        if counter.last_value != highest.get(counter.year, 0):
+            counter.last_value = highest.get(counter.year, 0)
+            counter.save(update_fields=["last_value"])
 
 
 def _number(program, built) -> None:

@@ -123,28 +123,33 @@ def test_seed_never_gives_the_public_demo_key_to_an_account_that_already_existed
     assert "Two-factor sign-in: after the password, admin is asked for a 6-digit code." in output
 
 
+def fingerprint():
+    """What a seed made: case numbers, stages, parties, meetings, agreements and the number counters."""
+    from agreements.models import Agreement
+    from cases.models import CaseNumberCounter
+    from mediation.models import Meeting
+
+    cases = Case.objects.order_by("number").values_list("number", "stage", "referral_date", "juvenile")
+    return (
+        list(cases),
+        sorted(Party.objects.values_list("case__number", "role", "person__last_name")),
+        sorted(Meeting.objects.values_list("case__number", "kind", "status", "scheduled_for")),
+        sorted(Agreement.objects.values_list("case__number", "status")),
+        sorted(CaseNumberCounter.objects.values_list("year", "last_value")),
+    )
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_bulk_seed_in_parallel_processes_makes_the_same_cases_as_one_process(monkeypatch):
     """The bulk seed shares its batches among processes; the batches take their case numbers
     in order, so the data set is the one a single process makes (numbers, stages, parties, records)."""
     from django.db import connection
 
-    from agreements.models import Agreement
     from cases import demo
-    from mediation.models import Meeting
     from tests.conftest import require
 
     require(connection.vendor == "postgresql", "parallel seeding is PostgreSQL's (SQLite takes one writer at a time)")
     monkeypatch.setattr(demo, "BATCH", 25)
-
-    def fingerprint():
-        cases = Case.objects.order_by("number").values_list("number", "stage", "referral_date", "juvenile")
-        return (
-            list(cases),
-            sorted(Party.objects.values_list("case__number", "role", "person__last_name")),
-            sorted(Meeting.objects.values_list("case__number", "kind", "status", "scheduled_for")),
-            sorted(Agreement.objects.values_list("case__number", "status")),
-        )
 
     seed("--cases", "120", "--workers", "1")
     serial = fingerprint()
@@ -155,6 +160,50 @@ def test_a_bulk_seed_in_parallel_processes_makes_the_same_cases_as_one_process(m
     assert "120/120" in terminal.getvalue()  # the children's batches, counted by the parent
     assert fingerprint() == serial
     assert len(serial[0]) == 120 and any(stage == "closed" for _, stage, _, _ in serial[0])
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+@pytest.mark.django_db(transaction=True)
+def test_a_bulk_seed_stopped_midway_resumes_and_makes_the_same_cases(monkeypatch, workers):
+    """A seed that stops midway (here the database refuses the cases after the 50th, as a full disk or a
+    killed server would) keeps whole batches only, and the first ones; run again, it makes the missing
+    cases, numbered as an uninterrupted seed numbers them, and no case twice."""
+    from django.core.management.base import CommandError
+    from django.db import DatabaseError, connection
+
+    from cases import demo
+    from tests.conftest import require
+
+    require(connection.vendor == "postgresql", "the stop is a PostgreSQL trigger")
+    monkeypatch.setattr(demo, "BATCH", 25)
+    seed("--cases", "120", "--workers", "1")
+    uninterrupted = fingerprint()
+    call_command("flush", "--no-input")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            CREATE FUNCTION test_refuse_cases() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                IF (SELECT count(*) FROM cases_case) >= 50 THEN RAISE EXCEPTION 'no room for more cases'; END IF;
+                RETURN NEW;
+            END $$;
+            CREATE TRIGGER test_refuse_cases BEFORE INSERT ON cases_case
+                FOR EACH ROW EXECUTE FUNCTION test_refuse_cases();
+            """
+        )
+    try:
+        with pytest.raises((CommandError, DatabaseError)):  # a child's error, or the single process's own
+            call_command("seed_demo", "--cases", "120", "--workers", workers, stdout=StringIO(), stderr=StringIO())
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TRIGGER test_refuse_cases ON cases_case; DROP FUNCTION test_refuse_cases();")
+    stopped = fingerprint()
+    assert 0 < len(stopped[0]) < 120 and len(stopped[0]) % 25 == 0  # whole batches
+    assert set(stopped[0]) <= set(uninterrupted[0])  # numbered as in the uninterrupted seed
+
+    output = seed("--cases", "120", "--workers", workers)
+    assert f"Cases: {120 - len(stopped[0])} created, 120 in all" in output
+    assert fingerprint() == uninterrupted
 
 
 @pytest.mark.django_db
