@@ -21,6 +21,7 @@ from PIL import Image, ImageDraw
 from cases.models import Case, Party
 from mediation.models import ContactAttempt
 from mediation.selectors import OFFENDER_SIDE
+from vom.core.bulk import bulk_insert
 
 from .letters import CLOSURE_KINDS, letter_write
 from .models import (
@@ -103,11 +104,11 @@ def seed_agreements(*, cases: list[Case], parties_by_case: dict[int, list[Party]
         _closure_letters([c for c in cases if c.stage == Case.Stage.CLOSED and c.outcome not in SIGNED_OUTCOMES])
     if not plans:
         return
-    Agreement.objects.bulk_create([p["agreement"] for p in plans], batch_size=2000)
+    bulk_insert([p["agreement"] for p in plans], batch_size=2000)
     for plan in plans:
         for term in plan["terms"]:
             term.agreement = plan["agreement"]
-    Term.objects.bulk_create([t for p in plans for t in p["terms"]], batch_size=5000)
+    bulk_insert([t for p in plans for t in p["terms"]], batch_size=5000)
     installments = []
     for plan in plans:
         for term in plan["terms"]:
@@ -118,11 +119,11 @@ def seed_agreements(*, cases: list[Case], parties_by_case: dict[int, list[Party]
                     Installment(term=term, number=n, due_date=d, amount=a)
                     for n, (d, a) in enumerate(zip(dates, shares, strict=True), start=1)
                 ]
-    Installment.objects.bulk_create(installments, batch_size=5000)
+    bulk_insert(installments, batch_size=5000)
     for plan in plans:
         for signature in plan["signatures"]:
             signature.agreement = plan["agreement"]
-    Signature.objects.bulk_create([s for p in plans for s in p["signatures"]], batch_size=5000)
+    bulk_insert([s for p in plans for s in p["signatures"]], batch_size=5000)
     for plan in plans:
         if plan["seal"]:
             seal(plan["agreement"], plan["signed_at"])
@@ -283,10 +284,10 @@ def _seed_follow_up(plans: list[dict], installments: list[Installment], seed: in
             elif completed or (term.due_date < today and not behind):
                 checks.append(TermCheck(term=term, on=min(until, term.due_date), fulfilled=True, note="Confirmed",
                                         recorded_by=lead))  # fmt: skip
-    Payment.objects.bulk_create(payments, batch_size=5000)
-    Disbursement.objects.bulk_create([d for d in disbursements if d.paid_on <= today], batch_size=5000)
-    TermCheck.objects.bulk_create(checks, batch_size=5000)
-    ServiceLog.objects.bulk_create(logs, batch_size=5000)
+    bulk_insert(payments, batch_size=5000)
+    bulk_insert([d for d in disbursements if d.paid_on <= today], batch_size=5000)
+    bulk_insert(checks, batch_size=5000)
+    bulk_insert(logs, batch_size=5000)
 
 
 def _plan(case: Case, parties: list[Party], rng: random.Random, small: bool) -> dict:

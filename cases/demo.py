@@ -23,6 +23,7 @@ from django.db.models import IntegerField, Max
 from django.db.models.functions import Cast, Substr
 from django.utils import timezone
 
+from vom.core.bulk import bulk_insert
 from vom.users.selectors import authenticator_for, two_factor_required
 from vom.users.services import DEMO_DEVICE_NAME, totp_demo_device
 
@@ -373,6 +374,7 @@ def _build_case(index: int, total: int, seed: int, today: date, program, sources
 
 
 BATCH = 2000  # cases built and inserted together
+ANALYZE_EVERY = 25  # batches
 
 
 def seed_cases(
@@ -419,6 +421,11 @@ def seed_cases(
                 turns.wait("committed", position)
             turns.passed("committed", position)
             turns.written(len(built))
+            if position % ANALYZE_EVERY == ANALYZE_EVERY - 1 and connection.vendor == "postgresql":
+                # Planner statistics as the tables grow (autovacuum may be off, or behind a bulk load): without
+                # them the seeders' own reads (a batch's meetings' attendees) turn into whole-table scans.
+                with connection.cursor() as cursor:
+                    cursor.execute("ANALYZE")
 
     report = progress or (lambda n: None)
     if workers > 1 and len(batches) > 1 and connection.vendor == "postgresql":
@@ -461,11 +468,12 @@ class _Turns:
             return
         with self.condition:
             deadline = time_module.monotonic() + 900
-            while not (self.failed.value or self.next[step].value == position):
+            while True:
                 # A child whose parent was stopped (kill, a closed terminal) stops too, rolling back its batch.
                 if os.getppid() != self.parent or time_module.monotonic() > deadline:
                     self.failed.value = 1
                     self.condition.notify_all()
+                if self.failed.value or self.next[step].value == position:
                     break
                 self.condition.wait(timeout=1)
             if self.failed.value:
@@ -571,8 +579,8 @@ def _number(program, built) -> None:
 
 def _insert_batch(built, seed: int) -> None:
     with transaction.atomic():
-        cases = Case.objects.bulk_create([case for case, _ in built])
-        people = Person.objects.bulk_create([person for _, parties in built for person, *_ in parties])
+        cases = bulk_insert([case for case, _ in built])
+        people = bulk_insert([person for _, parties in built for person, *_ in parties])
         people_iter = iter(people)
         parties_by_case: dict[int, list[Party]] = {}
         independent, dependent = [], []
@@ -587,10 +595,10 @@ def _insert_batch(built, seed: int) -> None:
                     dependent.append((party, case_parties[related_index]))
             parties_by_case[case.pk] = case_parties
         # Guardians and representatives point at parties of the first insert, so two inserts suffice.
-        Party.objects.bulk_create(independent, batch_size=5000)
+        bulk_insert(independent, batch_size=5000)
         for party, related in dependent:
             party.related_party = related
-        Party.objects.bulk_create([party for party, _ in dependent], batch_size=5000)
+        bulk_insert([party for party, _ in dependent], batch_size=5000)
         _history(cases, parties_by_case)
         for seeder in demo_seeders():
             seeder(cases=cases, parties_by_case=parties_by_case, seed=seed)
@@ -629,9 +637,9 @@ def _history(cases: list[Case], parties_by_case: dict[int, list[Party]]) -> None
                 TimelineEvent(case=case, at=case.stage_changed_at, kind=TimelineEvent.Kind.STAGE,
                               summary=f"Moved to {case.get_stage_display().lower()}.", to_stage=case.stage)
             )  # fmt: skip
-    TimelineEvent.objects.bulk_create(events, batch_size=5000)
-    Assignment.objects.bulk_create(assignments, batch_size=5000)
-    OutcomeCheck.objects.bulk_create(_outcome_checks(cases, parties_by_case), batch_size=5000)
+    bulk_insert(events, batch_size=5000)
+    bulk_insert(assignments, batch_size=5000)
+    bulk_insert(_outcome_checks(cases, parties_by_case), batch_size=5000)
 
 
 MEDIATED_OUTCOMES = {Case.Outcome.COMPLETED, Case.Outcome.RETURNED, Case.Outcome.NO_AGREEMENT}

@@ -12,6 +12,7 @@ from datetime import datetime, time, timedelta
 from django.utils import timezone
 
 from cases.models import Case, Party
+from vom.core.bulk import bulk_insert
 
 from .models import ContactAttempt, MediatorProfile, Meeting, Screening, ShuttleRound
 from .selectors import OFFENDER_SIDE, required_screening_parties
@@ -85,18 +86,18 @@ def seed_mediation(*, cases: list[Case], parties_by_case: dict[int, list[Party]]
     for case in cases:
         if case.stage != S.REFERRED:
             _seed_case(case, parties_by_case[case.pk], random.Random(f"{seed}:{case.number}:mediation"), rows)
-    Screening.objects.bulk_create(rows.screenings, batch_size=5000)
-    ContactAttempt.objects.bulk_create(rows.attempts, batch_size=5000)
-    created = Meeting.objects.bulk_create([m for m, _ in rows.meetings], batch_size=5000)
+    bulk_insert(rows.screenings, batch_size=5000)
+    bulk_insert(rows.attempts, batch_size=5000)
+    created = bulk_insert([m for m, _ in rows.meetings], batch_size=5000)
     Attendee, Facilitator = Meeting.attendees.through, Meeting.mediators.through
     attendance, facilitation = [], []
     for meeting, (_m, who) in zip(created, rows.meetings, strict=True):
         attendance.extend(Attendee(meeting_id=meeting.pk, party_id=p.pk) for p in who)
         team = (meeting.case.lead_mediator_id, meeting.case.co_mediator_id)
         facilitation.extend(Facilitator(meeting_id=meeting.pk, user_id=uid) for uid in team if uid)
-    Attendee.objects.bulk_create(attendance, batch_size=5000)
-    Facilitator.objects.bulk_create(facilitation, batch_size=5000)
-    ShuttleRound.objects.bulk_create(rows.rounds, batch_size=5000)
+    bulk_insert(attendance, batch_size=5000)
+    bulk_insert(facilitation, batch_size=5000)
+    bulk_insert(rows.rounds, batch_size=5000)
 
 
 def _screen(rows: _Rows, case: Case, party: Party, rng, on, outcome=Screening.Outcome.SUITABLE, reason="") -> None:

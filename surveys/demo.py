@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from cases.models import Case, Party
 from mediation.models import Meeting
+from vom.core.bulk import bulk_insert
 
 from .models import VALID_FOR, SurveyInvitation, SurveyResponse
 from .questions import FIELDS
@@ -74,8 +75,8 @@ def seed_surveys(*, cases: list[Case], parties_by_case: dict[int, list[Party]], 
                 if answered_at < now and answered_at < invitation.expires_at and rng.random() < 0.68:
                     invitation.used_at = answered_at
                     answers.append((invitation, party, rng))
-    SurveyInvitation.objects.bulk_create(invitations, batch_size=5000)
-    SurveyResponse.objects.bulk_create(
+    bulk_insert(invitations, batch_size=5000)
+    bulk_insert(
         [
             SurveyResponse(
                 invitation=invitation, case_id=invitation.case_id, respondent_role=party.role,
