@@ -523,7 +523,10 @@ def _in_processes(run, batches, workers: int, report) -> None:
     for process in processes:
         process.join()
     if any(process.exitcode for process in processes):
-        raise RuntimeError("A seeding process failed (its error is printed above); the batches it finished stay.")
+        raise RuntimeError(
+            "A seeding process failed (its error is printed above); the batches written stay, and the same "
+            "command run again goes on from there."
+        )
 
 
 def _ensure_mediator_pool(program: Program, size: int) -> None:
