@@ -100,6 +100,14 @@ def agreement_detail(request, pk: int, agreement_pk: int):
     return _page(request, case, agreement)
 
 
+def _schedule_rows(data, term, *, more: bool):
+    """A custom money schedule's rows: as posted (three more on "Add rows"), else as the term has them."""
+    if data is not None:
+        return installment_rows(data, more=3 if more else 0)
+    plan = [(i.due_date, i.amount) for i in term.installments.all()] if term and term.schedule == "custom" else []
+    return installment_rows(rows=plan)
+
+
 def _term_form_page(request, case, agreement, term=None):
     """Add a term to a draft, or change one (its kind stays); a custom money schedule is edited row by row."""
     data = request.POST if request.method == "POST" else None
@@ -109,11 +117,7 @@ def _term_form_page(request, case, agreement, term=None):
     more = data is not None and "more_rows" in data
     if more:  # "Add rows" without JavaScript: the same form again, not yet checked
         form = TermForm(initial=initial | data.dict(), **options)
-    if data is not None:
-        rows = installment_rows(data, more=3 if more else 0)
-    else:
-        plan = [(i.due_date, i.amount) for i in term.installments.all()] if term and term.schedule == "custom" else []
-        rows = installment_rows(rows=plan)
+    rows = _schedule_rows(data, term, more=more)
     if data is not None and not more and form.is_valid() and (not rows.is_bound or rows.is_valid()):
         values = dict(form.cleaned_data)
         version, kind = values.pop("version"), values.pop("kind", None)
@@ -219,6 +223,20 @@ def agreement_signed_pdf(request, pk: int, agreement_pk: int):
     return FileResponse(agreement.pdf.open("rb"), as_attachment=True, filename=filename, content_type="application/pdf")
 
 
+def _signature_form(request, signer) -> SignatureForm:
+    """A mediator signing as themselves confirms it is them; a party signing through an interpreter has the
+    interpreter attest."""
+    own = signer.mediator is not None
+    party = signer.party
+    return SignatureForm(
+        request.POST or None,
+        request.FILES or None,
+        own_signature=own,
+        uses_code=own and has_authenticator(request.user),
+        interpreter=party.get_preferred_language_display() if party and party.needs_interpreter else "",
+    )
+
+
 @require_http_methods(["GET", "POST"])
 @login_required
 def sign(request, pk: int, agreement_pk: int, signer_key: str):
@@ -226,51 +244,28 @@ def sign(request, pk: int, agreement_pk: int, signer_key: str):
     status = next((s for s in signer_statuses(agreement) if s.signer.key == signer_key), None)
     if status is None:
         raise Http404("Not a signer of this agreement.")
-    refusal = services.signature_refusal(actor=request.user, signer=status.signer)
-    if refusal:  # another mediator's signature: refused and recorded before any form is shown or read
+    # Another mediator's signature: refused and recorded before any form is shown or read.
+    if refusal := services.signature_refusal(actor=request.user, signer=status.signer):
         services.signature_refuse(request=request, actor=request.user, agreement=agreement, signer=status.signer,
                                   why=refusal, record=services.NOT_THEIR_SIGNATURE)  # fmt: skip
         context = {"case": case, "agreement": agreement, "status": status, "refusal": refusal}
         return render(request, "agreements/sign_refused.html", context, status=403)
-    own = status.signer.mediator is not None
-    party = status.signer.party
-    form = SignatureForm(
-        request.POST or None,
-        request.FILES or None,
-        own_signature=own,
-        uses_code=own and has_authenticator(request.user),
-        interpreter=party.get_preferred_language_display() if party and party.needs_interpreter else "",
-    )
+    form = _signature_form(request, status.signer)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         try:
-            services.signature_add(
-                agreement=agreement,
-                signer_key=signer_key,
-                actor=request.user,
-                method=data["method"],
-                typed_name=data["typed_name"],
-                consent=data["consent"],
-                drawn=data["drawn"],
-                scan=data["scan"].read() if data["scan"] else None,
-                credential=data.get("credential", ""),
-                interpreter_name=data.get("interpreter_name", ""),
-                interpreter_attests=data.get("interpreter_attests", False),
-                request=request,
-                ip_address=client_ip(request),
-                user_agent=request.META.get("HTTP_USER_AGENT", ""),
-            )
+            services.signature_add(agreement=agreement, signer_key=signer_key, actor=request.user, request=request,
+                                   ip_address=client_ip(request), user_agent=request.META.get("HTTP_USER_AGENT", ""),
+                                   **form.signature_values())  # fmt: skip
         except DomainError as error:
             add_domain_error(form, error)
         else:
-            if data["scan"]:
+            if form.cleaned_data["scan"]:
                 audit_record(request=request, action=AuditEvent.Action.UPLOAD, case_id=case.pk,
                              what=f"agreement {agreement.pk} wet-signed scan for {status.signer.name}")  # fmt: skip
             agreement.refresh_from_db()
-            if agreement.status == Agreement.Status.SIGNED:
-                messages.success(request, "Everyone has signed. The agreement is locked and its PDF is stored.")
-            else:
-                messages.success(request, f"{status.signer.name} has signed.")
+            everyone = agreement.status == Agreement.Status.SIGNED
+            messages.success(request, "Everyone has signed. The agreement is locked and its PDF is stored."
+                             if everyone else f"{status.signer.name} has signed.")  # fmt: skip
             return redirect("agreements:detail", pk=case.pk, agreement_pk=agreement.pk)
     context = agreement_context(agreement, draft=True) | {"status": status, "form": form}
     return render(request, "agreements/sign.html", context)
@@ -407,6 +402,13 @@ def missed_items(ledger, today) -> list[str]:
     return items
 
 
+def _status_as_it_stood(ledger, agreement) -> str:
+    if agreement.pk == getattr(ledger.current, "pk", None):
+        return ledger.status  # read already
+    status, _states = follow_up.compliance(agreement)  # an earlier version, as it stood
+    return status
+
+
 def _follow_up_page(request, case, agreement, bound=None, contact_form=None):
     ledger = case_ledger(case)
     today = timezone.localdate()
@@ -416,10 +418,7 @@ def _follow_up_page(request, case, agreement, bound=None, contact_form=None):
     if contact_form is None and case.stage == Case.Stage.FOLLOW_UP:
         contact_form = FollowUpContactForm(case=case, missed=missed, prefix="contact")
     first_signed = next((v.agreement for v in ledger.versions if v.agreement.signed_at), agreement)
-    if agreement.pk == getattr(ledger.current, "pk", None):
-        status = ledger.status  # read already
-    else:  # an earlier version, as it stood
-        status, _states = follow_up.compliance(agreement)
+    status = _status_as_it_stood(ledger, agreement)
     return render(
         request,
         "agreements/follow_up.html",

@@ -166,6 +166,43 @@ class VictimForm(PartyForm):
         return data
 
 
+class IntakeForms:
+    """The referral and its parties on one page: the offender, an optional guardian, the victim and, for an
+    organisation, its optional representative. Valid only when every form is."""
+
+    def __init__(self, data, *, programs):
+        self.referral = ReferralForm(data, programs=programs, prefix="case")
+        self.offender = PartyForm(data, prefix="offender")
+        self.guardian = PartyForm(data, prefix="guardian", optional=True)
+        self.victim = VictimForm(data, prefix="victim", victim_side=True)
+        self.representative = PartyForm(data, prefix="rep", optional=True, victim_side=True)
+        self.parties_forms = [self.offender, self.guardian, self.victim, self.representative]
+
+    def is_valid(self) -> bool:
+        return all(form.is_valid() for form in [self.referral, *self.parties_forms])
+
+    def party_inputs(self) -> list[PartyInput]:
+        """In the order the service links them: a guardian stands for the offender, a representative for the victim."""
+        parties = [self.offender.to_input(Party.Role.OFFENDER)]
+        if self.guardian.is_filled():
+            parties.append(self.guardian.to_input(Party.Role.GUARDIAN, related_index=0))
+        victim_index = len(parties)
+        parties.append(self.victim.to_input(Party.Role.VICTIM, kind=self.victim.cleaned_data["kind"]))
+        if self.representative.is_filled():
+            parties.append(self.representative.to_input(Party.Role.VICTIM_REPRESENTATIVE, related_index=victim_index))
+        return parties
+
+    def context(self) -> dict:
+        return {
+            "referral": self.referral,
+            "offender": self.offender,
+            "guardian": self.guardian,
+            "victim": self.victim,
+            "rep": self.representative,
+            "party_errors": any(form.errors for form in self.parties_forms),
+        }
+
+
 class AddPartyForm(PartyForm):
     """Add one more party to a case; guardians and representatives name the party they stand for."""
 

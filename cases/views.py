@@ -29,6 +29,7 @@ from .forms import (
     AddPartyForm,
     CaseloadFilterForm,
     CloseForm,
+    IntakeForms,
     NoteForm,
     OutcomeCheckForm,
     PartyContactForm,
@@ -36,7 +37,6 @@ from .forms import (
     ReferralForm,
     ReopenForm,
     VersionForm,
-    VictimForm,
 )
 from .models import Case, OutcomeCheck, Party
 from .policies import (
@@ -149,49 +149,24 @@ def intake(request):
     programs = programs_for(request.user, "intake")
     if not program_scope(request.user, "intake"):
         raise Http404  # a page outside the user's role: as the reports and the export, nothing is there
-    post = request.POST or None
-    referral = ReferralForm(post, programs=programs, prefix="case")
-    offender = PartyForm(post, prefix="offender")
-    guardian = PartyForm(post, prefix="guardian", optional=True)
-    victim = VictimForm(post, prefix="victim", victim_side=True)
-    representative = PartyForm(post, prefix="rep", optional=True, victim_side=True)
-    forms = [referral, offender, guardian, victim, representative]
-    if request.method == "POST" and all(f.is_valid() for f in forms):
-        parties = [offender.to_input(Party.Role.OFFENDER)]
-        if guardian.is_filled():
-            parties.append(guardian.to_input(Party.Role.GUARDIAN, related_index=0))
-        victim_index = len(parties)
-        parties.append(victim.to_input(Party.Role.VICTIM, kind=victim.cleaned_data["kind"]))
-        if representative.is_filled():
-            parties.append(representative.to_input(Party.Role.VICTIM_REPRESENTATIVE, related_index=victim_index))
+    forms = IntakeForms(request.POST or None, programs=programs)
+    if request.method == "POST" and forms.is_valid():
         try:
             case = services.case_intake(
-                program=referral.chosen_program(),
+                program=forms.referral.chosen_program(),
                 actor=request.user,
-                referral=referral.referral_values(),
-                parties=parties,
+                referral=forms.referral.referral_values(),
+                parties=forms.party_inputs(),
             )
         except DomainError as error:
-            add_domain_error(referral, error)
+            add_domain_error(forms.referral, error)
         else:
             messages.success(request, f"Case {case.number} created. Assign a mediator next.")
             assign = move_handlers()["assign"]  # straight on to the next step, on the page that performs it
             if can(request.user, assign.permission, case):
                 return redirect(assign.page, pk=case.pk)
             return redirect("cases:detail", pk=case.pk)
-    return render(
-        request,
-        "cases/case_intake.html",
-        {
-            "adult_age": ADULT_AGE,
-            "referral": referral,
-            "offender": offender,
-            "guardian": guardian,
-            "victim": victim,
-            "rep": representative,
-            "party_errors": any(f.errors for f in forms[1:]),
-        },
-    )
+    return render(request, "cases/case_intake.html", {"adult_age": ADULT_AGE, **forms.context()})
 
 
 @require_GET

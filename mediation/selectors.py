@@ -175,6 +175,16 @@ def mediator_options(case: Case) -> list[MediatorOption]:
     ]
 
 
+def assignment_warnings(options: list[MediatorOption], chosen: set[int]) -> list[str]:
+    """What the coordinator confirms before assigning the chosen mediators: their conflicts and full caseloads."""
+    warnings = [f"{o.user}: {c}" for o in options if o.user.pk in chosen for c in o.conflicts]
+    return warnings + [
+        f"{o.user} is at or over their maximum of {o.max_active_cases} active cases."
+        for o in options
+        if o.user.pk in chosen and o.at_capacity
+    ]
+
+
 def _profile(user) -> MediatorProfile | None:
     try:
         return user.mediator_profile

@@ -29,6 +29,7 @@ from .forms import (
 )
 from .models import Meeting, Screening, ShuttleRound, TimeLog
 from .selectors import (
+    assignment_warnings,
     case_parties,
     interpreter_warnings,
     mediator_options,
@@ -50,13 +51,7 @@ def assign(request, pk: int):
     )
     if request.method == "POST" and form.is_valid():
         chosen = {form.cleaned_data["lead"].pk} | ({form.cleaned_data["co"].pk} if form.cleaned_data["co"] else set())
-        warnings = [f"{o.user}: {c}" for o in options if o.user.pk in chosen for c in o.conflicts]
-        warnings += [
-            f"{o.user} is at or over their maximum of {o.max_active_cases} active cases."
-            for o in options
-            if o.user.pk in chosen and o.at_capacity
-        ]
-        if warnings and not form.cleaned_data["confirm_conflicts"]:
+        if assignment_warnings(options, chosen) and not form.cleaned_data["confirm_conflicts"]:
             form.add_error("confirm_conflicts", "Read the warnings above and confirm to assign anyway.")
         else:
             try:
