@@ -75,3 +75,31 @@ def test_cases_modules_import_each_other_at_the_top():
                     if isinstance(inner, ast.Import | ast.ImportFrom)
                 ]
     assert hidden == []
+
+
+def _long_functions(source: str, limit: int = 30) -> list[str]:
+    import ast
+
+    return [
+        f"{node.name} ({node.end_lineno - node.lineno + 1} lines)"
+        for node in ast.parse(source).body
+        if isinstance(node, ast.FunctionDef) and node.end_lineno - node.lineno + 1 > limit
+    ]
+
+
+def test_views_stay_thin():
+    """Every function of every views module is at most 30 lines (its decorators aside): the work is in services,
+    selectors and forms."""
+    too_long = {
+        str(path.relative_to(ROOT)): found
+        for package in PACKAGES
+        for path in (ROOT / package).rglob("views.py")
+        if (found := _long_functions(path.read_text()))
+    }
+    assert too_long == {}
+
+
+def test_the_view_length_rule_sees_a_long_view():
+    body = "\n".join(f"    x{n} = {n}" for n in range(30))
+    assert _long_functions(f"def view(request):\n{body}\n") == ["view (31 lines)"]
+    assert _long_functions(f"def view(request):\n{body[: body.rindex(chr(10))]}\n") == []
