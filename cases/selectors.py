@@ -45,7 +45,10 @@ def get_case_for_user(user, pk: int, queryset=None) -> Case:
 
 
 def earlier_parties(user, case: Case, parties: list[Party]) -> dict[int, list[Party]]:
-    """The same people's parts in other cases the user may see, newest first, by person (re-referrals)."""
+    """The same people's parts in other cases the user may see, newest first, by person (re-referrals).
+    No query when the case page's read of the case says there are none (``has_earlier``)."""
+    if not getattr(case, "has_earlier", True):
+        return {}
     earlier = (
         Party.objects.filter(person__in=[p.person_id for p in parties])
         .exclude(case=case)
@@ -359,11 +362,6 @@ def case_facts(case: Case, user=None, *, apps=None, perms=None) -> CaseFacts:
 def case_text_figures(case: Case) -> dict:
     """Texts to this case's parties: how many went out, how many failed, how many wait (read with the case)."""
     return {"sent": case.texts_sent, "failed": case.texts_failed, "waiting": case.texts_waiting}
-
-
-def earlier_parties_of(user, case: Case, parties: list[Party]) -> dict[int, list[Party]]:
-    """``earlier_parties``, without a query when the case's read says there are none."""
-    return earlier_parties(user, case, parties) if getattr(case, "has_earlier", True) else {}
 
 
 # The journal: notes, timeline and access log, in one query of the columns the page shows.
