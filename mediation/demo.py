@@ -53,7 +53,7 @@ def _aware(day, hour: int, minute: int = 0) -> datetime:
 def ensure_profiles(users) -> None:
     existing = set(MediatorProfile.objects.filter(user__in=users).values_list("user_id", flat=True))
     profiles = []
-    for user in users:
+    for user in sorted(users, key=lambda u: u.pk):
         if user.pk in existing:
             continue
         languages, max_cases, availability, conflicts = PROFILES.get(user.username, ("English", 8, "", ""))
@@ -68,6 +68,8 @@ def ensure_profiles(users) -> None:
             )
         )
     # A parallel bulk seed may meet the same mediator in two processes: the second leaves the first's row.
+    # Both insert in user order, so one waits for the other instead of each holding a row the other needs
+    # (a deadlock, seen on a fresh database).
     MediatorProfile.objects.bulk_create(profiles, ignore_conflicts=True)
 
 
