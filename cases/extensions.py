@@ -43,6 +43,8 @@ class CaseFacts:
     user: object | None = None
     perms: dict[str, bool] = field(default_factory=dict)
     apps: dict[str, object] = field(default_factory=dict)
+    # the same people's parts in other cases the user may see, by person id, newest first (the case page's)
+    earlier: dict[int, list] = field(default_factory=dict)
 
     def of(self, app: str):
         return self.apps[app]

@@ -44,24 +44,6 @@ def get_case_for_user(user, pk: int, queryset=None) -> Case:
         raise Http404("No such case.") from None
 
 
-def earlier_parties(user, case: Case, parties: list[Party]) -> dict[int, list[Party]]:
-    """The same people's parts in other cases the user may see, newest first, by person (re-referrals).
-    No query when the case page's read of the case says there are none (``has_earlier``)."""
-    if not getattr(case, "has_earlier", True):
-        return {}
-    earlier = (
-        Party.objects.filter(person__in=[p.person_id for p in parties])
-        .exclude(case=case)
-        .filter(case__in=Case.objects.visible_to(user))
-        .select_related("case")
-        .order_by("-case__referral_date")
-    )
-    by_person: dict[int, list[Party]] = {}
-    for other in earlier:
-        by_person.setdefault(other.person_id, []).append(other)
-    return by_person
-
-
 # --- The caseload ------------------------------------------------------------------------------------
 
 
@@ -342,17 +324,33 @@ def _case_page_parties():
     )
 
 
-def parties_for_case_page(case: Case):
+def parties_for_case_page(case: Case, user=None) -> tuple[list[Party], dict[int, list[Party]]]:
     """The case's parties in display order, each with its person (and the related party's), ``texts_stopped``
-    (their number replied STOP) and each extension's ``party_annotations``."""
-    return _case_page_parties().filter(case=case)
+    (their number replied STOP) and each extension's ``party_annotations``; and, with ``user``, the same
+    people's parts in other cases the user may see, by person, newest first (re-referrals), each with its
+    ``case_number``. One query: the other cases' parts are read with the case's own, and only when the case's
+    read says there are any (``has_earlier``)."""
+    parties = _case_page_parties()
+    if user is None or not getattr(case, "has_earlier", True):
+        return list(parties.filter(case=case)), {}
+    people = Party.objects.filter(case=case).values("person_id")
+    rows = list(
+        parties.filter(Q(case=case) | Q(case__in=Case.objects.visible_to(user)), person__in=people).annotate(
+            case_number=F("case__number"), case_referred=F("case__referral_date")
+        )
+    )
+    earlier: dict[int, list[Party]] = {}
+    for other in sorted((p for p in rows if p.case_id != case.pk), key=lambda p: p.case_referred, reverse=True):
+        earlier.setdefault(other.person_id, []).append(other)
+    return [party for party in rows if party.case_id == case.pk], earlier
 
 
 def case_facts(case: Case, user=None, *, apps=None, perms=None) -> CaseFacts:
-    """What guards, panels and next actions know of ``case``: its parties, read once, and each app's facts
-    (only ``apps`` when named: a service checking its own guard needs no other app's)."""
-    parties = list(parties_for_case_page(case))
-    facts = CaseFacts(case=case, parties=parties, user=user, perms=perms or {})
+    """What guards, panels and next actions know of ``case``: its parties, read once (with ``user``, their
+    parts in the other cases the user may see), and each app's facts (only ``apps`` when named: a service
+    checking its own guard needs no other app's)."""
+    parties, earlier = parties_for_case_page(case, user)
+    facts = CaseFacts(case=case, parties=parties, user=user, perms=perms or {}, earlier=earlier)
     for app, load in fact_loaders().items():
         if apps is None or app in apps:
             facts.apps[app] = load(case=case, parties=parties, user=user)

@@ -6,8 +6,8 @@ exchanges of indirect mediation and the time logged. Guards, panels and next act
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from django.db.models import Exists, F, IntegerField, OuterRef, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import CharField, Exists, F, IntegerField, OuterRef, Subquery, Sum, Value
+from django.db.models.functions import Cast, Coalesce
 
 from cases.extensions import CaseFacts
 from cases.models import Case, Party
@@ -62,26 +62,58 @@ def _latest_screenings(parties: list[Party]) -> dict[int, Screening]:
     return latest
 
 
-def _meetings(case: Case, parties: list[Party]) -> tuple[list[Meeting], dict[int, list[Party]]]:
-    """The case's meetings and the attendees of the scheduled ones, in one query (a row per attendee)."""
+def _arm(queryset, kind: str, attendee):
+    """One side of the union of meetings and exchanges: every column of both models, the other's as typed NULLs."""
+    columns = {"row_kind": Value(kind, output_field=CharField()), "attendee": attendee}
+    for model in (Meeting, ShuttleRound):
+        for column in model._meta.concrete_fields:
+            typed = column.target_field if column.is_relation else column
+            name = f"{model._meta.model_name}_{column.attname}"
+            columns[name] = F(column.attname) if model is queryset.model else Cast(Value(None), typed)
+    return queryset.order_by().values(**columns)
+
+
+def _instance(model, db: str, row: dict):
+    names = [column.attname for column in model._meta.concrete_fields]
+    return model.from_db(db, names, [row[f"{model._meta.model_name}_{name}"] for name in names])
+
+
+def _meetings_and_rounds(case: Case, parties: list[Party], *, meetings: bool, rounds: bool):
+    """The case's meetings with the attendees of the scheduled ones (a row per attendee) and, in indirect mode,
+    its exchanges: one query for both."""
+    arms = []
+    if meetings:
+        arms.append(_arm(Meeting.objects.filter(case=case), "meeting", F("attendees")))
+    if rounds:
+        arms.append(_arm(ShuttleRound.objects.filter(case=case), "round", Cast(Value(None), IntegerField())))
+    if not arms:
+        return [], {}, []
+    query = arms[0].union(*arms[1:], all=True) if len(arms) > 1 else arms[0]
+    order = ("row_kind", "meeting_scheduled_for", "meeting_id", "shuttleround_held_on", "shuttleround_id")
     by_pk = {party.pk: party for party in parties}
-    meetings: dict[int, Meeting] = {}
+    found: dict[int, Meeting] = {}
     attendees: dict[int, list[Party]] = {}
-    rows = Meeting.objects.filter(case=case).annotate(attendee_id=F("attendees")).order_by("scheduled_for", "pk")
-    for meeting in rows:
-        meetings.setdefault(meeting.pk, meeting)
+    exchanges = []
+    for row in query.order_by(*order):
+        if row["row_kind"] == "round":
+            exchanges.append(_instance(ShuttleRound, query.db, row))
+            continue
+        if row["meeting_id"] not in found:
+            found[row["meeting_id"]] = _instance(Meeting, query.db, row)
+        meeting = found[row["meeting_id"]]
         if meeting.status == Meeting.Status.SCHEDULED:
-            found = attendees.setdefault(meeting.pk, [])
-            if meeting.attendee_id in by_pk:
-                found.append(by_pk[meeting.attendee_id])
-    return list(meetings.values()), attendees
+            listed = attendees.setdefault(meeting.pk, [])
+            if row["attendee"] in by_pk:
+                listed.append(by_pk[row["attendee"]])
+    return list(found.values()), attendees, exchanges
 
 
 def load_mediation_facts(*, case: Case, parties: list[Party], user=None) -> MediationFacts:
-    """In at most two queries besides the case's and the parties' (meetings, exchanges), only when there are any."""
-    meetings, attendees = _meetings(case, parties) if getattr(case, "has_meetings", True) else ([], {})
-    indirect = case.mode == Case.Mode.INDIRECT and getattr(case, "has_rounds", True)
-    rounds = list(ShuttleRound.objects.filter(case=case).order_by("held_on", "pk")) if indirect else []
+    """In at most one query besides the case's and the parties' (meetings and exchanges), only when there are any."""
+    meetings, attendees, rounds = _meetings_and_rounds(
+        case, parties, meetings=getattr(case, "has_meetings", True),
+        rounds=case.mode == Case.Mode.INDIRECT and getattr(case, "has_rounds", True),
+    )  # fmt: skip
     attempts = {party.pk: party.contact_attempt_count for party in parties}
     return MediationFacts(case, _latest_screenings(parties), attempts, meetings, attendees, rounds)
 

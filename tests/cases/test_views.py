@@ -112,7 +112,7 @@ def case_at(stage: str, program, coordinator, mediator, *, more: int = 0):
 # 7 parties with people, latest screenings and contact attempts, 8 notes, timeline and (coordinators) access
 # log in one query. Then what the stage has: 9 meetings with their attendees, 10 the agreement's versions
 # with who signed and the follow-up summary, 11 letters (the closure letter here), 12 reoffending checks. People
-# who are also in earlier cases the user may see add one query (which cases).
+# who are also in other cases are read with the parties (7), indirect mediation's exchanges with the meetings (9).
 CASE_PAGE_QUERIES = {
     "referred": 8,
     "screening": 8,
@@ -158,6 +158,57 @@ def test_case_page_query_count_does_not_grow_with_parties_meetings_or_terms(
         response = client.get(f"/cases/{case.pk}/")
     assert response.status_code == 200
     assert ("Note 3" in response.content.decode()) == bool(more)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("stage", "role"), [("screening", "coordinator"), ("closed", "coordinator"),
+                                             ("closed", "mediator")])  # fmt: skip
+def test_case_page_reads_the_earlier_cases_of_its_people_with_the_parties(
+    client, program, coordinator, mediator, stage, role, django_assert_num_queries
+):
+    from tests.mediation.helpers import new_case
+
+    earlier = new_case(program, coordinator, juvenile=True)  # the same people, referred before
+    case = case_at(stage, program, coordinator, mediator)
+    assert case.parties.get(role="offender").person == earlier.parties.get(role="offender").person
+    client.force_login(coordinator if role == "coordinator" else mediator)
+    client.get("/my/")
+    client.get(f"/cases/{case.pk}/")
+    with django_assert_num_queries(CASE_PAGE_QUERIES[stage]):
+        response = client.get(f"/cases/{case.pk}/")
+    body = response.content.decode()
+    # The coordinator sees the earlier case beside each of its people; the mediator is not on it: nothing.
+    shown = f'<a href="/cases/{earlier.pk}/">{earlier.number}</a> (offender)' in body
+    assert shown == (role == "coordinator")
+    assert body.count(f">{earlier.number}</a>") == (1 if role == "coordinator" else 0)  # the offender's only
+
+
+@pytest.mark.django_db
+def test_case_page_reads_indirect_exchanges_with_the_meetings(
+    client, program, coordinator, mediator, django_assert_num_queries
+):
+    from mediation import services as mediation
+    from tests.mediation.helpers import assign, new_case, prepare_both_sides, screen
+
+    case = assign(new_case(program, coordinator), coordinator, mediator)
+    case = mediation.case_set_mode(case=case, expected_version=case.version, actor=mediator, mode="indirect",
+                                   reason="Victim prefers letters")  # fmt: skip
+    screen(case.parties.get(role="offender"), mediator)
+    screen(case.parties.get(role="victim"), mediator, willing_to_meet=False, willing_indirect=True)
+    case = mediation.case_begin_preparation(case=case, expected_version=case.version, actor=mediator)
+    prepare_both_sides(case, mediator)
+    case = mediation.case_begin_session(case=case, expected_version=case.version, actor=mediator)
+    for summary in ("Letter of apology", "Offer to repair the fence"):
+        mediation.shuttle_record(case=case, actor=mediator, held_on=date.today(), direction="o2v", form="letter",
+                                 summary=summary)  # fmt: skip
+    client.force_login(mediator)
+    client.get("/my/")
+    with django_assert_num_queries(CASE_PAGE_QUERIES["joint_session"]):
+        response = client.get(f"/cases/{case.pk}/")
+    body = response.content.decode()
+    assert body.index("Letter of apology") < body.index("Offer to repair the fence")
+    assert "Carry the next exchange (indirect mediation)" in body
+    assert 'aria-label="Meetings"' in body  # the prep meetings are listed as well
 
 
 @pytest.mark.django_db
