@@ -20,6 +20,7 @@ from vom.core.errors import DomainError, StaleObjectError
 from vom.core.exports import csv_response
 from vom.core.forms import add_domain_error
 from vom.core.once import not_saved, once_per_submission
+from vom.core.pagination import BoundedPaginator
 from vom.core.phones import InvalidPhone, to_e164
 from vom.notifications.sms import signature_valid
 
@@ -109,9 +110,10 @@ def case_list(request):
     cases = _filtered(form, Case.objects.visible_to(user))
     sort = (form.cleaned_data.get("sort") if form.is_bound and form.is_valid() else "") or "-referral_date"
     listed = cases.for_caseload_page().with_overdue(timezone.now())
-    paginator = Paginator(listed.order_by(sort, "-pk" if sort.startswith("-") else "pk"), CASELOAD_PAGE_SIZE)
-    paginator.count = cases.count()  # counted without the joins the rows' names need (they cost more than the count)
-    page = paginator.get_page(request.GET.get("page"))
+    number = request.GET.get("page")
+    ordered = listed.order_by(sort, "-pk" if sort.startswith("-") else "pk")
+    # Counted without the joins the rows' names need (they cost more than the count), and only so far.
+    page = BoundedPaginator(ordered, CASELOAD_PAGE_SIZE, counted=cases, number=number).get_page(number)
     query = request.GET.copy()
     query.pop("page", None)
     title = "Caseload" if roles.is_coordinator or user.is_superuser else "All my cases"

@@ -23,7 +23,7 @@ def test_caseload_query_count_does_not_grow_with_rows(
     client.force_login(coordinator)
     client.get("/cases/")  # the first request after sign-in stamps the session (idle timeout)
     # 1 session, 2 user, 3 the two-factor device that verified the session, 4 memberships (navigation
-    # roles, with the programs' filters_version), 5 count, 6 page of cases as values with the names they
+    # roles, with the programs' filters_version), 5 count (bounded), 6 page of cases as values with the names they
     # show and the overdue flag, 7 offenders' and victims' names. The filter's mediators, sources and
     # programs come from the cache (the first request built them).
     with django_assert_num_queries(7):
@@ -220,6 +220,35 @@ def test_caseload_paginates_fifty_a_page(client, program, coordinator, mediator)
     second = client.get("/cases/?page=2")
     assert len(second.context["page"].object_list) == 1
     assert client.get("/cases/?page=999").context["page"].number == 2  # out of range: last page, no 404
+
+
+@pytest.mark.django_db
+def test_caseload_counts_only_as_far_as_the_page_needs_and_every_page_stays_reachable(
+    client, program, coordinator, monkeypatch
+):
+    from cases import views
+    from vom.core import pagination
+
+    monkeypatch.setattr(views, "CASELOAD_PAGE_SIZE", 2)  # five cases, three pages
+    monkeypatch.setattr(pagination, "COUNT_BOUND", 3)  # counting stops past three rows (or the page asked for)
+    for _ in range(5):
+        CaseFactory(program=program)
+    client.force_login(coordinator)
+
+    def shown(page):
+        response = client.get("/cases/", {"page": page, "stage": "referred"})
+        body = " ".join(response.content.decode().split())
+        return response.context["page"].number, body
+
+    number, body = shown(1)
+    assert number == 1 and "More than 3 cases." in body
+    assert "<span>Page 1</span>" in body and 'page=2" rel="next"' in body  # no "of N" it does not know
+    number, body = shown(2)  # the count goes one row past the page asked for, so "Next" is never a dead end
+    assert number == 2 and "More than 4 cases." in body and 'page=3" rel="next"' in body
+    number, body = shown(3)
+    assert number == 3 and "5 cases." in body and "<span>Page 3 of 3</span>" in body and 'rel="next"' not in body
+    assert shown(999)[0] == 3  # past the end: the last page, counted exactly
+    assert shown(10**30)[0] == 3  # a number no database LIMIT takes: still the last page, not an error
 
 
 @pytest.mark.django_db
