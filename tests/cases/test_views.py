@@ -334,6 +334,8 @@ def test_caseload_search_by_name_prefix_or_case_number(client, program, coordina
     assert found("042") == {"2026-0042", "2026-1042"}  # inside a case number
     assert found("2025-0007") == {"2025-0007"}
     assert found("afor") == set()  # names match from their start only
+    body = client.get("/cases/", {"q": "okaf"}).content.decode()
+    assert f'<a href="/cases/{okafor.pk}/">2026-0042</a>' in body  # each row links to its case
 
 
 @pytest.mark.django_db
