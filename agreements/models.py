@@ -177,6 +177,8 @@ class Term(models.Model):
                 name="agreements_fixed_schedule_amount",
             ),
         ]
+        # The follow-up planner reads the deadlines that came due since its last sweep (agreements.reminders).
+        indexes = [models.Index(fields=["due_date"], name="agreements_term_due")]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.description[:60]}"
@@ -231,6 +233,7 @@ class Installment(models.Model):
             models.UniqueConstraint(fields=["term", "number"], name="agreements_installment_unique_number"),
             models.CheckConstraint(condition=Q(amount__gt=0), name="agreements_installment_positive"),
         ]
+        indexes = [models.Index(fields=["due_date"], name="agreements_installment_due")]
 
     def __str__(self) -> str:
         return f"#{self.number} {self.amount} due {self.due_date}"

@@ -30,10 +30,11 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from cases.models import Case, Party, TimelineEvent
-from cases.reminders import coordinators_by_program, party_recipients
+from cases.reminders import coordinators_by_program, party_recipients, planning_params, touched_cases
 from cases.rules import is_juvenile
 from cases.services import timeline_add
 from vom.core.i18n import format_day
+from vom.notifications.planning import sweep_finished, sweep_since
 from vom.notifications.services import Outgoing, notifications_queue
 
 from .documents import money
@@ -82,11 +83,43 @@ def unpaid_installments(horizon, installments=None):
     )
 
 
-def open_installments(horizon):
-    """(installment id, term id, number, due date, open amount) of every unpaid installment due by ``horizon``."""
-    rows = unpaid_installments(horizon).values_list("pk", "term_id", "number", "due_date", "amount", "running", "paid")
-    for pk, term_id, number, due, amount, running, paid_total in rows.iterator(chunk_size=CHUNK):
-        yield pk, term_id, number, due, min(amount, running - paid_total)
+def open_installments(horizon, term_ids=None):
+    """(installment id, term id, number, due date, open amount) of every unpaid installment due by ``horizon``,
+    of every followed term or of the terms ``term_ids``."""
+    for installments in _scoped(Installment.objects.all(), "term_id__in", term_ids):
+        rows = unpaid_installments(horizon, installments).values_list(
+            "pk", "term_id", "number", "due_date", "amount", "running", "paid"
+        )
+        for pk, term_id, number, due, amount, running, paid_total in rows.iterator(chunk_size=CHUNK):
+            yield pk, term_id, number, due, min(amount, running - paid_total)
+
+
+def _scoped(queryset, lookup: str, ids):
+    """``queryset`` whole (``ids`` None), or narrowed to ``ids`` in bounded IN lists."""
+    if ids is None:
+        yield queryset
+        return
+    ids = sorted(ids)
+    for start in range(0, len(ids), CHUNK):
+        yield queryset.filter(**{lookup: ids[start : start + CHUNK]})
+
+
+def due_or_touched_terms(since, today, params: dict) -> set[int]:
+    """The terms a sweep starting at ``since`` must look at: those with an installment or a deadline that came
+    within the reminder's days ahead, fell overdue or passed a program's default period since then, and
+    those of cases whose timeline moved since (a payment, a check, an amendment, a move, new contact
+    details). Every other term's reminders and notices were planned by an earlier sweep."""
+    start, ahead = timezone.localdate(since), timedelta(days=REMIND_DAYS_AHEAD)
+    # An item due on day D is reminded of from D - ahead, overdue from D + 1 and in default from D + days + 1;
+    # the last sweep, on ``start`` or later, saw every item whose day to be told came before its own day.
+    windows = Q(due_date__range=(start + ahead, today + ahead)) | Q(due_date__range=(start, today - timedelta(1)))
+    for days in sorted({days for days, _coordinators in params.values()}):
+        windows |= Q(due_date__range=(start - timedelta(days), today - timedelta(days + 1)))
+    ids = set(Installment.objects.filter(windows).order_by().values_list("term_id", flat=True).distinct())
+    ids.update(Term.objects.filter(windows).order_by().values_list("pk", flat=True))
+    touched = Term.objects.filter(agreement__case_id__in=touched_cases(since)).order_by()
+    ids.update(touched.values_list("pk", flat=True))
+    return ids
 
 
 def _recipients(offender: Party, guardians: list[Party], case: Case) -> list[dict]:
@@ -154,19 +187,24 @@ def _record_default(term: Term, item: str, due, today) -> bool:
 
 
 def plan_follow_up_reminders(*, now=None) -> int:
-    """Every reminder and notice of followed agreements that is due now; the outbox's dedupe keys make a
-    second run (another beat, a retry) queue nothing."""
+    """Every reminder and notice of followed agreements that came due since the last sweep (the terms of
+    ``due_or_touched_terms``; all of them when there was none); the outbox's dedupe keys make a second run
+    (another beat, a retry) queue nothing."""
     now = now or timezone.now()
     today = timezone.localdate(now)
+    coordinators = coordinators_by_program()
+    params = planning_params(coordinators, "default_after_days")
+    since = sweep_since("follow-up", now=now, params=params)
+    scope = None if since is None else due_or_touched_terms(since, today, params)
     upcoming, overdue = defaultdict(list), defaultdict(list)
-    for pk, term_id, number, due, open_amount in open_installments(today + timedelta(days=REMIND_DAYS_AHEAD)):
+    for pk, term_id, number, due, open_amount in open_installments(today + timedelta(days=REMIND_DAYS_AHEAD), scope):
         (upcoming if due >= today else overdue)[term_id].append((pk, number, due, open_amount))
     late_ids, soon_ids = set(), set()
-    for pk, due in _unkept_terms(today).values_list("pk", "due_date"):
-        (late_ids if due < today else soon_ids).add(pk)
+    for unkept in _scoped(_unkept_terms(today), "pk__in", scope):
+        for pk, due in unkept.values_list("pk", "due_date"):
+            (late_ids if due < today else soon_ids).add(pk)
 
     terms = list(_terms(sorted(set(upcoming) | set(overdue) | late_ids | soon_ids)))
-    coordinators = coordinators_by_program()
     guardians = _guardians(terms)
     defaulted = set(AgreementDefault.objects.filter(agreement__in={t.agreement_id for t in terms})
                     .values_list("agreement_id", "party_id"))  # fmt: skip
@@ -221,7 +259,9 @@ def plan_follow_up_reminders(*, now=None) -> int:
                 items.append(Outgoing(f"default:{term.agreement_id}:{term.responsible_id}:u{user.pk}",
                                       "agreement_default", now, context, user=user, case_id=case.pk))  # fmt: skip
     items += _court_dates(today, coordinators, now)
-    return notifications_queue(items)
+    queued = notifications_queue(items)
+    sweep_finished("follow-up", now=now, params=params)
+    return queued
 
 
 def _court_dates(today, coordinators, now) -> list[Outgoing]:

@@ -1,20 +1,22 @@
 """Reminders about cases themselves: inactivity, court return dates, reoffending checks coming due.
 
-Each planner reads in a fixed number of queries and queues through the outbox, whose unique dedupe
-keys make every run after the first add nothing.
+Each sweep reads what came due since the last one (``vom.notifications.planning``: a watermark, less an
+hour's overlap) and the cases whose timeline moved since, not every open case; the outbox's unique dedupe
+keys make a repeat (the overlap, a retry, two sweeps at once) add nothing.
 """
 
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Max
+from django.db.models import Exists, Max, OuterRef
 from django.utils import timezone
 
 from vom.core.i18n import document_language
 from vom.notifications.models import Notification
+from vom.notifications.planning import sweep_finished, sweep_since
 from vom.notifications.services import Outgoing, notifications_queue
 
-from .models import Case, Membership, OutcomeCheck, Party, Program
+from .models import Case, Membership, OutcomeCheck, Party, Program, TimelineEvent
 from .stages import BEFORE_FOLLOW_UP
 
 # Declared in the cases extension (CasesConfig.ready): what each template's context must carry.
@@ -23,6 +25,7 @@ NOTIFICATION_TEMPLATES = {
     "court_date": {"case_number", "court_date", "stage", "url"},
     "outcome_check_due": {"case_number", "months", "due_on", "url"},
 }
+CHUNK = 5000
 
 
 def party_recipients(party: Party, program: Program) -> list[dict]:
@@ -56,10 +59,55 @@ def _url(case_id: int) -> str:
     return f"{settings.SITE_URL}/cases/{case_id}/"
 
 
+def planning_params(coordinators: dict[int, list], *fields: str) -> dict:
+    """What a planner's sweep depends on besides the records: each program's ``fields`` and its coordinators.
+    When any of them changes (a shorter inactivity period, a new coordinator), the next sweep reads everything,
+    as every sweep did before watermarks."""
+    return {
+        str(row["pk"]): [*(row[f] for f in fields), sorted(u.pk for u in coordinators.get(row["pk"], []))]
+        for row in Program.objects.order_by("pk").values("pk", *fields)
+    }
+
+
+def touched_cases(since):
+    """The ids of cases with something on their timeline since ``since`` (a subquery): every service that
+    changes what a reminder depends on (a payment, a check, a move, new contact details) writes there."""
+    return TimelineEvent.objects.filter(at__gte=since).order_by().values("case_id")
+
+
+def _quiet_candidates(now, since, params: dict) -> set[int]:
+    """Open cases whose last activity passed its program's inactivity period since the last sweep."""
+    ids: set[int] = set()
+    for program_id, (days, *_rest) in params.items():
+        start, end = since - timedelta(days=days), now - timedelta(days=days)
+        events = TimelineEvent.objects.filter(case__program_id=program_id, at__gt=start, at__lte=end)
+        ids.update(events.order_by().values_list("case_id", flat=True).distinct())
+        ids.update(  # a case with nothing on its timeline counts from its last move
+            Case.objects.filter(program_id=program_id, stage_changed_at__gt=start, stage_changed_at__lte=end)
+            .exclude(Exists(TimelineEvent.objects.filter(case=OuterRef("pk"))))
+            .values_list("pk", flat=True)
+        )
+    return ids
+
+
+def _in_chunks(queryset, ids):
+    """``queryset`` over all rows (None) or over the rows whose pk is in ``ids``, in bounded IN lists."""
+    if ids is None:
+        yield from queryset.iterator(chunk_size=2000)
+        return
+    ids = sorted(ids)
+    for start in range(0, len(ids), CHUNK):
+        yield from queryset.filter(pk__in=ids[start : start + CHUNK])
+
+
 def plan_case_reminders(*, now=None) -> int:
+    """Every case reminder that came due since the last sweep (``vom.notifications.planning``): cases that
+    went quiet, court dates coming up, reoffending checks due."""
     now = now or timezone.now()
     today = timezone.localdate(now)
     coordinators = coordinators_by_program()
+    params = planning_params(coordinators, "inactivity_days", "court_warning_days")
+    since = sweep_since("cases", now=now, params=params)
     items: list[Outgoing] = []
 
     # Open cases with no timeline activity for longer than their program allows (follow-up has its own reminders).
@@ -68,7 +116,7 @@ def plan_case_reminders(*, now=None) -> int:
         .annotate(last_activity=Max("timeline__at"))
         .select_related("program", "lead_mediator")
     )
-    for case in quiet.iterator(chunk_size=2000):
+    for case in _in_chunks(quiet, None if since is None else _quiet_candidates(now, since, params)):
         last = case.last_activity or case.stage_changed_at
         days = (now - last).days
         if days < case.program.inactivity_days:
@@ -100,10 +148,15 @@ def plan_case_reminders(*, now=None) -> int:
 
     # Reoffending checks that have come due.
     due = OutcomeCheck.objects.filter(result="", due_on__lte=today).select_related("case")
-    for check in due.iterator(chunk_size=2000):
+    if since is not None:  # those that came due since the last sweep, and those of cases changed since
+        ids = set(due.filter(due_on__gte=timezone.localdate(since)).values_list("pk", flat=True))
+        ids.update(due.filter(case_id__in=touched_cases(since)).values_list("pk", flat=True))
+    for check in _in_chunks(due, None if since is None else ids):
         context = {"case_number": check.case.number, "months": check.months, "due_on": f"{check.due_on:%B %-d, %Y}",
                    "url": _url(check.case_id)}  # fmt: skip
         for user in coordinators.get(check.case.program_id, []):
             items.append(Outgoing(f"outcome:{check.pk}:u{user.pk}", "outcome_check_due", now, context,
                                   user=user, case_id=check.case_id, channel="in_app"))  # fmt: skip
-    return notifications_queue(items)
+    queued = notifications_queue(items)
+    sweep_finished("cases", now=now, params=params)
+    return queued

@@ -83,3 +83,20 @@ class TextOptOut(models.Model):
 
     def __str__(self) -> str:
         return f"Opted out with {self.keyword} on {self.at:%Y-%m-%d}"  # never the number: shown in the admin
+
+
+class PlanningSweep(models.Model):
+    """Where a reminder planner's last finished sweep started: the next one reads only what fell due since.
+
+    A planner finds what became due between this moment (less ``planning.OVERLAP``) and now, and what changed
+    in the cases meanwhile, instead of every open case and agreement on every beat; the outbox's dedupe keys
+    make the overlap harmless. ``params`` holds the settings the sweep was planned with (each program's days,
+    its coordinators): when they differ, or the clock is behind this moment, the next sweep reads everything.
+    """
+
+    name = models.CharField(max_length=50, unique=True)
+    started_at = models.DateTimeField()
+    params = models.JSONField(default=dict)
+
+    def __str__(self) -> str:
+        return f"{self.name} planned up to {self.started_at:%Y-%m-%d %H:%M}"
