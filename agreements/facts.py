@@ -10,6 +10,7 @@ from django.db.models import Exists, OuterRef
 from cases.extensions import CaseFacts
 from cases.models import Case, Party
 from cases.selectors import count_of
+from vom.core.precompiled import Precompiled
 
 from .models import Agreement, FollowUpSummary, Letter, Signature
 from .selectors import Signer, required_signers
@@ -61,11 +62,27 @@ class AgreementFacts:
         return follow_up_rows([agreement])[0]
 
 
-def _signed_flag(signer: Signer):
+def _signed_flag(kind: str, signer_id: int):
     signatures = Signature.objects.filter(agreement=OuterRef("pk"))
-    if signer.party is not None:
-        return Exists(signatures.filter(party_id=signer.party.pk))
-    return Exists(signatures.filter(mediator_id=signer.mediator.pk))
+    return Exists(signatures.filter(**{f"{kind}_id": signer_id}))
+
+
+def _versions(case_id: int, *signer_ids: int, kinds: tuple[str, ...]):
+    flags = {
+        f"signed_{index}": _signed_flag(kind, pk)
+        for index, (kind, pk) in enumerate(zip(kinds, signer_ids, strict=True))
+    }
+    return (
+        Agreement.objects.filter(case_id=case_id)
+        .exclude(status=Agreement.Status.SUPERSEDED)
+        .select_related("follow_up_summary")
+        .annotate(signature_count=count_of(Signature.objects.filter(agreement=OuterRef("pk")), "agreement_id"), **flags)
+        .order_by("-number")
+    )
+
+
+# Compiled once per process and kinds of signers (the flags and counts cost more to compile than to run).
+_VERSIONS = Precompiled(_versions)
 
 
 def load_agreement_facts(*, case: Case, parties: list[Party], user=None) -> AgreementFacts:
@@ -74,14 +91,9 @@ def load_agreement_facts(*, case: Case, parties: list[Party], user=None) -> Agre
     signers = required_signers(case, parties)
     if not getattr(case, "has_agreements", True):
         return AgreementFacts(case, [], signers)
-    flags = {f"signed_{index}": _signed_flag(signer) for index, signer in enumerate(signers)}
-    versions = list(
-        Agreement.objects.filter(case=case)
-        .exclude(status=Agreement.Status.SUPERSEDED)
-        .select_related("follow_up_summary")
-        .annotate(signature_count=count_of(Signature.objects.filter(agreement=OuterRef("pk")), "agreement_id"), **flags)
-        .order_by("-number")
-    )
+    kinds = tuple("party" if signer.party is not None else "mediator" for signer in signers)
+    ids = [signer.party.pk if signer.party is not None else signer.mediator.pk for signer in signers]
+    versions = _VERSIONS.rows(case.pk, *ids, key=kinds, kinds=kinds)
     signed = set()
     if versions:
         signed = {signer.key for index, signer in enumerate(signers) if getattr(versions[0], f"signed_{index}")}

@@ -14,6 +14,7 @@ from django.utils.dates import MONTHS_3
 from vom.audit.models import AuditEvent
 from vom.core.cache import derived
 from vom.core.forms import RenderedChoices
+from vom.core.precompiled import Precompiled
 from vom.notifications.models import Notification, TextOptOut
 
 from .extensions import (
@@ -315,20 +316,34 @@ def _case_page_cases():
     )
 
 
-def case_page_queryset():
-    """Cases as their page reads them, in one query with what every app adds to the case: the texts to its
-    parties (sent, failed, waiting), whether its people are in other cases, and each extension's
-    ``case_annotations``. (Built once per process; each request filters a copy.)"""
-    return _case_page_cases().all()
+@built_once
+def _case_page_compiled():
+    return Precompiled(lambda pk, user: _case_page_cases().visible_to(user).filter(pk=pk))
+
+
+def get_case_for_page(user, pk: int) -> Case:
+    """The case as its page reads it, if the user may see it (404 otherwise): in one query with what every app adds
+    to the case (the texts to its parties, sent, failed and waiting; whether its people are in other cases; each
+    extension's ``case_annotations``), its SQL compiled once per process and user roles (some fifteen annotations
+    cost more to compile than to run)."""
+    found = _case_page_compiled().rows(pk, key=Case.objects.visibility_key(user), user=user)
+    if not found:
+        raise Http404("No such case.")
+    return found[0]
 
 
 @built_once
-def _case_page_parties():
+def case_page_parties_query():
     return (
         Party.objects.select_related("person", "related_party__person")
         .annotate(texts_stopped=Exists(TextOptOut.objects.filter(number=OuterRef("phone"))), **annotations("party"))
         .in_display_order()
     )
+
+
+@built_once
+def _case_page_parties_compiled():
+    return Precompiled(lambda case_id: case_page_parties_query().filter(case_id=case_id))
 
 
 def parties_for_case_page(case: Case, user=None) -> tuple[list[Party], dict[int, list[Party]]]:
@@ -337,9 +352,9 @@ def parties_for_case_page(case: Case, user=None) -> tuple[list[Party], dict[int,
     people's parts in other cases the user may see, by person, newest first (re-referrals), each with its
     ``case_number``. One query: the other cases' parts are read with the case's own, and only when the case's
     read says there are any (``has_earlier``)."""
-    parties = _case_page_parties()
+    parties = case_page_parties_query()
     if user is None or not getattr(case, "has_earlier", True):
-        return list(parties.filter(case=case)), {}
+        return _case_page_parties_compiled().rows(case.pk), {}
     people = Party.objects.filter(case=case).values("person_id")
     rows = list(
         parties.filter(Q(case=case) | Q(case__in=Case.objects.visible_to(user)), person__in=people).annotate(
@@ -434,23 +449,32 @@ def _journal_arm(queryset, kind: str, *, at, first="", last="", username="", tex
              "j_pk")  # fmt: skip
 
 
-def case_journal(case: Case, *, access_log: bool) -> dict:
-    """The case's notes (all), latest timeline events and, for coordinators, the latest entries of its access
-    log, newest first, in one query."""
-    latest_events = TimelineEvent.objects.filter(case=case).order_by("-at", "-pk").values("pk")[:TIMELINE_SHOWN]
+def _journal(case_id: int, access_log: bool):
+    latest_events = TimelineEvent.objects.filter(case_id=case_id).order_by("-at", "-pk").values("pk")[:TIMELINE_SHOWN]
     arms = [
-        _journal_arm(Note.objects.filter(case=case), "note", at="created_at", first=F("author__first_name"),
+        _journal_arm(Note.objects.filter(case_id=case_id), "note", at="created_at", first=F("author__first_name"),
                      last=F("author__last_name"), username=F("author__username"), text="body", flag=F("confidential")),
         _journal_arm(TimelineEvent.objects.filter(pk__in=Subquery(latest_events)), "event", at="at",
                      first=Coalesce(F("actor__first_name"), Value("")), last=Coalesce(F("actor__last_name"), Value("")),
                      username=Coalesce(F("actor__username"), Value("")), text="summary"),
     ]  # fmt: skip
     if access_log:
-        latest = AuditEvent.objects.filter(case_id=case.pk).order_by("-at", "-pk").values("pk")[:ACCESS_LOG_SHOWN]
+        latest = AuditEvent.objects.filter(case_id=case_id).order_by("-at", "-pk").values("pk")[:ACCESS_LOG_SHOWN]
         arms.append(_journal_arm(AuditEvent.objects.filter(pk__in=Subquery(latest)), "access", at="at",
                                  username=F("username"), text="what", action=F("action"), ip=Coalesce(
                                      _Host(F("ip_address")), Value(""))))  # fmt: skip
-    rows = sorted(arms[0].union(*arms[1:], all=True), key=lambda r: (r["j_at"], r["j_pk"]), reverse=True)
+    return arms[0].union(*arms[1:], all=True)
+
+
+# Compiled once per process (the union's thirty expressions cost more to compile than to run), with and without
+# the access log.
+_JOURNALS = {shown: Precompiled(lambda case_id, shown=shown: _journal(case_id, shown)) for shown in (False, True)}
+
+
+def case_journal(case: Case, *, access_log: bool) -> dict:
+    """The case's notes (all), latest timeline events and, for coordinators, the latest entries of its access
+    log, newest first, in one query."""
+    rows = sorted(_JOURNALS[access_log].rows(case.pk), key=lambda r: (r["j_at"], r["j_pk"]), reverse=True)
     journal = {"notes": [], "timeline": [], "access_log": []}
     for row in rows:
         name = f"{row['j_first']} {row['j_last']}".strip() or row["j_username"]

@@ -54,12 +54,12 @@ from .selectors import (
     CASELOAD_EXPORT_HEADER,
     case_facts,
     case_journal,
-    case_page_queryset,
     case_text_figures,
     caseload_export_rows,
     caseload_filter_choices,
     caseload_rows,
     filter_caseload,
+    get_case_for_page,
     my_cases_rows,
     next_action_of,
     user_roles,
@@ -174,7 +174,7 @@ def intake(request):
 @login_required
 def case_detail(request, pk: int):
     user = request.user
-    case = get_case_for_action(user, pk, "view", case_page_queryset())
+    case = get_case_for_action(user, pk, "view", read=get_case_for_page)
     audit_record(request=request, action=AuditEvent.Action.VIEW, what="case page", case_id=case.pk)
     perms = permissions_for(user, case)
     facts = case_facts(case, user, perms=perms)  # read once: every guard, panel and next action takes these
