@@ -462,21 +462,26 @@ def follow_up_summary_rebuild(agreement_ids: list[int]) -> int:
     return sum(1 for pk, summary in computed.items() if before.get(pk) != (revisions[pk], summary))
 
 
+WORST_FIRST = ("follow_up_summary__fulfilled", F("follow_up_summary__next_due").asc(nulls_last=True), "pk")
+
+
+def _followed(cases):
+    """The signed agreements of ``cases`` in follow-up, with only what a row shows (case number, currency, lead
+    mediator) and the summary as stored, current or not."""
+    followed = Agreement.objects.filter(case__in=cases.filter(stage=S.FOLLOW_UP), status=Agreement.Status.SIGNED)
+    return followed.select_related("follow_up_summary", "case__program", "case__lead_mediator").only(
+        "follow_up_revision", "case__number", "case__program__currency", "case__program__default_after_days",
+        "case__lead_mediator__username", "case__lead_mediator__first_name", "case__lead_mediator__last_name",
+        *(f"follow_up_summary__{name}" for name in ("revision", *SUMMARY_FIELDS)),
+    )  # fmt: skip
+
+
 def followed_agreements(cases):
     """The signed agreements of ``cases`` in follow-up, worst first (the earliest unfulfilled due date
     first, fulfilled last), their summaries brought up to date: a queryset to page through."""
-    followed = Agreement.objects.filter(case__in=cases.filter(stage=S.FOLLOW_UP), status=Agreement.Status.SIGNED)
+    followed = _followed(cases)
     refresh_follow_up_summaries(followed)
-    # Only what a row shows (case number, currency, lead mediator).
-    return (
-        followed.select_related("follow_up_summary", "case__program", "case__lead_mediator")
-        .only(
-            "case__number", "case__program__currency", "case__program__default_after_days",
-            "case__lead_mediator__username", "case__lead_mediator__first_name", "case__lead_mediator__last_name",
-            *(f"follow_up_summary__{name}" for name in ("revision", *SUMMARY_FIELDS)),
-        )
-        .order_by("follow_up_summary__fulfilled", F("follow_up_summary__next_due").asc(nulls_last=True), "pk")
-    )  # fmt: skip
+    return followed.order_by(*WORST_FIRST)
 
 
 def behind(agreements, today: date):
@@ -485,12 +490,18 @@ def behind(agreements, today: date):
     return agreements.filter(follow_up_summary__fulfilled=False, follow_up_summary__next_due__lt=today)
 
 
+def _current(agreement: Agreement) -> bool:
+    summary = getattr(agreement, "follow_up_summary", None)
+    return summary is not None and summary.revision == agreement.follow_up_revision
+
+
 def follow_up_rows(agreements, today: date | None = None) -> list[FollowUpRow]:
     """Rows for agreements of ``followed_agreements`` (a page of them, say), with their status on ``today``."""
     today = today or timezone.localdate()
     agreements = list(agreements)
-    # One signed after the summaries were brought up to date has none yet: computed here.
-    missing = [a.pk for a in agreements if not hasattr(a, "follow_up_summary")]
+    # One signed after the summaries were brought up to date has none yet, one changed since has a stale one:
+    # computed here.
+    missing = [a.pk for a in agreements if not _current(a)]
     if missing:
         refresh_follow_up_summaries(Agreement.objects.filter(pk__in=missing))
         computed = FollowUpSummary.objects.in_bulk(missing)
@@ -547,5 +558,12 @@ def follow_up_list_rows(agreements, today: date | None = None) -> list[dict]:
 
 
 def follow_up_overview(cases, today: date | None = None) -> list[FollowUpRow]:
-    """Every followed agreement of ``cases`` with its compliance, worst first (a fixed number of queries)."""
-    return follow_up_rows(followed_agreements(cases), today)
+    """Every followed agreement of ``cases`` with its compliance, worst first (one query, and two more when a
+    summary must be computed)."""
+    rows = follow_up_rows(_followed(cases), today)  # sorted here: a summary may be computed after the read
+
+    def worst_first(row: FollowUpRow):
+        summary = row.agreement.follow_up_summary
+        return summary.fulfilled, summary.next_due is None, summary.next_due or date.min, row.agreement.pk
+
+    return sorted(rows, key=worst_first)

@@ -2,11 +2,13 @@
 
 from datetime import timedelta
 
+from django.db.models import OuterRef
 from django.urls import reverse
 from django.utils import timezone
 
 from cases.extensions import CaseFacts, NextAction
 from cases.models import Case
+from cases.selectors import count_of
 
 from .facts import agreement_facts
 from .models import Agreement, Signature
@@ -67,14 +69,10 @@ def next_actions(cases: list[Case]) -> dict[int, list[NextAction]]:
         a.case_id: a
         for a in Agreement.objects.filter(case__in=waiting)
         .exclude(status=Agreement.Status.SUPERSEDED)
+        .annotate(signed=count_of(Signature.objects.filter(agreement=OuterRef("pk")), "agreement_id"))
         .order_by("number")
     }
-    signed = {}
-    for agreement_id in Signature.objects.filter(agreement__in=open_versions.values()).values_list(
-        "agreement_id", flat=True
-    ):
-        signed[agreement_id] = signed.get(agreement_id, 0) + 1
     for case in waiting:
         agreement = open_versions.get(case.pk)
-        result[case.pk] = [_signing_action(case, agreement, signed.get(agreement.pk, 0) if agreement else 0)]
+        result[case.pk] = [_signing_action(case, agreement, agreement.signed if agreement else 0)]
     return result

@@ -6,12 +6,14 @@ exchanges of indirect mediation and the time logged. Guards, panels and next act
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from django.db import DEFAULT_DB_ALIAS
 from django.db.models import CharField, Exists, F, IntegerField, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Cast, Coalesce
 
 from cases.extensions import CaseFacts
 from cases.models import Case, Party
 from cases.selectors import count_of
+from vom.core.precompiled import Precompiled
 
 from .models import ContactAttempt, Meeting, Screening, ShuttleRound, TimeLog
 
@@ -53,7 +55,8 @@ class MediationFacts:
         return TimeLog.objects.filter(case=self.case).aggregate(total=Sum("minutes"))["total"] or 0
 
 
-def _latest_screenings(parties: list[Party]) -> dict[int, Screening]:
+def latest_screenings_read(parties: list[Party]) -> dict[int, Screening]:
+    """The latest screening of each party, as read with it (``party_annotations``): no query."""
     latest = {}
     for party in parties:
         if party.screening_id is not None:
@@ -62,60 +65,85 @@ def _latest_screenings(parties: list[Party]) -> dict[int, Screening]:
     return latest
 
 
-def _arm(queryset, kind: str, attendee):
+def _arm(model, kind: str, attendee):
     """One side of the union of meetings and exchanges: every column of both models, the other's as typed NULLs."""
     columns = {"row_kind": Value(kind, output_field=CharField()), "attendee": attendee}
-    for model in (Meeting, ShuttleRound):
-        for column in model._meta.concrete_fields:
+    for of in (Meeting, ShuttleRound):
+        for column in of._meta.concrete_fields:
             typed = column.target_field if column.is_relation else column
-            name = f"{model._meta.model_name}_{column.attname}"
-            columns[name] = F(column.attname) if model is queryset.model else Cast(Value(None), typed)
-    return queryset.order_by().values(**columns)
+            name = f"{of._meta.model_name}_{column.attname}"
+            columns[name] = F(column.attname) if of is model else Cast(Value(None), typed)
+    return model.objects.order_by().values(**columns)
 
 
-def _instance(model, db: str, row: dict):
-    names = [column.attname for column in model._meta.concrete_fields]
-    return model.from_db(db, names, [row[f"{model._meta.model_name}_{name}"] for name in names])
+def _meetings(*case_ids: int):
+    return (
+        Meeting.objects.filter(case_id__in=case_ids)
+        .annotate(attendee_id=F("attendees"))
+        .order_by("scheduled_for", "pk")
+    )
 
 
-def _meetings_and_rounds(case: Case, parties: list[Party], *, meetings: bool, rounds: bool):
-    """The case's meetings with the attendees of the scheduled ones (a row per attendee) and, in indirect mode,
-    its exchanges: one query for both."""
-    arms = []
-    if meetings:
-        arms.append(_arm(Meeting.objects.filter(case=case), "meeting", F("attendees")))
-    if rounds:
-        arms.append(_arm(ShuttleRound.objects.filter(case=case), "round", Cast(Value(None), IntegerField())))
-    if not arms:
-        return [], {}, []
-    query = arms[0].union(*arms[1:], all=True) if len(arms) > 1 else arms[0]
+def _rounds(*case_ids: int):
+    return ShuttleRound.objects.filter(case_id__in=case_ids).order_by("held_on", "pk")
+
+
+def _both(*case_ids: int, split: int):
+    meetings = _arm(Meeting, "meeting", F("attendees")).filter(case_id__in=case_ids[:split])
+    rounds = _arm(ShuttleRound, "round", Cast(Value(None), IntegerField())).filter(case_id__in=case_ids[split:])
     order = ("row_kind", "meeting_scheduled_for", "meeting_id", "shuttleround_held_on", "shuttleround_id")
+    return meetings.union(rounds, all=True).order_by(*order)
+
+
+# Compiled once per process and number of cases: building and compiling these cost more than running them.
+_MEETINGS, _ROUNDS, _BOTH = Precompiled(_meetings), Precompiled(_rounds), Precompiled(_both)
+
+
+def _instance(model, row: dict):
+    names = [column.attname for column in model._meta.concrete_fields]
+    return model.from_db(DEFAULT_DB_ALIAS, names, [row[f"{model._meta.model_name}_{name}"] for name in names])
+
+
+def _attend(meeting: Meeting, attendee_id, by_pk: dict, attendees: dict) -> None:
+    if meeting.status == Meeting.Status.SCHEDULED:
+        listed = attendees.setdefault(meeting.pk, [])
+        if attendee_id in by_pk:
+            listed.append(by_pk[attendee_id])
+
+
+def meetings_and_rounds(meeting_cases: list[int], round_cases: list[int], parties: list[Party]):
+    """The meetings of ``meeting_cases`` (by time) with the attendees of the scheduled ones among ``parties``,
+    and the exchanges of ``round_cases`` (by date): one query for both (a row per attendee), a union only when
+    both are asked for."""
     by_pk = {party.pk: party for party in parties}
     found: dict[int, Meeting] = {}
     attendees: dict[int, list[Party]] = {}
+    if not round_cases:
+        for meeting in _MEETINGS.rows(*meeting_cases) if meeting_cases else []:
+            _attend(found.setdefault(meeting.pk, meeting), meeting.attendee_id, by_pk, attendees)
+        return list(found.values()), attendees, []
+    if not meeting_cases:
+        return [], {}, _ROUNDS.rows(*round_cases)
+    split = len(meeting_cases)
     exchanges = []
-    for row in query.order_by(*order):
+    for row in _BOTH.rows(*meeting_cases, *round_cases, key=split, split=split):
         if row["row_kind"] == "round":
-            exchanges.append(_instance(ShuttleRound, query.db, row))
+            exchanges.append(_instance(ShuttleRound, row))
             continue
         if row["meeting_id"] not in found:
-            found[row["meeting_id"]] = _instance(Meeting, query.db, row)
-        meeting = found[row["meeting_id"]]
-        if meeting.status == Meeting.Status.SCHEDULED:
-            listed = attendees.setdefault(meeting.pk, [])
-            if row["attendee"] in by_pk:
-                listed.append(by_pk[row["attendee"]])
+            found[row["meeting_id"]] = _instance(Meeting, row)
+        _attend(found[row["meeting_id"]], row["attendee"], by_pk, attendees)
     return list(found.values()), attendees, exchanges
 
 
 def load_mediation_facts(*, case: Case, parties: list[Party], user=None) -> MediationFacts:
     """In at most one query besides the case's and the parties' (meetings and exchanges), only when there are any."""
-    meetings, attendees, rounds = _meetings_and_rounds(
-        case, parties, meetings=getattr(case, "has_meetings", True),
-        rounds=case.mode == Case.Mode.INDIRECT and getattr(case, "has_rounds", True),
-    )  # fmt: skip
+    indirect = case.mode == Case.Mode.INDIRECT and getattr(case, "has_rounds", True)
+    meetings, attendees, rounds = meetings_and_rounds(
+        [case.pk] if getattr(case, "has_meetings", True) else [], [case.pk] if indirect else [], parties
+    )
     attempts = {party.pk: party.contact_attempt_count for party in parties}
-    return MediationFacts(case, _latest_screenings(parties), attempts, meetings, attendees, rounds)
+    return MediationFacts(case, latest_screenings_read(parties), attempts, meetings, attendees, rounds)
 
 
 def mediation_facts(facts: CaseFacts) -> MediationFacts:

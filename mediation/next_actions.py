@@ -8,23 +8,16 @@ weeks after referral.
 from collections import defaultdict
 from datetime import timedelta
 
-from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 
 from cases.extensions import CaseFacts, NextAction
 from cases.models import Case, Party
+from vom.core.precompiled import Precompiled
 
-from .facts import MediationFacts, mediation_facts
-from .models import ContactAttempt, Meeting, Screening, ShuttleRound
-from .selectors import (
-    attendees_by_meeting,
-    interpreter_warnings,
-    latest_screenings,
-    prep_status,
-    required_screening_parties,
-    role_name,
-)
+from .facts import MediationFacts, latest_screenings_read, mediation_facts, meetings_and_rounds, party_annotations
+from .models import Meeting, Screening, ShuttleRound
+from .selectors import interpreter_warnings, prep_status, required_screening_parties, role_name
 
 FIRST_CONTACT_DAYS = 7
 SCREENING_DAYS = 14
@@ -48,6 +41,17 @@ def _assign_action(case: Case) -> NextAction:
     )
 
 
+def _parties(*case_ids: int):
+    parties = Party.objects.filter(case_id__in=case_ids).select_related("person").annotate(**party_annotations())
+    return parties.in_display_order().listed(
+        "related_party_id", "person__date_of_birth", "preferred_language", "interpreter_needed"
+    )
+
+
+# Compiled once per process and number of cases: the screening subqueries cost more to compile than to run.
+_PARTIES = Precompiled(_parties)
+
+
 def next_actions(cases: list[Case]) -> dict[int, list[NextAction]]:
     """For lists of cases: what the actions need of many cases, in a fixed number of queries."""
     result = {case.pk: [_assign_action(case)] for case in cases if case.stage == Case.Stage.REFERRED}
@@ -56,25 +60,20 @@ def next_actions(cases: list[Case]) -> dict[int, list[NextAction]]:
         return result
     ids = [c.pk for c in working]
     parties_by_case: dict[int, list[Party]] = defaultdict(list)
-    # What the actions need (who must be screened): not the parties' contact details.
-    needed = Party.objects.filter(case_id__in=ids).select_related("person").in_display_order()
-    all_parties = list(needed.listed("related_party_id", "person__date_of_birth"))
+    # What the actions need (who must be screened, who needs an interpreter), with each party's latest screening
+    # and contact attempts read with it: not the parties' contact details.
+    all_parties = _PARTIES.rows(*ids)
     for party in all_parties:
         parties_by_case[party.case_id].append(party)
-    latest = latest_screenings(all_parties)
-    attempts = dict(
-        ContactAttempt.objects.filter(party__case_id__in=ids)
-        .values("party_id")
-        .annotate(n=Count("pk"))
-        .values_list("party_id", "n")
-    )
+    latest = latest_screenings_read(all_parties)
+    attempts = {party.pk: party.contact_attempt_count for party in all_parties}
+    indirect = [c.pk for c in working if c.mode == Case.Mode.INDIRECT]
+    meetings, attendees, rounds = meetings_and_rounds(ids, indirect, all_parties)
     meetings_by_case: dict[int, list[Meeting]] = defaultdict(list)
-    for meeting in Meeting.objects.filter(case_id__in=ids).order_by("scheduled_for", "pk"):
+    for meeting in meetings:
         meetings_by_case[meeting.case_id].append(meeting)
-    # Attendees of scheduled meetings (one more query, only when some are scheduled): who needs an interpreter.
-    attendees = attendees_by_meeting([m for found in meetings_by_case.values() for m in found])
     rounds_by_case: dict[int, list[ShuttleRound]] = defaultdict(list)
-    for round_ in ShuttleRound.objects.filter(case_id__in=ids).order_by("held_on", "pk"):
+    for round_ in rounds:
         rounds_by_case[round_.case_id].append(round_)
 
     for case in working:

@@ -250,17 +250,6 @@ def interpreter_needs(meeting: Meeting | None, attendees=None) -> list[str]:
     return needed
 
 
-def attendees_by_meeting(meetings: list[Meeting]) -> dict[int, list[Party]]:
-    """The attendees of these meetings, by meeting, in one query (none when there are no scheduled meetings)."""
-    scheduled = [m.pk for m in meetings if m.status == Meeting.Status.SCHEDULED]
-    found: dict[int, list[Party]] = {pk: [] for pk in scheduled}
-    if scheduled:
-        rows = Meeting.attendees.through.objects.filter(meeting_id__in=scheduled).select_related("party")
-        for row in rows.only("meeting_id", "party__preferred_language", "party__interpreter_needed"):
-            found[row.meeting_id].append(row.party)
-    return found
-
-
 def interpreter_warnings(meeting: Meeting, attendees=None) -> list[str]:
     """ "Somali interpreter not yet booked" for each language a scheduled meeting's attendees need and no
     interpreter was booked for."""

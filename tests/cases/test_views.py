@@ -39,9 +39,9 @@ def test_mediator_home_query_count_does_not_grow_with_rows(client, program, medi
     client.force_login(mediator)
     client.get("/my/")  # the first request after sign-in stamps the session (idle timeout)
     # 1 session, 2 user, 3 whether the user has an authenticator app, 4 memberships, 5 the open cases,
-    # 6 offenders' and victims' names; the screening cases' next actions: 7 parties, 8 screenings,
-    # 9 contact attempts, 10 meetings, 11 exchanges (indirect mode).
-    with django_assert_num_queries(11):
+    # 6 offenders' and victims' names; the screening cases' next actions: 7 parties with their latest screenings
+    # and contact attempts, 8 meetings with their attendees and (indirect mode) exchanges.
+    with django_assert_num_queries(8):
         response = client.get("/my/")
     assert len(response.context["rows"]) == rows
 
