@@ -35,11 +35,11 @@ from cases.rules import is_juvenile
 from cases.services import timeline_add
 from vom.core.i18n import format_day
 from vom.notifications.planning import sweep_finished, sweep_since
-from vom.notifications.services import Outgoing, notifications_queue
+from vom.notifications.services import Outgoing, existing_keys, notifications_queue
 
 from .documents import money
 from .models import Agreement, AgreementDefault, Installment, OffenderReturn, Payment, Term, TermCheck
-from .victim_updates import missed_item, missed_updates, victim_side
+from .victim_updates import missed_item, missed_update_keys, missed_updates, victim_side
 
 REMIND_DAYS_AHEAD = 3
 CHUNK = 5000
@@ -104,12 +104,12 @@ def _scoped(queryset, lookup: str, ids):
         yield queryset.filter(**{lookup: ids[start : start + CHUNK]})
 
 
-def due_or_touched_terms(since, today, params: dict) -> set[int]:
+def due_or_touched_terms(since, now, params: dict) -> set[int]:
     """The terms a sweep starting at ``since`` must look at: those with an installment or a deadline that came
     within the reminder's days ahead, fell overdue or passed a program's default period since then, and
     those of cases whose timeline moved since (a payment, a check, an amendment, a move, new contact
     details). Every other term's reminders and notices were planned by an earlier sweep."""
-    start, ahead = timezone.localdate(since), timedelta(days=REMIND_DAYS_AHEAD)
+    start, today, ahead = timezone.localdate(since), timezone.localdate(now), timedelta(days=REMIND_DAYS_AHEAD)
     # An item due on day D is reminded of from D - ahead, overdue from D + 1 and in default from D + days + 1;
     # the last sweep, on ``start`` or later, saw every item whose day to be told came before its own day.
     windows = Q(due_date__range=(start + ahead, today + ahead)) | Q(due_date__range=(start, today - timedelta(1)))
@@ -117,7 +117,7 @@ def due_or_touched_terms(since, today, params: dict) -> set[int]:
         windows |= Q(due_date__range=(start - timedelta(days), today - timedelta(days + 1)))
     ids = set(Installment.objects.filter(windows).order_by().values_list("term_id", flat=True).distinct())
     ids.update(Term.objects.filter(windows).order_by().values_list("pk", flat=True))
-    touched = Term.objects.filter(agreement__case_id__in=touched_cases(since)).order_by()
+    touched = Term.objects.filter(agreement__case_id__in=touched_cases(since, now)).order_by()
     ids.update(touched.values_list("pk", flat=True))
     return ids
 
@@ -168,6 +168,23 @@ def _guardians(terms) -> dict[int, list[Party]]:
     return guardians
 
 
+def _missed(term: Term, overdue: dict, late_ids: set) -> list[tuple]:
+    """Each missed item of ``term`` on its own: (key, what, due date)."""
+    missed = [(f"i{pk}", (number, open_amount), due) for pk, number, due, open_amount in overdue.get(term.pk, [])]
+    if term.pk in late_ids:
+        missed.append((f"t{term.pk}", term.kind, term.due_date))
+    return missed
+
+
+def _staff(case: Case, coordinators: dict) -> list:
+    return [u for u in [case.lead_mediator, *coordinators.get(case.program_id, [])] if u is not None]
+
+
+def _missed_keys(key: str, staff: list, victims: list[Party]) -> list[str]:
+    """The dedupe keys of a missed item's notices: one per staff member, one per victim told."""
+    return [f"overdue:{key}:u{user.pk}" for user in staff] + missed_update_keys(victims, key=key)
+
+
 def _record_default(term: Term, item: str, due, today) -> bool:
     """Record once that this offender's part of the agreement is in default; True when it is new."""
     try:
@@ -195,7 +212,7 @@ def plan_follow_up_reminders(*, now=None) -> int:
     coordinators = coordinators_by_program()
     params = planning_params(coordinators, "default_after_days")
     since = sweep_since("follow-up", now=now, params=params)
-    scope = None if since is None else due_or_touched_terms(since, today, params)
+    scope = None if since is None else due_or_touched_terms(since, now, params)
     upcoming, overdue = defaultdict(list), defaultdict(list)
     for pk, term_id, number, due, open_amount in open_installments(today + timedelta(days=REMIND_DAYS_AHEAD), scope):
         (upcoming if due >= today else overdue)[term_id].append((pk, number, due, open_amount))
@@ -209,6 +226,11 @@ def plan_follow_up_reminders(*, now=None) -> int:
     defaulted = set(AgreementDefault.objects.filter(agreement__in={t.agreement_id for t in terms})
                     .values_list("agreement_id", "party_id"))  # fmt: skip
     victims = victim_side({t.agreement.case_id for t in terms if t.pk in overdue or t.pk in late_ids})
+    missed_of = {term.pk: _missed(term, overdue, late_ids) for term in terms}
+    # Missed items already told of (every key of theirs in the outbox) are skipped before they are written.
+    told = existing_keys([k for t in terms for key, _what, _due in missed_of[t.pk]
+                          for k in _missed_keys(key, _staff(t.agreement.case, coordinators),
+                                                victims[t.agreement.case_id])])  # fmt: skip
     items = []
     for term in terms:
         case = term.agreement.case
@@ -230,13 +252,12 @@ def plan_follow_up_reminders(*, now=None) -> int:
                 r = dict(r)
                 items.append(Outgoing(f"term-due:{term.pk}:{term.due_date:%Y%m%d}:{r.pop('who')}", "term_due", now,
                                       context, case_id=case.pk, **r))  # fmt: skip
-        # Each missed item on its own: (key, what, due date).
-        missed = [(f"i{pk}", (number, open_amount), due) for pk, number, due, open_amount in overdue.get(term.pk, [])]
-        if term.pk in late_ids:
-            missed.append((f"t{term.pk}", term.kind, term.due_date))
-        staff = [u for u in [case.lead_mediator, *coordinators.get(case.program_id, [])] if u is not None]
+        missed = missed_of[term.pk]
+        staff = _staff(case, coordinators)
         url = f"{settings.SITE_URL}/cases/{case.pk}/"
         for key, what, due in missed:
+            if told.issuperset(_missed_keys(key, staff, victims[case.pk])):
+                continue
             item = missed_item(what, currency)
             context = {"case_number": case.number, "item": f"{item} ({term.responsible.person})",
                        "due_on": f"{due:%B %-d, %Y}", "url": url}  # fmt: skip
@@ -245,12 +266,11 @@ def plan_follow_up_reminders(*, now=None) -> int:
                                       case_id=case.pk))  # fmt: skip
             items += missed_updates(case, victims[case.pk], key=key, item=what, due_on=due, now=now)
         late = [
-            (missed_item(what, currency), due)
-            for _key, what, due in missed
-            if due < today - timedelta(days=case.program.default_after_days)
+            (due, what) for _key, what, due in missed if due < today - timedelta(days=case.program.default_after_days)
         ]
         if late and (term.agreement_id, term.responsible_id) not in defaulted:
-            what, due = min(late, key=lambda item: item[1])
+            due, what = min(late, key=lambda item: item[0])
+            what = missed_item(what, currency)
             defaulted.add((term.agreement_id, term.responsible_id))
             _record_default(term, what, due, today)
             context = {"case_number": case.number, "offender": str(term.responsible.person), "item": what,

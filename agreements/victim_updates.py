@@ -93,10 +93,19 @@ def updates(case: Case, parties: list[Party], event: str, write, *, non_completi
         stop_url = settings.SITE_URL + reverse("agreements:updates_stop", args=[stop_token(party)])
         context = {"case_number": case.number, "program": case.program.name, "headline": str(headline),
                    "details": str(details), "stop_url": stop_url, "contact": _contact(case.program)}  # fmt: skip
-        items.append(Outgoing(f"victim:{party.pk}:{event}", "victim_update", now or timezone.now(), context,
+        items.append(Outgoing(update_key(party, event), "victim_update", now or timezone.now(), context,
                               email=party.email, name=str(party.person), case_id=case.pk,
                               language=language))  # fmt: skip
     return items
+
+
+def update_key(party: Party, event: str) -> str:
+    return f"victim:{party.pk}:{event}"
+
+
+def missed_update_keys(parties: list[Party], *, key: str) -> list[str]:
+    """The dedupe keys ``missed_updates`` queues a missed item's updates under (one per victim told)."""
+    return [update_key(party, f"missed:{key}") for party in recipients(parties)]
 
 
 def _queue(case: Case, event: str, write, *, non_completion: bool = False) -> int:

@@ -571,12 +571,10 @@ class Case(models.Model):
                 fields=["program", "id", "juvenile", "stage", "closed_from_stage", "outcome"],
                 name="cases_case_program_report",
             ),
-            # The reminder planners read the court dates coming up and the cases whose last move passed the
-            # inactivity period since their last sweep (cases.reminders): ranges of these, not every case.
+            # The reminder planners read the court dates coming up (cases.reminders): a range, not every case.
             models.Index(
                 fields=["court_return_date"], condition=Q(court_return_date__isnull=False), name="cases_case_court_date"
             ),
-            models.Index(fields=["stage_changed_at"], name="cases_case_stage_changed"),
         ]
 
     def __str__(self) -> str:

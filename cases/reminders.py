@@ -69,10 +69,11 @@ def planning_params(coordinators: dict[int, list], *fields: str) -> dict:
     }
 
 
-def touched_cases(since):
-    """The ids of cases with something on their timeline since ``since`` (a subquery): every service that
-    changes what a reminder depends on (a payment, a check, a move, new contact details) writes there."""
-    return TimelineEvent.objects.filter(at__gte=since).order_by().values("case_id")
+def touched_cases(since, now):
+    """The ids of cases with something on their timeline between ``since`` and ``now`` (a subquery): every
+    service that changes what a reminder depends on (a payment, a check, a move, new contact details) writes
+    there. (An event stamped ahead of ``now``, by another server's clock, is read by the sweep after it.)"""
+    return TimelineEvent.objects.filter(at__gte=since, at__lte=now).order_by().values("case_id")
 
 
 def _quiet_candidates(now, since, params: dict) -> set[int]:
@@ -83,7 +84,9 @@ def _quiet_candidates(now, since, params: dict) -> set[int]:
         events = TimelineEvent.objects.filter(case__program_id=program_id, at__gt=start, at__lte=end)
         ids.update(events.order_by().values_list("case_id", flat=True).distinct())
         ids.update(  # a case with nothing on its timeline counts from its last move
-            Case.objects.filter(program_id=program_id, stage_changed_at__gt=start, stage_changed_at__lte=end)
+            Case.objects.filter(
+                program_id=program_id, stage__in=BEFORE_FOLLOW_UP, stage_changed_at__gt=start, stage_changed_at__lte=end
+            )
             .exclude(Exists(TimelineEvent.objects.filter(case=OuterRef("pk"))))
             .values_list("pk", flat=True)
         )
@@ -150,7 +153,7 @@ def plan_case_reminders(*, now=None) -> int:
     due = OutcomeCheck.objects.filter(result="", due_on__lte=today).select_related("case")
     if since is not None:  # those that came due since the last sweep, and those of cases changed since
         ids = set(due.filter(due_on__gte=timezone.localdate(since)).values_list("pk", flat=True))
-        ids.update(due.filter(case_id__in=touched_cases(since)).values_list("pk", flat=True))
+        ids.update(due.filter(case_id__in=touched_cases(since, now)).values_list("pk", flat=True))
     for check in _in_chunks(due, None if since is None else ids):
         context = {"case_number": check.case.number, "months": check.months, "due_on": f"{check.due_on:%B %-d, %Y}",
                    "url": _url(check.case_id)}  # fmt: skip

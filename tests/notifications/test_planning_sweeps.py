@@ -121,18 +121,20 @@ def test_a_sweep_reads_only_the_terms_that_fell_due_or_changed(followed, mediato
     money, apology, service = (followed.terms.get(kind=kind) for kind in ("money", "apology", "community"))
     params = planning_params({}, "default_after_days")
     day = datetime.date(2027, 2, 12)
-    assert due_or_touched_terms(since_the_day_before(day), day, params) == {apology.pk}  # due in 3 days
+    assert due_or_touched_terms(since_the_day_before(day), at(day, 10), params) == {apology.pk}  # due in 3 days
     day = datetime.date(2027, 2, 20)
-    assert due_or_touched_terms(since_the_day_before(day), day, params) == set()  # nothing fell due
+    assert due_or_touched_terms(since_the_day_before(day), at(day, 10), params) == set()  # nothing fell due
     with time_machine.travel(at(day, 9), tick=False):
         follow_up.payment_record(term=money, actor=mediator, amount=D("100"), received_on=day, method="cash")
-    assert due_or_touched_terms(since_the_day_before(day), day, params) == {money.pk, apology.pk, service.pk}
+    assert due_or_touched_terms(since_the_day_before(day), at(day, 10), params) == {money.pk, apology.pk, service.pk}
     # March 4: the default period (30 days) of February 1's installment ran out since the day before.
     day = datetime.date(2027, 3, 4)
-    assert due_or_touched_terms(since_the_day_before(day), day, params) == {money.pk}
+    assert due_or_touched_terms(since_the_day_before(day), at(day, 10), params) == {money.pk}
     day = datetime.date(2027, 3, 2)  # March 1's installment overdue since the day before
-    assert due_or_touched_terms(since_the_day_before(day), day, params) == {money.pk}
-    assert due_or_touched_terms(at(day, 8) - OVERLAP, day, params) == set()  # ... and told of by today's first sweep
+    assert due_or_touched_terms(since_the_day_before(day), at(day, 10), params) == {money.pk}
+    assert (
+        due_or_touched_terms(at(day, 8) - OVERLAP, at(day, 10), params) == set()
+    )  # ... and told of by today's first sweep
 
 
 def case_params() -> dict:

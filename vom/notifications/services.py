@@ -107,7 +107,7 @@ def notifications_queue(items: list[Outgoing]) -> int:
     for item in items:
         _check(item)
     by_key = {item.dedupe_key[:200]: item for item in items}
-    present = _existing(list(by_key))
+    present = existing_keys(list(by_key))
     stopped = opted_out({item.phone for item in by_key.values() if item.channel == Notification.Channel.SMS})
     new = [
         (key, item)
@@ -130,7 +130,8 @@ def notifications_queue(items: list[Outgoing]) -> int:
     return len(new)
 
 
-def _existing(keys: list[str], chunk: int = 5000) -> set[str]:
+def existing_keys(keys: list[str], chunk: int = 5000) -> set[str]:
+    """The keys of ``keys`` already in the outbox, read in bulk (a planner skips writing what they cover)."""
     found: set[str] = set()
     for start in range(0, len(keys), chunk):
         found.update(
