@@ -148,10 +148,11 @@ def _user_name(first: str | None, last: str | None, username: str | None) -> str
     return f"{first or ''} {last or ''}".strip() or (username or "")
 
 
-def listed_parties(case_ids) -> dict[int, list[tuple[str, str]]]:
-    """Each case's offenders and victims as lists show them, (name, role), offenders first (one query, no
-    contact details read)."""
-    by_case: dict[int, list[tuple[str, str]]] = {pk: [] for pk in case_ids}
+def listed_parties(case_ids) -> dict[int, str]:
+    """Each case's offenders and victims as lists show them, one "Name (role)" a line, offenders first (one
+    query, no contact details read). Plain text, not a loop of tags per row: the loop was about 40% of the
+    time the caseload's fifty rows took to render."""
+    by_case: dict[int, list[str]] = {pk: [] for pk in case_ids}
     rows = (
         Party.objects.filter(case_id__in=by_case, role__in=LISTED_ROLES)
         .in_display_order()
@@ -160,8 +161,8 @@ def listed_parties(case_ids) -> dict[int, list[tuple[str, str]]]:
     )  # fmt: skip
     for case_id, role, kind, first, last, organisation in rows:
         name = organisation if kind == Person.Kind.ORGANISATION else f"{first} {last}".strip()
-        by_case[case_id].append((name, ROLE_LABELS[role]))
-    return by_case
+        by_case[case_id].append(f"{name} ({ROLE_LABELS[role]})")
+    return {case_id: "\n".join(lines) for case_id, lines in by_case.items()}
 
 
 def case_page_addresses() -> str:

@@ -317,6 +317,7 @@ def test_caseload_search_by_name_prefix_or_case_number(client, program, coordina
 
     okafor = CaseFactory(program=program, number="2026-0042")
     PartyFactory(case=okafor, role="offender", person=PersonFactory(first_name="Tobi", last_name="Okafor"))
+    PartyFactory(case=okafor, role="victim", person=PersonFactory(first_name="Ann", last_name="Lee"))
     shop = CaseFactory(program=program, number="2026-1042")
     organisation = PersonFactory(kind="organisation", first_name="", last_name="", organisation_name="Corner Shop Ltd")
     PartyFactory(case=shop, role="victim", person=organisation)
@@ -336,6 +337,7 @@ def test_caseload_search_by_name_prefix_or_case_number(client, program, coordina
     assert found("afor") == set()  # names match from their start only
     body = client.get("/cases/", {"q": "okaf"}).content.decode()
     assert f'<a href="/cases/{okafor.pk}/">2026-0042</a>' in body  # each row links to its case
+    assert '<td class="party-lines">Tobi Okafor (offender)\nAnn Lee (victim)</td>' in body  # a line each
 
 
 @pytest.mark.django_db
