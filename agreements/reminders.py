@@ -111,8 +111,10 @@ def due_or_touched_terms(since, now, params: dict) -> set[int]:
     details). Every other term's reminders and notices were planned by an earlier sweep."""
     start, today, ahead = timezone.localdate(since), timezone.localdate(now), timedelta(days=REMIND_DAYS_AHEAD)
     # An item due on day D is reminded of from D - ahead, overdue from D + 1 and in default from D + days + 1;
-    # the last sweep, on ``start`` or later, saw every item whose day to be told came before its own day.
-    windows = Q(due_date__range=(start + ahead, today + ahead)) | Q(due_date__range=(start, today - timedelta(1)))
+    # the last sweep, on ``start`` or later, saw every item whose day to be told was its own day or earlier
+    # (one committed after it read is in a touched case). Later sweeps of the same day read no date at all.
+    windows = Q(due_date__range=(start + ahead + timedelta(1), today + ahead))
+    windows |= Q(due_date__range=(start, today - timedelta(1)))
     for days in sorted({days for days, _coordinators in params.values()}):
         windows |= Q(due_date__range=(start - timedelta(days), today - timedelta(days + 1)))
     ids = set(Installment.objects.filter(windows).order_by().values_list("term_id", flat=True).distinct())
@@ -227,17 +229,23 @@ def plan_follow_up_reminders(*, now=None) -> int:
                     .values_list("agreement_id", "party_id"))  # fmt: skip
     victims = victim_side({t.agreement.case_id for t in terms if t.pk in overdue or t.pk in late_ids})
     missed_of = {term.pk: _missed(term, overdue, late_ids) for term in terms}
-    # Missed items already told of (every key of theirs in the outbox) are skipped before they are written.
-    told = existing_keys([k for t in terms for key, _what, _due in missed_of[t.pk]
-                          for k in _missed_keys(key, _staff(t.agreement.case, coordinators),
-                                                victims[t.agreement.case_id])])  # fmt: skip
+    offenders_of = {t.pk: _recipients(t.responsible, guardians[t.responsible_id], t.agreement.case) for t in terms}
+    # Reminders and notices already in the outbox (every key of theirs) are skipped before they are written.
+    told = existing_keys(
+        [k for t in terms for key, _what, _due in missed_of[t.pk]
+         for k in _missed_keys(key, _staff(t.agreement.case, coordinators), victims[t.agreement.case_id])]
+        + [f"installment:{t.pk}:{number}:{r['who']}" for t in terms for _pk, number, _due, _amount
+           in upcoming.get(t.pk, []) for r in offenders_of[t.pk]]
+    )  # fmt: skip
     items = []
     for term in terms:
         case = term.agreement.case
         currency = case.program.currency
-        offenders = _recipients(term.responsible, guardians[term.responsible_id], case)
+        offenders = offenders_of[term.pk]
         for _pk, number, due, open_amount in upcoming.get(term.pk, []):
             for r in offenders:
+                if f"installment:{term.pk}:{number}:{r['who']}" in told:
+                    continue
                 with translation.override(r["language"]):  # each offender or guardian reads their own language
                     context = {"case_number": case.number, "amount": money(open_amount, currency),
                                "due_on": format_day(due, "full"), "program": case.program.name}  # fmt: skip

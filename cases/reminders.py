@@ -152,7 +152,7 @@ def plan_case_reminders(*, now=None) -> int:
     # Reoffending checks that have come due.
     due = OutcomeCheck.objects.filter(result="", due_on__lte=today).select_related("case")
     if since is not None:  # those that came due since the last sweep, and those of cases changed since
-        ids = set(due.filter(due_on__gte=timezone.localdate(since)).values_list("pk", flat=True))
+        ids = set(due.filter(due_on__gt=timezone.localdate(since)).values_list("pk", flat=True))
         ids.update(due.filter(case_id__in=touched_cases(since, now)).values_list("pk", flat=True))
     for check in _in_chunks(due, None if since is None else ids):
         context = {"case_number": check.case.number, "months": check.months, "due_on": f"{check.due_on:%B %-d, %Y}",
