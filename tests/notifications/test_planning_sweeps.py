@@ -3,18 +3,22 @@ reading everything would queue, after skipped beats, a clock moved back, or chan
 
 import datetime
 import random
+import threading
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.db import connection
 
 from agreements import follow_up, services
+from agreements.models import AgreementDefault
 from agreements.reminders import due_or_touched_terms, plan_follow_up_reminders
 from cases.models import Case, Program, TimelineEvent
 from cases.reminders import coordinators_by_program, plan_case_reminders, planning_params
 from cases.services import case_close
 from tests.agreements.helpers import case_in_agreement, send, sign_all
+from tests.conftest import require
 from tests.factories import MembershipFactory, UserFactory
 from tests.mediation.helpers import assign, new_case
 from vom.notifications.models import Notification, PlanningSweep
@@ -180,3 +184,31 @@ def test_a_new_coordinator_is_told_of_every_item_still_missed(followed, program,
     quiet = Case.objects.exclude(pk=followed.case_id).exclude(stage="closed").get()
     assert TimelineEvent.objects.filter(case=quiet).exists()
     assert Notification.objects.filter(user=newcomer, template="inactive_case", case_id=quiet.pk).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_sweeps_at_once_queue_and_record_each_thing_once(followed):
+    require(connection.vendor == "postgresql", "needs PostgreSQL for true concurrency")
+    start, errors = threading.Barrier(2), []
+
+    def worker():
+        try:
+            start.wait()
+            sweep()
+        except Exception as exc:  # collected and asserted below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    with time_machine.travel(at(datetime.date(2027, 3, 5), 9), tick=False):
+        threads = [threading.Thread(target=worker) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert errors == []
+        assert AgreementDefault.objects.count() == 1
+        assert TimelineEvent.objects.filter(summary__startswith="Agreement in default").count() == 1
+        assert Notification.objects.filter(template="agreement_default").count() == 1  # the one coordinator
+        assert full_sweep_adds() == 0
+        assert set(PlanningSweep.objects.values_list("started_at", flat=True)) == {at(datetime.date(2027, 3, 5), 9)}
