@@ -414,11 +414,14 @@ def seed_cases(
             ]
             with turns.turn("numbered", position):
                 _number(program, built)
-            # Written in parallel, committed in batch order: whenever the seed stops, the cases written are
-            # the first ones, and the next run (which starts after the cases it counts) makes the same data set.
+            # Built in parallel, written and committed in batch order: whenever the seed stops, the cases written
+            # are the first ones, and the next run (which starts after the cases it counts) makes the same data set.
+            # One batch writes at a time: the reports' triggers (reports.cohort) lock each referral day a batch
+            # touches until it commits, so a batch that wrote first and then waited for an earlier one to commit
+            # would hold days that one needs, and both would wait for ever.
+            turns.wait("committed", position)
             with transaction.atomic():
                 _insert_batch(built, seed)
-                turns.wait("committed", position)
             turns.passed("committed", position)
             turns.written(len(built))
             if position % ANALYZE_EVERY == ANALYZE_EVERY - 1 and connection.vendor == "postgresql":
