@@ -11,24 +11,25 @@ from django.urls import reverse
 from django.utils import timezone
 
 from agreements.follow_up import behind, followed_agreements
-from cases.models import Case, Membership, OutcomeCheck, Party, Program, overdue_q, reached_q
+from cases.models import Case, Membership, OutcomeCheck, Party, Program, overdue_q
 from cases.stages import PIPELINE
 from mediation.models import MediatorProfile, Meeting
 from vom.notifications.models import Notification, TextOptOut
 
 from .aggregates import Epoch, Median
 from .charts import Bar, Chart, bar_chart
+from .cohort import cohort_totals
 from .periods import Period
-from .report import caseload_url, cohort, count, restitution_section
+from .report import caseload_url, restitution_section
 from .suppression import hidden_text, suppress
 
-FUNNEL = [
-    ("referred", "Referred", Q(pk__isnull=False), {}),
-    ("screening", "Screening", reached_q("screening"), {"reached": "screening"}),
-    ("preparation", "Prepared", reached_q("preparation"), {"reached": "preparation"}),
-    ("joint_session", "Joint session", reached_q("joint_session"), {"reached": "joint_session"}),
-    ("agreement", "Agreement", reached_q("agreement"), {"reached": "agreement"}),
-    ("completed", "Completed", Q(outcome=Case.Outcome.COMPLETED), {"outcome": "completed"}),
+FUNNEL = [  # figures of ``cohort.CASE_COUNTS``
+    ("referred", "Referred", {}),
+    ("screening", "Screening", {"reached": "screening"}),
+    ("preparation", "Prepared", {"reached": "preparation"}),
+    ("joint_session", "Joint session", {"reached": "joint_session"}),
+    ("agreement", "Agreement", {"reached": "agreement"}),
+    ("completed", "Completed", {"outcome": "completed"}),
 ]
 SESSIONS_LISTED = 25
 WORKLOAD_LISTED = 20
@@ -78,16 +79,17 @@ def dashboard(program: Program, period: Period, now: datetime) -> Dashboard:
     (``suppression``); the work lists (what is overdue, this week's meetings, each mediator's load) are
     the coordinator's own queue of cases they open by name anyway, and are shown as they are."""
     today = timezone.localdate(now)
-    restitution = restitution_section(program, period, ["Cases referred in the period"])
+    totals = cohort_totals(program, period)
+    restitution = restitution_section(program, totals, ["Cases referred in the period"])
     suppress(restitution, program.report_threshold)
-    funnel, referred = _funnel(program, period)
+    stages, stuck = _stages(program, now)
     return Dashboard(
         program=program,
         period=period,
-        funnel=funnel,
-        referred=referred,
-        stages=_stages(program, now),
-        overdue=_overdue(program, now, today),
+        funnel=_funnel(program, period, totals),
+        referred=totals["referred"]["all"],
+        stages=stages,
+        overdue=_overdue(program, today, stuck),
         week=(week := Period(today - timedelta(days=today.weekday()), today + timedelta(days=6 - today.weekday()))),
         sessions=(sessions := _sessions(program, week))[0],
         sessions_total=sessions[1],
@@ -97,15 +99,14 @@ def dashboard(program: Program, period: Period, now: datetime) -> Dashboard:
     )
 
 
-def _funnel(program, period) -> tuple[Chart, int]:
-    counts = cohort(program, period).aggregate(**{key: count(condition) for key, _, condition, _ in FUNNEL})
-    referred = counts["referred"]
+def _funnel(program, period, totals: dict) -> Chart:
+    referred = totals["referred"]["all"]
     bars = []
-    for key, label, _, filters in FUNNEL:
-        value = counts[key]
+    for key, label, filters in FUNNEL:
+        value = totals[key]["all"]
         share = f" ({100 * value / referred:.0f}%)" if referred and key != "referred" else ""
         bars.append(_bar(program, label, value, f"{value:,}{share}", caseload_url(program, period, **filters)))
-    return bar_chart("funnel", f"From referral to completion, cases referred {period}", bars), referred
+    return bar_chart("funnel", f"From referral to completion, cases referred {period}", bars)
 
 
 def _bar(program, label: str, value: int, text: str, url: str, note: str = "", detail: str = "") -> Bar:
@@ -115,10 +116,11 @@ def _bar(program, label: str, value: int, text: str, url: str, note: str = "", d
     return Bar(label, value, text, url, note, detail)
 
 
-def _stages(program, now) -> Chart:
+def _stages(program, now) -> tuple[Chart, int]:
+    """Open cases by stage, and how many of them are stuck there (``overdue_q``), in one query."""
     rows = (
         Case.objects.filter(program=program).open().order_by().values("stage")
-        .annotate(n=Count("pk"), since=Median(Epoch("stage_changed_at")))
+        .annotate(n=Count("pk"), since=Median(Epoch("stage_changed_at")), stuck=Count("pk", filter=overdue_q(now)))
     )  # fmt: skip
     by_stage = {row["stage"]: row for row in rows}
     bars = []
@@ -129,11 +131,11 @@ def _stages(program, now) -> Chart:
         detail = f"{row['n']:,}" + (f" · {note}" if note else "")
         url = _caseload(program, stage=stage)
         bars.append(_bar(program, Case.Stage(stage).label, row["n"], f"{row['n']:,}", url, note, detail))
-    return bar_chart("stages", "Open cases by stage, with the median time spent in it", bars)
+    stuck = sum(row["stuck"] for row in by_stage.values())
+    return bar_chart("stages", "Open cases by stage, with the median time spent in it", bars), stuck
 
 
-def _overdue(program, now, today) -> list[Figure]:
-    stuck = Case.objects.filter(program=program).filter(overdue_q(now)).count()
+def _overdue(program, today, stuck: int) -> list[Figure]:
     # From the stored summaries the Follow-up list sorts on: its red rows, counted.
     late = behind(followed_agreements(Case.objects.filter(program=program)), today).count()
     unrecorded = OutcomeCheck.objects.filter(case__program=program, due_on__lte=today, result="").order_by()

@@ -7,25 +7,24 @@ incident date (``cases.rules.is_juvenile``).
 """
 
 from collections import defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from urllib.parse import urlencode
 
-from django.db.models import Count, DecimalField, Exists, ExpressionWrapper, F, OuterRef, Q, Subquery, Sum, Value
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models import Count, Exists, ExpressionWrapper, OuterRef, Q, Subquery, Sum
 from django.urls import reverse
 
 from agreements.documents import money
-from agreements.models import HOURS_TERMS, Agreement, Disbursement, OffenderReturn, Payment, ServiceLog, Term
+from agreements.models import OffenderReturn
 from agreements.schedule import CENT
-from cases.models import Case, OutcomeCheck, Party, Program, ReferralSource, juvenile_flag, mediated_q, reached_q
+from cases.models import Case, OutcomeCheck, Party, Program, ReferralSource, juvenile_flag, mediated_q
 from mediation.models import Meeting
 from surveys.models import SurveyResponse
 from surveys.questions import FIELDS, QUESTIONS
 
 from .aggregates import Median, days_between
+from .cohort import AMOUNTS, cohort_totals
 from .periods import Period
 from .suppression import AddsUp, Rules, suppress
 
@@ -131,41 +130,13 @@ def count(filter: Q):
     return Count("pk", filter=filter)
 
 
-@dataclass(frozen=True)
-class Measure:
-    """An additive aggregate (a count or a sum) over the rows that meet ``condition``."""
-
-    make: Callable
-    condition: Q
-
-    def aggregate(self):
-        return self.make(filter=self.condition)
-
-
-def _split(measure, condition: Q) -> Measure:
-    return Measure(measure, condition)
-
-
-def _aggregate_split(queryset, measures: dict[str, Measure]) -> dict:
-    """{name: {all, juvenile, adult}} from one query grouped by the ``juvenile`` annotation, so the
-    subquery behind the flag runs once (a FILTER per group would run it once per aggregate)."""
-    rows = queryset.order_by().values("juvenile").annotate(**{name: m.aggregate() for name, m in measures.items()})
-    out = {name: {"juvenile": 0, "adult": 0} for name in measures}
-    for row in rows:
-        for name in measures:
-            out[name]["juvenile" if row["juvenile"] else "adult"] = row[name] or 0
-    for by_group in out.values():
-        by_group["all"] = by_group["juvenile"] + by_group["adult"]
-    return out
-
-
 JUVENILE_FILTER = {"all": "", "juvenile": "yes", "adult": "no"}
 
 PROGRESS = [
-    ("screening", "Reached screening", reached_q("screening")),
-    ("preparation", "Reached preparation", reached_q("preparation")),
-    ("joint_session", "Reached the joint session", reached_q("joint_session")),
-    ("agreement", "Reached a written agreement", reached_q("agreement")),
+    ("screening", "Reached screening"),
+    ("preparation", "Reached preparation"),
+    ("joint_session", "Reached the joint session"),
+    ("agreement", "Reached a written agreement"),
 ]
 
 
@@ -188,23 +159,13 @@ def outcome_report(program: Program, period: Period, today: date) -> OutcomeRepo
     def link(group, **filters):
         return caseload_url(program, period, juvenile=JUVENILE_FILTER[group], **filters)
 
-    # 1. How far the cohort got, in one query.
-    measures = {"referred": _split(count, Q(pk__isnull=False))}
-    measures |= {key: _split(count, condition) for key, _, condition in PROGRESS}
-    measures |= {
-        "completed": _split(count, Q(outcome=Case.Outcome.COMPLETED)),
-        "returned": _split(count, Q(outcome=Case.Outcome.RETURNED)),
-        "mixed": _split(count, Q(outcome=Case.Outcome.MIXED)),
-        "follow_up": _split(count, Q(stage=Case.Stage.FOLLOW_UP)),
-        "open": _split(count, ~Q(stage=Case.Stage.CLOSED)),
-        "mediated": _split(count, mediated_q()),
-    }
-    counts = _aggregate_split(cases, measures)
+    # How far the cohort got, where it came from and its restitution: one stored row a day (``cohort``).
+    counts = cohort_totals(program, period)
     referred = counts["referred"]
 
-    sections = [_referrals_by(cases, program, period, referred, link)]
+    sections = [_referrals_by(counts, program, referred, link)]
     progress = Section("progress", "How far the referrals got", columns)
-    for key, label, _ in PROGRESS:
+    for key, label in PROGRESS:
         cells = [count_cell(counts[key][g], referred[g], link(g, reached=key)) for g, _ in GROUPS]
         progress.rows.append(Row(f"{label} (share of referrals)", cells))
     progress.rows.append(
@@ -237,7 +198,7 @@ def outcome_report(program: Program, period: Period, today: date) -> OutcomeRepo
         ]),
         Row("Cases still open", [count_cell(counts["open"][g]) for g, _ in GROUPS]),
     ]  # fmt: skip
-    sections += [progress, restitution_section(program, period, columns), _durations(cases, columns)]
+    sections += [progress, restitution_section(program, counts, columns), _durations(cases, columns)]
     satisfaction, comments = _satisfaction(program, period)
     sections += [
         satisfaction,
@@ -307,74 +268,27 @@ def _offenders_ended(offenders: list[_Offender]) -> dict:
     return out
 
 
-def _referrals_by(cases, program, period, referred, link) -> Section:
+def _referrals_by(counts, program, referred, link) -> Section:
     section = Section("referrals", "Referrals", [label for _, label in GROUPS])
     section.rows.append(Row("Referrals received", [count_cell(referred[g], None, link(g)) for g, _ in GROUPS]))
     sources = dict(ReferralSource.objects.filter(program=program).values_list("pk", "name"))
     categories = dict(Case.OffenseCategory.choices)
-    for field_name, names, prefix, param in [
-        ("referral_source", sources, "From", "source"),
-        ("offense_category", categories, "Offense:", "offense"),
+    for name, names, prefix, param in [
+        ("sources", sources, "From", "source"),
+        ("offenses", categories, "Offense:", "offense"),
     ]:
-        counted = defaultdict(lambda: {"all": 0, "juvenile": 0, "adult": 0})
-        for row in cases.order_by().values(field_name, "juvenile").annotate(n=Count("pk")):
-            by_group = counted[row[field_name]]
-            by_group["all"] += row["n"]
-            by_group["juvenile" if row["juvenile"] else "adult"] += row["n"]
-        for key, by_group in sorted(counted.items(), key=lambda item: (-item[1]["all"], str(item[0]))):
+        for key, by_group in sorted(counts[name].items(), key=lambda item: (-item[1]["all"], str(item[0]))):
             cells = [count_cell(by_group[g], referred[g], link(g, **{param: key})) for g, _ in GROUPS]
             section.rows.append(Row(f"{prefix} {names.get(key, key)}", cells))
     return section
 
 
-def restitution_section(program, period, columns) -> Section:
-    """Restitution of the cohort across every signed version of each agreement (``agreements.ledger``):
-    agreed is the first signed version, what amendments changed is shown as a change, collected counts every
-    payment on any version, forwarded and held what went on to the victims, and outstanding what the current
-    version still asks for. Hours likewise.
-
-    One pass over the cohort's signed and superseded terms: each term's payments, disbursements and hours
-    are summed by a probe of their term index, rather than joining the cohort once per record."""
-    money_value = DecimalField(max_digits=14, decimal_places=2)
-
-    def per_term(model, field):
-        sums = model.objects.filter(term=OuterRef("pk")).order_by().values("term").annotate(t=Sum(field))
-        return Coalesce(Subquery(sums.values("t"), output_field=money_value), Value(Decimal("0")),
-                        output_field=money_value)  # fmt: skip
-
-    def left(total, done):  # what the current version still asks for, never below zero
-        return Greatest(ExpressionWrapper(total - done - F("carried_in"), output_field=money_value),
-                        Value(Decimal("0")), output_field=money_value)  # fmt: skip
-
-    terms = Term.objects.filter(
-        agreement__status__in=[Agreement.Status.SIGNED, Agreement.Status.SUPERSEDED],
-        **cohort_filter(program, period, "agreement__case"),
-    ).annotate(juvenile=juvenile_flag("agreement__case"))
-    is_money, is_hours = Q(kind=Term.Kind.MONEY), Q(kind__in=HOURS_TERMS)
-    first, current = Q(agreement__number=1), Q(agreement__status=Agreement.Status.SIGNED)
-
-    def paid():
-        return per_term(Payment, "amount")
-
-    def served():
-        return per_term(ServiceLog, "hours")
-
-    def measure(expression, condition):
-        return _split(lambda filter: Sum(expression, filter=filter), condition)
-
-    totals = _aggregate_split(terms, {
-        "agreed": measure("amount", is_money & first),
-        "collected": measure(paid(), is_money),
-        "forwarded": measure(per_term(Disbursement, "amount"), is_money),
-        "outstanding": measure(left(F("amount"), paid()), is_money & current),
-        "agreed_hours": measure("hours", is_hours & first),
-        "served": measure(served(), is_hours),
-        "hours_left": measure(left(F("hours"), served()), is_hours & current & Q(hours__gt=0)),
-        # how many cases each figure adds up (a small number of cases is hidden: ``suppression``)
-        "money_cases": _split(lambda filter: Count("agreement__case", distinct=True, filter=filter), is_money),
-        "hours_cases": _split(lambda filter: Count("agreement__case", distinct=True, filter=filter), is_hours),
-    })  # fmt: skip
-    cases = {kind: totals.pop(f"{kind}_cases") for kind in ("money", "hours")}
+def restitution_section(program, totals: dict, columns) -> Section:
+    """Restitution of the cohort (``cohort_totals``) across every signed version of each agreement
+    (``agreements.ledger``): agreed is the first signed version, what amendments changed is shown as a change,
+    collected counts every payment on any version, forwarded and held what went on to the victims, and
+    outstanding what the current version still asks for. Hours likewise."""
+    cases = {kind: totals[f"{kind}_cases"] for kind in ("money", "hours")}
     zero = Decimal("0")
     section = Section("restitution", f"Restitution ({program.currency})", columns, note=RESTITUTION_NOTE)
     cur = program.currency
@@ -396,7 +310,7 @@ def restitution_section(program, period, columns) -> Section:
 
     groups = [g for g, _ in GROUPS[: len(columns)]]
     # To the cent: SQLite sums computed decimals as floats (a balance of zero came back as -1E-13).
-    t = {name: {g: Decimal(totals[name][g] or zero).quantize(CENT) for g in groups} for name in totals}
+    t = {name: {g: Decimal(totals[name][g] or zero).quantize(CENT) for g in groups} for name in AMOUNTS}
     now = {g: t["collected"][g] + t["outstanding"][g] for g in groups}  # agreed, as amended
     section.rows = [
         Row("Money agreed (first signed version)", [amount_cell(t["agreed"][g], g) for g in groups]),
@@ -626,7 +540,7 @@ def _smallest_count(*counts: int) -> int:
 
 
 def _mediated_expression():
-    from django.db.models import BooleanField, ExpressionWrapper
+    from django.db.models import BooleanField
 
     return ExpressionWrapper(_prefixed(mediated_q(), "case"), output_field=BooleanField())
 

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from agreements import follow_up, services
 from agreements.ledger import case_ledger
 from agreements.models import Agreement, Disbursement, Payment, Term
+from reports.cohort import cohort_totals
 from reports.periods import Period
 from reports.report import GROUPS, restitution_section
 from tests.agreements.helpers import amend, case_in_agreement, draft_with_money, pay, send, sign_all
@@ -33,7 +34,7 @@ def money_term(agreement):
 def report_figures(program, case) -> dict:
     """The outcome report's restitution figures (all cases) for the period around the case's referral."""
     period = Period(case.referral_date, case.referral_date)
-    section = restitution_section(program, period, [label for _, label in GROUPS])
+    section = restitution_section(program, cohort_totals(program, period), [label for _, label in GROUPS])
     return {row.label: row.cells[0].value for row in section.rows}
 
 

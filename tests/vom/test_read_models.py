@@ -4,7 +4,9 @@ one of their inputs, rebuildable and checkable by ``manage.py rebuild_read_model
 The follow-up summary (``FollowUpSummary``) is computed from terms, installments, payments, service logs,
 checks and offender returns, and made stale by raising ``Agreement.follow_up_revision``; the juvenile flag
 (``Case.juvenile``) is computed from the offenders' birth dates and the case's incident or referral date, and
-recomputed in the transaction that changes one. ``FOLLOW_UP_WRITES`` and ``JUVENILE_WRITES`` list every
+recomputed in the transaction that changes one; the reports' figures a referral day (``CohortDayFigures``) are
+made stale by database triggers on every table they are computed from, which the same walk (and the case writes
+below, plain updates and SQL included) checks. ``FOLLOW_UP_WRITES`` and ``JUVENILE_WRITES`` list every
 service, Django admin page and admin action that writes one of those records (found by reading
 ``*/services.py``, ``*/follow_up.py``, ``*/retention.py`` and ``*/admin.py``), and the writes that touch the
 case or its agreement without changing an input (closure, reopening, voiding, anonymisation…), for which the
@@ -22,7 +24,7 @@ import pytest
 from django.contrib import admin
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import transaction
+from django.db import connection, transaction
 from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -30,6 +32,7 @@ from hypothesis import strategies as st
 from agreements import follow_up, services
 from agreements.models import (
     Agreement,
+    Disbursement,
     FollowUpSummary,
     Installment,
     OffenderReturn,
@@ -49,8 +52,12 @@ from cases.services import (
     party_add,
     party_add_supporter,
 )
+from reports import cohort
+from reports.models import CohortDayFigures
+from reports.periods import Period
 from tests.agreements.helpers import amend, case_in_agreement, send, sign_all
-from tests.mediation.helpers import TODAY, new_case
+from tests.factories import CaseFactory
+from tests.mediation.helpers import TODAY, assign, new_case
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -604,4 +611,142 @@ def test_the_stored_summary_equals_the_direct_computation_after_any_writes(world
             _apply(world, operation, value)
         (row,) = follow_up.follow_up_overview(Case.objects.filter(pk=world.case.pk))
         assert summary_of(row.agreement.follow_up_summary) == follow_up.direct_follow_up_summary(world.agreement)
+        transaction.set_rollback(True)  # each example starts from the same signed agreement
+
+
+# --- The reports' figures a referral day (reports.cohort): database triggers mark the day stale -----------------
+
+COHORT = Period(TODAY - 400 * DAY, TODAY + 400 * DAY)  # wide enough for a referral date moved by a write
+
+
+def cohort_stale_or_right(program) -> int:
+    """Every stored day of the period that claims to be current equals a recomputation; returns how many do."""
+    current = 0
+    computed = cohort.compute_days(program, {"referral_date__range": (COHORT.start, COHORT.end)})
+    for day, revision_now, revision, figures in cohort._stored(program, COHORT):
+        if revision is not None and revision == revision_now:
+            assert figures == computed.get(day, {}), day
+            current += 1
+    return current
+
+
+def cohort_write_walk(program, perform) -> None:
+    assert cohort.cohort_totals(program, COHORT) == cohort.direct_totals(program, COHORT)
+    assert cohort_stale_or_right(program)  # the read stored the days
+    with transaction.atomic():
+        perform()
+        cohort_stale_or_right(program)
+    assert cohort.cohort_totals(program, COHORT) == cohort.direct_totals(program, COHORT)
+
+
+@pytest.mark.parametrize("write", FOLLOW_UP_WRITES, ids=[w.name for w in FOLLOW_UP_WRITES])
+def test_every_follow_up_write_leaves_the_cohort_figures_stale_or_right_in_its_transaction(world, program, write):
+    if write.setup:
+        write.setup(world)
+    cohort_write_walk(program, lambda: write.perform(world))
+
+
+CASE_WRITES = {
+    "case_update (referral date: the case moves to another day)": lambda case, **k: case_update(
+        case=case, expected_version=case.version, actor=k["coordinator"],
+        changes={"referral_date": TODAY - 30 * DAY}),
+    "case_update (offense)": lambda case, **k: case_update(
+        case=case, expected_version=case.version, actor=k["coordinator"], changes={"offense_category": "violent"}),
+    "case_assign (referred to screening)": lambda case, **k: assign(case, k["coordinator"], k["mediator"]),
+    "case_close (withdrawn)": lambda case, **k: case_close(
+        case=case, expected_version=case.version, actor=k["coordinator"], outcome="withdrawn", reason="Moved."),
+    "a plain update (a data fix)": lambda case, **k: Case.objects.filter(pk=case.pk).update(stage="closed",
+                                                                                             outcome="returned"),
+    "plain SQL": lambda case, **k: _sql("UPDATE cases_case SET juvenile = NOT juvenile WHERE id = %s", case.pk),
+} | JUVENILE_WRITES  # fmt: skip
+
+
+def _sql(statement: str, *params) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+
+
+@pytest.mark.parametrize("name", list(CASE_WRITES))
+def test_every_case_write_leaves_the_cohort_figures_stale_or_right_in_its_transaction(
+    program, coordinator, mediator, admin_user, client, name
+):
+    case = new_case(program, coordinator)
+    new_case(program, coordinator, juvenile=True)  # another case the same day
+    kwargs = {"coordinator": coordinator, "mediator": mediator, "client": client, "admin_user": admin_user}
+    cohort_write_walk(program, lambda: CASE_WRITES[name](Case.objects.get(pk=case.pk), **kwargs))
+
+
+def test_a_write_marks_only_the_days_it_touches_and_the_next_read_recomputes_them(world, program):
+    cohort.cohort_totals(program, COHORT)
+    stored = {day: revision for day, _, revision, _ in cohort._stored(program, COHORT)}
+    payment(world)
+    days = cohort._stored(program, COHORT)
+    assert [day for day, now, revision, _ in days if revision != now] == [world.case.referral_date]
+    assert all(stored[day] == revision for day, _, revision, _ in days)  # nothing recomputed by the write
+    before = cohort.direct_totals(program, COHORT)["collected"]["all"]
+    assert cohort.cohort_totals(program, COHORT)["collected"]["all"] == before == D("40.00")
+
+
+def test_the_command_checks_and_rebuilds_the_cohort_figures(world, program):
+    cohort.cohort_totals(program, COHORT)
+    assert "0 differ" in run("--check", "--only", "cohort day figures")
+    row = CohortDayFigures.objects.get(program=program, day=world.case.referral_date)
+    CohortDayFigures.objects.filter(pk=row.pk).update(figures="{}")
+    with pytest.raises(CommandError, match="1 stored read-model row"):
+        run("--check", "--only", "cohort day figures")
+    assert "1 were missing, stale or wrong" in run("--only", "cohort day figures")
+    assert "0 differ" in run("--check", "--only", "cohort day figures")
+    assert cohort.cohort_totals(program, COHORT) == cohort.direct_totals(program, COHORT)
+
+
+_cohort_operations = st.lists(
+    st.one_of(
+        st.tuples(st.just("pay"), st.integers(min_value=1, max_value=120)),
+        st.tuples(st.just("hours"), st.integers(min_value=1, max_value=6)),
+        st.tuples(st.just("forward"), st.integers(min_value=1, max_value=40)),
+        st.tuples(st.just("delete payment"), st.just(0)),
+        st.tuples(st.just("refer on"), st.integers(min_value=-3, max_value=3)),
+        st.tuples(st.just("stage"), st.sampled_from(["follow_up", "closed", "screening"])),
+        st.tuples(st.just("juvenile"), st.booleans()),
+        st.tuples(st.just("amount"), st.integers(min_value=50, max_value=900)),
+        st.tuples(st.just("new case"), st.integers(min_value=-3, max_value=3)),
+        st.tuples(st.just("read"), st.just(0)),
+    ),
+    min_size=1,
+    max_size=8,
+)
+
+
+def _apply_to_cohort(world: World, program, operation: str, value) -> None:
+    money = world.term("money")
+    if operation == "forward":
+        Disbursement.objects.create(term=money, amount=D(value), paid_on=TODAY, method="check",
+                                    recorded_by=world.coordinator)  # fmt: skip
+    elif operation == "refer on":
+        Case.objects.filter(pk=world.case.pk).update(referral_date=TODAY + value * DAY)
+    elif operation == "stage":
+        Case.objects.filter(pk=world.case.pk).update(stage=value, outcome="completed" if value == "closed" else "")
+    elif operation == "juvenile":
+        Case.objects.filter(pk=world.case.pk).update(juvenile=value)
+    elif operation == "amount":
+        Term.objects.filter(pk=money.pk).update(amount=D(value))
+    elif operation == "new case":
+        CaseFactory(program=program, referral_date=TODAY + value * DAY)
+    elif operation == "read":
+        cohort.cohort_totals(program, COHORT)
+    else:
+        _apply(world, {"pay": "pay", "hours": "hours", "delete payment": "delete payment"}[operation], value)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(operations=_cohort_operations)
+def test_the_stored_cohort_figures_equal_the_direct_computation_after_any_writes(world, program, operations):
+    with transaction.atomic():
+        cohort.cohort_totals(program, COHORT)
+        for operation, value in operations:
+            _apply_to_cohort(world, program, operation, value)
+        assert cohort.cohort_totals(program, COHORT) == cohort.direct_totals(program, COHORT)
+        for day in range(-3, 4):  # a period of one day: the figures add up the same from any slice
+            one = Period(TODAY + day * DAY, TODAY + day * DAY)
+            assert cohort.cohort_totals(program, one) == cohort.direct_totals(program, one)
         transaction.set_rollback(True)  # each example starts from the same signed agreement
