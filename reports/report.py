@@ -492,15 +492,21 @@ def _reoffending_cohort(program, period, offenders: list[_Offender]) -> Section:
     windows = sorted(set(program.check_windows) | {m for by in results.values() for m in by})
     section = Section("reoffending", "Reoffending of the people referred in the period", COHORT_COLUMNS,
                       note=COMPARISON_NOTE)  # fmt: skip
+    tallies = {
+        (months, group): {mediated: {"yes": 0, "no": 0, "unknown": 0, "to_come": 0} for mediated in (True, False)}
+        for months in windows for group, _ in GROUPS
+    }  # fmt: skip
+    for party_id, (juvenile, mediated) in parties.items():  # one pass over the people, every window at once
+        found, groups = results.get(party_id, {}), ("all", "juvenile" if juvenile else "adult")
+        for months in windows:
+            result = found.get(months, "") or "to_come"
+            for group in groups:
+                tallies[(months, group)][mediated][result] += 1
     for months in windows:
         for group, label in GROUPS:
-            tally = {mediated: {"yes": 0, "no": 0, "unknown": 0, "to_come": 0} for mediated in (True, False)}
-            for party_id, (juvenile, mediated) in parties.items():
-                if group != "all" and juvenile != (group == "juvenile"):
-                    continue
-                result = results.get(party_id, {}).get(months, "")
-                tally[mediated][result or "to_come"] += 1
-            section.rows.append(Row(f"{months} months after closure, {label.lower()}", _cohort_cells(tally)))
+            section.rows.append(
+                Row(f"{months} months after closure, {label.lower()}", _cohort_cells(tallies[(months, group)]))
+            )
     return section
 
 
