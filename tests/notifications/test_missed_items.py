@@ -7,7 +7,6 @@ come in late. Payments go to the oldest open installment first.
 
 import datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -18,20 +17,10 @@ from agreements.reminders import plan_follow_up_reminders
 from cases.models import Case, TimelineEvent
 from cases.reminders import plan_case_reminders
 from tests.agreements.helpers import case_in_agreement, send, sign_all
+from tests.notifications.helpers import START, at, emailable
 from vom.notifications.models import Notification
 
-CHICAGO = ZoneInfo("America/Chicago")
 D = Decimal
-START = datetime.date(2027, 1, 1)
-
-
-def at(day: datetime.date, hour: int) -> datetime.datetime:
-    return datetime.datetime.combine(day, datetime.time(hour), tzinfo=CHICAGO)
-
-
-def emailable(party, address):
-    party.consent_to_contact, party.contact_method, party.email = True, "email", address
-    party.save()
 
 
 @pytest.mark.django_db

@@ -5,7 +5,6 @@ import datetime
 import random
 import threading
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -21,21 +20,11 @@ from tests.agreements.helpers import case_in_agreement, send, sign_all
 from tests.conftest import require
 from tests.factories import MembershipFactory, UserFactory
 from tests.mediation.helpers import assign, new_case
+from tests.notifications.helpers import START, at, emailable
 from vom.notifications.models import Notification, PlanningSweep
 from vom.notifications.planning import OVERLAP, sweep_since
 
-CHICAGO = ZoneInfo("America/Chicago")
 D = Decimal
-START = datetime.date(2027, 1, 1)
-
-
-def at(day: datetime.date, hour: int) -> datetime.datetime:
-    return datetime.datetime.combine(day, datetime.time(hour), tzinfo=CHICAGO)
-
-
-def emailable(party, address):
-    party.consent_to_contact, party.contact_method, party.email = True, "email", address
-    party.save()
 
 
 def sweep() -> int:
