@@ -60,6 +60,9 @@ class Command(BaseCommand):
                 # VACUUM cannot run in a transaction (as under the test suite): statistics only, then.
                 cursor.execute("ANALYZE" if connection.in_atomic_block else "VACUUM ANALYZE")
         self.stdout.write(f"seeding/top-up: {time.monotonic() - started:.1f} s; database: {connection.vendor}\n")
+        # Found before the pages are measured: the table prints only at the end, and a run that stopped at the
+        # PDF would lose every page's figures.
+        agreement = self.agreement_to_render() if renders else None
         User = get_user_model()
         users = {name: User.objects.get(username=name) for name in ("coordinator", "mediator", "admin")}
         rows = []
@@ -79,7 +82,7 @@ class Command(BaseCommand):
                 bar.update()
         if renders:
             bar.set_postfix_str("PDF renders")
-            rows.append(("signed agreement PDF render", *self.measure_pdf(renders)))
+            rows.append(("signed agreement PDF render", *self.measure_pdf(agreement, renders)))
             bar.update()
         if sweeps:
             bar.set_postfix_str("reminder sweeps")
@@ -89,8 +92,9 @@ class Command(BaseCommand):
         self.stdout.write(f"{len(rows)} measurement(s), {time.monotonic() - started:.1f} s in all")
         self.print_table(rows)
 
-    def measure_pdf(self, renders: int):
-        """Render the demo's richest signed agreement (drawn signatures, a schedule) as the lock does."""
+    @staticmethod
+    def agreement_to_render() -> Agreement:
+        """The demo's richest signed agreement (drawn signatures, a schedule)."""
         agreement = (
             Agreement.objects.filter(status=Agreement.Status.SIGNED, signatures__method=Signature.Method.DRAWN)
             .annotate(signers=Count("signatures"))
@@ -98,7 +102,14 @@ class Command(BaseCommand):
             .first()
         )
         if agreement is None:
-            raise RuntimeError("no signed agreement with drawn signatures to render; seed a small demo first")
+            raise CommandError(
+                "No signed agreement with drawn signatures to render (the bulk seed signs by typing): run "
+                "seed_demo's 40-case demo on this database first, or pass --renders 0."
+            )
+        return agreement
+
+    def measure_pdf(self, agreement: Agreement, renders: int):
+        """Render ``agreement`` as the lock does."""
         agreement_pdf(agreement, draft=False)  # warm-up: fonts and templates
         timings = []
         with CaptureQueriesContext(connection) as queries:
