@@ -30,7 +30,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from cases.models import Case, Party, TimelineEvent
-from cases.reminders import coordinators_by_program, party_recipients, planning_params, touched_cases
+from cases.reminders import coordinators_by_program, party_recipients, planning_params, scoped, touched_cases
 from cases.rules import is_juvenile
 from cases.services import timeline_add
 from vom.core.i18n import format_day
@@ -86,22 +86,12 @@ def unpaid_installments(horizon, installments=None):
 def open_installments(horizon, term_ids=None):
     """(installment id, term id, number, due date, open amount) of every unpaid installment due by ``horizon``,
     of every followed term or of the terms ``term_ids``."""
-    for installments in _scoped(Installment.objects.all(), "term_id__in", term_ids):
+    for installments in scoped(Installment.objects.all(), term_ids, "term_id__in"):
         rows = unpaid_installments(horizon, installments).values_list(
             "pk", "term_id", "number", "due_date", "amount", "running", "paid"
         )
         for pk, term_id, number, due, amount, running, paid_total in rows.iterator(chunk_size=CHUNK):
             yield pk, term_id, number, due, min(amount, running - paid_total)
-
-
-def _scoped(queryset, lookup: str, ids):
-    """``queryset`` whole (``ids`` None), or narrowed to ``ids`` in bounded IN lists."""
-    if ids is None:
-        yield queryset
-        return
-    ids = sorted(ids)
-    for start in range(0, len(ids), CHUNK):
-        yield queryset.filter(**{lookup: ids[start : start + CHUNK]})
 
 
 def due_or_touched_terms(since, now, params: dict) -> set[int]:
@@ -219,7 +209,7 @@ def plan_follow_up_reminders(*, now=None) -> int:
     for pk, term_id, number, due, open_amount in open_installments(today + timedelta(days=REMIND_DAYS_AHEAD), scope):
         (upcoming if due >= today else overdue)[term_id].append((pk, number, due, open_amount))
     late_ids, soon_ids = set(), set()
-    for unkept in _scoped(_unkept_terms(today), "pk__in", scope):
+    for unkept in scoped(_unkept_terms(today), scope):
         for pk, due in unkept.values_list("pk", "due_date"):
             (late_ids if due < today else soon_ids).add(pk)
 

@@ -95,13 +95,10 @@ def moves_offered(facts: CaseFacts) -> list[dict]:
     return offered
 
 
-def get_case_for_action(user, pk: int, action: str, queryset=None, *, read=None) -> Case:
-    """The case if the user may see it (else 404) and may do ``action`` on it (else 403); ``read(user, pk)``, a
-    selector that answers 404 itself, instead of ``queryset`` (the case page's)."""
-    if read is not None:
-        case = read(user, pk)
-    else:
-        case = get_case_for_user(user, pk, queryset if queryset is not None else Case.objects.for_case_page())
+def get_case_for_action(user, pk: int, action: str, *, read=None) -> Case:
+    """The case if the user may see it (else 404) and may do ``action`` on it (else 403); read by ``read(user,
+    pk)``, a selector that answers 404 itself (the case page's), when given."""
+    case = read(user, pk) if read is not None else get_case_for_user(user, pk, Case.objects.for_case_page())
     if not can(user, action, case):
         raise PermissionDenied
     return case

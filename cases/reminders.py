@@ -93,14 +93,20 @@ def _quiet_candidates(now, since, params: dict) -> set[int]:
     return ids
 
 
-def _in_chunks(queryset, ids):
-    """``queryset`` over all rows (None) or over the rows whose pk is in ``ids``, in bounded IN lists."""
+def scoped(queryset, ids, lookup: str = "pk__in"):
+    """``queryset`` whole (``ids`` None: a sweep with no watermark reads everything), or narrowed to ``ids`` in
+    bounded IN lists (what came due or changed since the last sweep)."""
     if ids is None:
-        yield from queryset.iterator(chunk_size=2000)
+        yield queryset
         return
     ids = sorted(ids)
     for start in range(0, len(ids), CHUNK):
-        yield from queryset.filter(pk__in=ids[start : start + CHUNK])
+        yield queryset.filter(**{lookup: ids[start : start + CHUNK]})
+
+
+def _rows(queryset, ids):
+    for part in scoped(queryset, ids):
+        yield from part.iterator(chunk_size=2000)
 
 
 def plan_case_reminders(*, now=None) -> int:
@@ -119,7 +125,7 @@ def plan_case_reminders(*, now=None) -> int:
         .annotate(last_activity=Max("timeline__at"))
         .select_related("program", "lead_mediator")
     )
-    for case in _in_chunks(quiet, None if since is None else _quiet_candidates(now, since, params)):
+    for case in _rows(quiet, None if since is None else _quiet_candidates(now, since, params)):
         last = case.last_activity or case.stage_changed_at
         days = (now - last).days
         if days < case.program.inactivity_days:
@@ -154,7 +160,7 @@ def plan_case_reminders(*, now=None) -> int:
     if since is not None:  # those that came due since the last sweep, and those of cases changed since
         ids = set(due.filter(due_on__gt=timezone.localdate(since)).values_list("pk", flat=True))
         ids.update(due.filter(case_id__in=touched_cases(since, now)).values_list("pk", flat=True))
-    for check in _in_chunks(due, None if since is None else ids):
+    for check in _rows(due, None if since is None else ids):
         context = {"case_number": check.case.number, "months": check.months, "due_on": f"{check.due_on:%B %-d, %Y}",
                    "url": _url(check.case_id)}  # fmt: skip
         for user in coordinators.get(check.case.program_id, []):

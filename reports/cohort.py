@@ -185,7 +185,7 @@ def _stored(program: Program, period: Period) -> list[tuple[date, int, int | Non
 def stored_days(program: Program, period: Period) -> list[dict]:
     """The figures of each day of the period, as stored, those stale or missing recomputed and stored first."""
     if connection.vendor != "postgresql":
-        return list(compute_days(program, {"referral_date__range": (period.start, period.end)}).values())
+        return _direct_days(program, period)
     days = _stored(program, period)
     stale = {day: current for day, current, revision, _ in days if revision != current}
     if not stale:
@@ -227,9 +227,13 @@ def cohort_totals(program: Program, period: Period) -> dict:
     return add_up(stored_days(program, period))
 
 
+def _direct_days(program: Program, period: Period) -> list[dict]:
+    return list(compute_days(program, {"referral_date__range": (period.start, period.end)}).values())
+
+
 def direct_totals(program: Program, period: Period) -> dict:
     """The same, computed from the source tables alone, for comparison with the stored rows."""
-    return add_up(list(compute_days(program, {"referral_date__range": (period.start, period.end)}).values()))
+    return add_up(_direct_days(program, period))
 
 
 # --- The figures as a read model (vom.core.read_models): rebuilt and checked by manage.py rebuild_read_models --
