@@ -4,6 +4,7 @@ from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from agreements.models import Installment, Term
@@ -123,8 +124,9 @@ def test_dashboard_query_count_does_not_grow_with_cases(client, program, data, c
         client.get("/dashboard/", query)
     for index in range(12):
         CaseFactory(program=program, number=f"More-{index}", referral_date=PERIOD.start, stage="screening")
-    # The day the new cases were referred is stale: its figures recomputed (one query) and stored (one).
-    with django_assert_num_queries(20):
+    # The day the new cases were referred is stale: its figures recomputed (one query) and stored (one). SQLite
+    # stores no figures (no triggers): each read computes them in the one query, as above.
+    with django_assert_num_queries(20 if connection.vendor == "postgresql" else 18):
         client.get("/dashboard/", query)
 
 

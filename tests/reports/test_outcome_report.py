@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from pypdf import PdfReader
 
 from cases.models import OutcomeCheck, Party
@@ -253,6 +254,7 @@ def test_report_query_count_does_not_grow_with_cases(program, coordinator, clien
 
     for key in build_more:
         CaseFactory(program=program, number=f"M-{key}", referral_date=date(2026, 2, 1))
-    # The day the new cases were referred is stale: its figures recomputed (one query) and stored (one).
-    with django_assert_num_queries(19):
+    # The day the new cases were referred is stale: its figures recomputed (one query) and stored (one). SQLite
+    # stores no figures (no triggers): each read computes them in the one query, as above.
+    with django_assert_num_queries(19 if connection.vendor == "postgresql" else 17):
         client.get("/reports/outcomes/", query)
