@@ -3,8 +3,10 @@
 Pages are addressed by URL, not by importing the domain apps, so vom stays below them.
 """
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from django.db import connection
 from django.http import HttpResponse
@@ -32,8 +34,8 @@ PAGES = [
     BenchPage("caseload, stage=screening", "coordinator", lambda u: "/cases/?stage=screening"),
     BenchPage("caseload, overdue only", "coordinator", lambda u: "/cases/?overdue=on"),
     BenchPage("caseload, search by name", "coordinator", lambda u: "/cases/?q=Okafor"),
-    BenchPage("admin change list (50 rows)", "admin", lambda u: "/admin/cases/case/"),
-    BenchPage("bare view, 50 rows from memory", "coordinator", lambda u: "/bench/bare/"),
+    ADMIN := BenchPage("admin change list (50 rows)", "admin", lambda u: "/admin/cases/case/"),
+    BARE := BenchPage("bare view, 50 rows from memory", "coordinator", lambda u: "/bench/bare/"),
     BenchPage("case page (referred)", "coordinator", lambda u: f"/cases/{_first_case_id('referred')}/"),
     BenchPage("case page (screening)", "coordinator", lambda u: f"/cases/{_first_case_id('screening')}/"),
     BenchPage("case page (preparation)", "coordinator", lambda u: f"/cases/{_first_case_id('preparation')}/"),
@@ -55,6 +57,10 @@ PAGES = [
 ]
 
 
+# Measured in every run, whatever ``--only`` asks: what the figures are read against.
+YARDSTICKS = (ADMIN, BARE)
+
+
 def _last_year(days: int = 364) -> str:
     from datetime import timedelta
 
@@ -74,3 +80,19 @@ BARE_ROWS = [(f"2026-{n:04d}", "Screening", "Property", f"Party {n}") for n in r
 def bare_view(request):
     """The stack's own ceiling: middleware, session and a template, no database work beyond the session."""
     return HttpResponse(BARE_TEMPLATE.render({"rows": BARE_ROWS}, request))
+
+
+def other_cpu_use(seconds: float = 2.0) -> float:
+    """Share of the machine's CPU in use before we start (other engineers' tests, a benchmark): 0 to 1."""
+
+    def sample():
+        fields = [int(n) for n in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+        return sum(fields), fields[3] + fields[4]  # total, idle + iowait
+
+    try:
+        total1, idle1 = sample()
+        time.sleep(seconds)
+        total2, idle2 = sample()
+    except OSError:
+        return 0.0
+    return 1 - (idle2 - idle1) / max(1, total2 - total1)

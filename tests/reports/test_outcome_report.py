@@ -9,6 +9,7 @@ import pytest
 from django.db import connection
 from pypdf import PdfReader
 
+from agreements.models import Agreement, Payment, Term
 from cases.models import OutcomeCheck, Party
 from reports.periods import Period
 from reports.report import outcome_report
@@ -74,6 +75,24 @@ def test_restitution_counts_every_signed_version(report):
     assert rows["Service hours performed (share of agreed, as amended)"][0] == (D("10.00"), D("10.00"))
     assert rows["Service hours outstanding"][0] == (D("0"), None)
     assert rows["Service hours agreed"][2] == (D("0"), None)
+
+
+def test_restitution_in_cents_that_floats_cannot_hold(program):
+    """SQLite adds decimals up as binary floats: 300.30 owed less 100.10 and 200.20 paid is 5.7e-14 there, not 0
+    (the demo's dashboard answered 500 on SQLite with such a term)."""
+    build(program)
+    paid_in_full = Term.objects.filter(kind=Term.Kind.MONEY, agreement__status=Agreement.Status.SIGNED, amount=300)
+    term = paid_in_full.get()  # case A: nothing else owed on its day, so nothing absorbs the noise
+    odd = Term.objects.create(agreement=term.agreement, kind=Term.Kind.MONEY, responsible=term.responsible,
+                              description="Repay the rest", amount=Decimal("300.30"), installment_count=1,
+                              due_date=term.due_date)  # fmt: skip
+    for amount in ("100.10", "200.20"):
+        Payment.objects.create(term=odd, amount=Decimal(amount), received_on=date(2026, 4, 1), method="cash",
+                               recorded_by=term.agreement.created_by)  # fmt: skip
+    rows = figures(outcome_report(program, PERIOD, TODAY), "restitution")
+    assert rows["Money agreed (first signed version)"][0] == (Decimal("1300.30"), None)
+    assert rows["Money collected (share of agreed, as amended)"][0] == (Decimal("750.30"), Decimal("1300.30"))
+    assert rows["Money outstanding (current versions)"][0] == (Decimal("550.00"), None)
 
 
 def test_median_days(report):

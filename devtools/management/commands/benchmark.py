@@ -29,7 +29,7 @@ from agreements.documents import agreement_layout, agreement_pdf
 from agreements.models import Agreement, Signature
 from agreements.reminders import plan_follow_up_reminders
 from cases.reminders import plan_case_reminders
-from devtools.bench import PAGES
+from devtools.bench import BARE, PAGES, YARDSTICKS, other_cpu_use
 from mediation.reminders import plan_meeting_reminders
 from vom.core.progress import progress_bar
 from vom.users.selectors import two_factor_required
@@ -59,7 +59,11 @@ class Command(BaseCommand):
                 # (index-only scans: the caseload's count 37 -> 12 ms). Some test servers run without autovacuum.
                 # VACUUM cannot run in a transaction (as under the test suite): statistics only, then.
                 cursor.execute("ANALYZE" if connection.in_atomic_block else "VACUUM ANALYZE")
-        self.stdout.write(f"seeding/top-up: {time.monotonic() - started:.1f} s; database: {connection.vendor}\n")
+        self.stdout.write(f"seeding/top-up: {time.monotonic() - started:.1f} s; database: {connection.vendor}")
+        busy = other_cpu_use()
+        self.stdout.write(f"{os.cpu_count()} cores, {busy:.0%} busy before measuring\n")
+        if busy > 0.2:
+            self.stderr.write("Warning: other processes are using the CPU; read the ratios to the bare view.")
         # Found before the pages are measured: the table prints only at the end, and a run that stopped at the
         # PDF would lose every page's figures.
         agreement = self.agreement_to_render() if renders else None
@@ -74,12 +78,9 @@ class Command(BaseCommand):
                 # Measured as after entering the code: a verified session reads its device on every request.
                 if not client_session_verify(client=clients[name], user=user) and two_factor_required(user):
                     raise CommandError(f"{name} has no authenticator app; benchmark a database seeded by seed_demo.")
-            pages = [page for page in PAGES if not only or any(word in page.label for word in only)]
-            bar = progress_bar(self, total=len(pages) + bool(renders) + bool(sweeps), desc="Measuring", unit="page")
-            for page in pages:
-                bar.set_postfix_str(page.label)
-                rows.append((page.label, *self.measure(clients[page.user], page.path(users), repeat)))
-                bar.update()
+            pages = measured_pages(only)
+            bar = progress_bar(self, total=repeat + bool(renders) + bool(sweeps), desc="Measuring", unit="round")
+            rows.extend(self.measure_pages(pages, clients, users, repeat, bar))
         if renders:
             bar.set_postfix_str("PDF renders")
             rows.append(("signed agreement PDF render", *self.measure_pdf(agreement, renders)))
@@ -89,7 +90,10 @@ class Command(BaseCommand):
             rows.append(("reminder-planning sweep (all planners)", *self.measure_sweeps(sweeps)))
             bar.update()
         bar.close()
-        self.stdout.write(f"{len(rows)} measurement(s), {time.monotonic() - started:.1f} s in all")
+        self.stdout.write(
+            f"{len(rows)} measurement(s), {time.monotonic() - started:.1f} s in all; load average "
+            f"{' '.join(f'{n:.1f}' for n in os.getloadavg())} at the end"
+        )
         self.print_table(rows)
 
     @staticmethod
@@ -119,24 +123,29 @@ class Command(BaseCommand):
                 timings.append((time.perf_counter() - begin) * 1000)
         pages = len(agreement_layout(agreement, draft=False).pages)
         self.stdout.write(f"PDF: case {agreement.case.number} v{agreement.number}, {len(data)} bytes, {pages} page(s)")
-        timings.sort()
-        p95 = timings[min(len(timings) - 1, round(0.95 * (len(timings) - 1)))]
-        return statistics.median(timings), p95, len(queries.captured_queries) // renders
+        return *median_and_p95(timings), len(queries.captured_queries) // renders
 
-    def measure(self, client, path: str, repeat: int):
-        for _ in range(2):
-            self.check_ok(self.fetch(client, path), path)
-        timings = []
+    def measure_pages(self, pages, clients, users, repeat: int, bar):
+        """Each page warmed up twice, then ``repeat`` rounds that request every page once, so that each page
+        and the bare view meet the same machine (a neighbour's burst slows a round, not one page's figures)."""
+        paths = [page.path(users) for page in pages]
+        for page, path in zip(pages, paths, strict=True):
+            for _ in range(2):
+                self.check_ok(self.fetch(clients[page.user], path), path)
+        timings = [[] for _ in pages]
         for _ in range(repeat):
-            begin = time.perf_counter()
-            response = self.fetch(client, path)
-            timings.append((time.perf_counter() - begin) * 1000)
-            self.check_ok(response, path)
-        with CaptureQueriesContext(connection) as queries:
-            client.get(path)
-        timings.sort()
-        p95 = timings[min(len(timings) - 1, round(0.95 * (len(timings) - 1)))]
-        return statistics.median(timings), p95, len(queries.captured_queries)
+            for page, path, page_timings in zip(pages, paths, timings, strict=True):
+                begin = time.perf_counter()
+                response = self.fetch(clients[page.user], path)
+                page_timings.append((time.perf_counter() - begin) * 1000)
+                self.check_ok(response, path)
+            bar.update()
+        rows = []
+        for page, path, page_timings in zip(pages, paths, timings, strict=True):
+            with CaptureQueriesContext(connection) as queries:
+                clients[page.user].get(path)
+            rows.append((page.label, *median_and_p95(page_timings), len(queries.captured_queries)))
+        return rows
 
     @staticmethod
     def fetch(client, path):
@@ -157,8 +166,7 @@ class Command(BaseCommand):
                 for planner in planners:
                     planner()
                 timings.append((time.perf_counter() - begin) * 1000)
-        timings.sort()
-        return statistics.median(timings), timings[-1], len(queries.captured_queries) // sweeps
+        return *median_and_p95(timings), len(queries.captured_queries) // sweeps
 
     @staticmethod
     def check_ok(response, path):
@@ -166,10 +174,18 @@ class Command(BaseCommand):
             raise RuntimeError(f"{path} answered {response.status_code}")
 
     def print_table(self, rows):
-        if not rows:
-            self.stdout.write("No page matched --only: nothing measured.")
-            return
         width = max(len(r[0]) for r in rows) + 2
-        self.stdout.write(f"{'page':<{width}}{'median ms':>10}{'p95 ms':>10}{'queries':>9}")
+        bare = next(median for label, median, *_ in rows if label == BARE.label)
+        self.stdout.write(f"{'page':<{width}}{'median ms':>10}{'p95 ms':>10}{'x bare':>8}{'queries':>9}")
         for label, median, p95, queries in rows:
-            self.stdout.write(f"{label:<{width}}{median:>10.1f}{p95:>10.1f}{queries:>9}")
+            self.stdout.write(f"{label:<{width}}{median:>10.1f}{p95:>10.1f}{median / bare:>8.1f}{queries:>9}")
+
+
+def measured_pages(only) -> list:
+    """The pages whose label contains a word of ``only`` (all without it), and always the two yardsticks."""
+    return [page for page in PAGES if page in YARDSTICKS or not only or any(word in page.label for word in only)]
+
+
+def median_and_p95(timings: list[float]) -> tuple[float, float]:
+    timings = sorted(timings)
+    return statistics.median(timings), timings[min(len(timings) - 1, round(0.95 * (len(timings) - 1)))]

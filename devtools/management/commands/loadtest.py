@@ -36,6 +36,7 @@ from django.db.models import Q
 
 from cases.demo import DEMO_PROGRAM_SLUG, LAST_NAMES
 from cases.models import Case, Membership, Program
+from devtools.bench import other_cpu_use
 from devtools.serve import DEMO_PASSWORD, ROOT, Gunicorn, code_step, collectstatic, production_env, sign_in
 from vom.users.selectors import authenticator_for, next_totp_code
 
@@ -127,22 +128,6 @@ def database_url() -> str:
     if s["PASSWORD"]:
         auth += ":" + quote(str(s["PASSWORD"]), safe="")
     return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
-
-
-def other_cpu_use(seconds: float = 2.0) -> float:
-    """Share of the machine's CPU in use before we start (other engineers' tests, a benchmark): 0 to 1."""
-
-    def sample():
-        fields = [int(n) for n in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-        return sum(fields), fields[3] + fields[4]  # total, idle + iowait
-
-    try:
-        total1, idle1 = sample()
-        time.sleep(seconds)
-        total2, idle2 = sample()
-    except OSError:
-        return 0.0
-    return 1 - (idle2 - idle1) / max(1, total2 - total1)
 
 
 class Command(BaseCommand):
