@@ -8,18 +8,11 @@ class ReportsConfig(AppConfig):
     def ready(self):
         from django.db.backends.signals import connection_created
 
-        from vom.core.read_models import ReadModel, register
+        from vom.core.read_models import register
 
-        from . import cohort
+        from . import checks, cohort
         from .aggregates import register_sqlite_median
 
         connection_created.connect(register_sqlite_median, dispatch_uid="reports.sqlite_median")
-        register(
-            ReadModel(
-                name="cohort day figures",
-                description="CohortDayFigures: the report's additive figures of the cases referred on one day",
-                keys=cohort.cohort_day_keys,
-                differences=cohort.cohort_day_differences,
-                rebuild=cohort.cohort_day_rebuild,
-            )
-        )
+        register(cohort.READ_MODEL)
+        register(checks.READ_MODEL)

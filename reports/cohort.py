@@ -12,12 +12,10 @@ The triggers exist on PostgreSQL only; elsewhere (the SQLite of a development ma
 computed directly on each read, by the same queries.
 """
 
-import json
 from collections import defaultdict
 from datetime import date
 from decimal import Decimal
 
-from django.db import connection
 from django.db.models import (
     CharField,
     Count,
@@ -36,6 +34,8 @@ from django.db.models.functions import Coalesce, Greatest
 from agreements.models import HOURS_TERMS, Agreement, Disbursement, Payment, ServiceLog, Term
 from cases.models import Case, Program, mediated_q, reached_q
 
+from . import daily
+from .daily import DayFigures
 from .models import CohortDay, CohortDayFigures
 from .periods import Period
 
@@ -165,45 +165,13 @@ def _cents(amount: Decimal | None) -> int:
     return int(whole)
 
 
-def _text(figures: dict) -> str:
-    return json.dumps(figures, separators=(",", ":"), sort_keys=True)
-
-
-def _stored(program: Program, period: Period) -> list[tuple[date, int, int | None, dict | None]]:
-    """Every day of the period with its current revision, and the revision and figures stored for it."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """SELECT g.day::date, COALESCE(d.revision, 0), f.revision, f.figures
-            FROM generate_series(%s::date, %s::date, interval '1 day') AS g (day)
-            LEFT JOIN reports_cohortday d ON d.program_id = %s AND d.day = g.day
-            LEFT JOIN reports_cohortdayfigures f ON f.program_id = %s AND f.day = g.day
-            ORDER BY g.day""",
-            [period.start, period.end, program.pk, program.pk],
-        )
-        rows = cursor.fetchall()
-    # One parse for the whole period (a call a day cost more than the query over ten years).
-    stored = iter(json.loads(f"[{','.join(figures for *_, figures in rows if figures is not None)}]"))
-    return [
-        (day, current, revision, None if figures is None else next(stored)) for day, current, revision, figures in rows
-    ]
+DAYS = DayFigures("cohort day figures", CohortDay, CohortDayFigures, compute_days, "referral_date")
+READ_MODEL = daily.read_model(DAYS, "CohortDayFigures: the report's additive figures of the cases referred on one day")
 
 
 def stored_days(program: Program, period: Period) -> list[dict]:
     """The figures of each day of the period, as stored, those stale or missing recomputed and stored first."""
-    if connection.vendor != "postgresql":
-        return _direct_days(program, period)
-    days = _stored(program, period)
-    stale = {day: current for day, current, revision, _ in days if revision != current}
-    if not stale:
-        return [figures for *_, figures in days]
-    computed = compute_days(program, {"referral_date__in": sorted(stale)})
-    # Stored at the revision read *before* the sources: a write committed in between leaves the row stale.
-    CohortDayFigures.objects.bulk_create(
-        [CohortDayFigures(program=program, day=day, revision=current, figures=_text(computed.get(day, {})))
-         for day, current in sorted(stale.items())],
-        update_conflicts=True, unique_fields=["program", "day"], update_fields=["revision", "figures"],
-    )  # fmt: skip
-    return [computed.get(day, {}) if day in stale else figures for day, _, _, figures in days]
+    return daily.read(DAYS, program, period)
 
 
 def add_up(days: list[dict]) -> dict:
@@ -233,71 +201,6 @@ def cohort_totals(program: Program, period: Period) -> dict:
     return add_up(stored_days(program, period))
 
 
-def _direct_days(program: Program, period: Period) -> list[dict]:
-    return list(compute_days(program, {"referral_date__range": (period.start, period.end)}).values())
-
-
 def direct_totals(program: Program, period: Period) -> dict:
     """The same, computed from the source tables alone, for comparison with the stored rows."""
-    return add_up(_direct_days(program, period))
-
-
-# --- The figures as a read model (vom.core.read_models): rebuilt and checked by manage.py rebuild_read_models --
-
-
-def cohort_day_keys():
-    return CohortDayFigures.objects.order_by("pk").values_list("pk", flat=True)
-
-
-def _revisions(rows: list[CohortDayFigures]) -> dict[tuple[int, date], int]:
-    """The current revision of each stored row's day (0: no write has touched it)."""
-    days = CohortDay.objects.filter(program__in={r.program_id for r in rows}, day__in={r.day for r in rows})
-    found = {(program, day): revision for program, day, revision in days.values_list("program", "day", "revision")}
-    return {(r.program_id, r.day): found.get((r.program_id, r.day), 0) for r in rows}
-
-
-def _recompute(keys: list[int]):
-    """The stored rows of ``keys``, each day's current revision (read first) and its recomputed figures."""
-    rows = list(CohortDayFigures.objects.filter(pk__in=keys).order_by("program", "day"))
-    revisions = _revisions(rows)
-    computed = {}
-    by_program = defaultdict(list)
-    for row in rows:
-        by_program[row.program_id].append(row.day)
-    for program_id, days in by_program.items():
-        for day, figures in compute_days(Program(pk=program_id), {"referral_date__in": days}).items():
-            computed[(program_id, day)] = figures
-    return rows, revisions, computed
-
-
-def cohort_day_differences(keys: list[int]) -> list[str]:
-    """Stored rows that claim to be current but differ from a recomputation, or claim a revision ahead of the
-    day's. A row behind its day's revision is not a difference: the next read recomputes it."""
-    rows, revisions, computed = _recompute(keys)
-    after = _revisions(rows)  # a day written while this batch was read is stale by that write: not a difference
-    problems = []
-    for row in rows:
-        key = (row.program_id, row.day)
-        current = revisions[key]
-        if after[key] != current:
-            continue
-        name = f"cohort figures of program {row.program_id} on {row.day}"
-        if row.revision > current:
-            problems.append(f"{name}: revision {row.revision} is ahead of the day's {current}")
-        elif row.revision == current and json.loads(row.figures) != computed.get(key, {}):
-            problems.append(f"{name}: stored {row.figures}, recomputed {_text(computed.get(key, {}))}")
-    return problems
-
-
-def cohort_day_rebuild(keys: list[int]) -> int:
-    """Recompute every stored row of ``keys`` at its day's current revision; returns how many changed."""
-    rows, revisions, computed = _recompute(keys)
-    changed = []
-    for row in rows:
-        key = (row.program_id, row.day)
-        fresh = (revisions[key], _text(computed.get(key, {})))
-        if (row.revision, row.figures) != fresh:
-            row.revision, row.figures = fresh
-            changed.append(row)
-    CohortDayFigures.objects.bulk_update(changed, ["revision", "figures"])
-    return len(changed)
+    return add_up(list(compute_days(program, DAYS.between(period.start, period.end)).values()))

@@ -1,11 +1,14 @@
-"""The reports' read model: the figures of the cases referred to a program on one day, so that a period's
-report reads one stored row a day instead of every case, term and payment of the period.
+"""The reports' read models (``reports.daily``): the figures of the cases referred to a program on one day, and
+of the reoffending checks due on one day, so that a period's report reads one stored row a day instead of every
+case, term, payment and check of the period.
 
 ``CohortDay.revision`` is raised by database triggers (PostgreSQL, migration 0002) in the transaction of
 every insert, update or delete of a row the figures are computed from: the case's program, referral date,
 juvenile flag, stage, outcome, source and offense; its agreements' status and number; their terms; the
 terms' payments, disbursements and service logs. A stored ``CohortDayFigures`` row counts only at the
 revision it was computed at; a stale or missing day is recomputed by the next read (``reports.cohort``).
+``DueDay.revision`` likewise (migration 0003), for every write to a check and every update of the case columns
+that decide a check's group (program, juvenile flag, stage, the stage it closed from, outcome).
 """
 
 from django.db import models
@@ -45,3 +48,36 @@ class CohortDayFigures(models.Model):
 
     def __str__(self) -> str:
         return f"Figures of the cases referred to program {self.program_id} on {self.day} at revision {self.revision}"
+
+
+class DueDay(models.Model):
+    """How many times the reoffending checks of ``program`` due on ``day`` (or the case columns that decide their
+    group: mediated, juvenile) have changed. Written by triggers only (migration 0003); a day no write has touched
+    since the triggers exist has no row and is at revision 0."""
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    revision = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["program", "day"], name="reports_dueday_unique")]
+
+    def __str__(self) -> str:
+        return f"Reoffending checks of program {self.program_id} due on {self.day}: revision {self.revision}"
+
+
+class DueDayFigures(models.Model):
+    """The reoffending checks of ``program`` due on ``day``: how many, how many recorded and how many found a new
+    offense, by window, mediated and juvenile (a cache, never a source; ``reports.checks``)."""
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    revision = models.PositiveBigIntegerField(help_text="The day's revision (DueDay) this was computed at.")
+    figures = models.TextField(help_text="JSON: [[months, mediated, juvenile, due, recorded, reoffended], …], or {}.")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["program", "day"], name="reports_duedayfigures_unique")]
+        verbose_name_plural = "due day figures"
+
+    def __str__(self) -> str:
+        return f"Checks of program {self.program_id} due on {self.day} at revision {self.revision}"

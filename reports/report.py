@@ -12,18 +12,19 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from urllib.parse import urlencode
 
-from django.db.models import Count, Exists, ExpressionWrapper, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, Exists, OuterRef, Q, Subquery, Sum
 from django.urls import reverse
 
 from agreements.documents import money
 from agreements.models import OffenderReturn
 from agreements.schedule import CENT
-from cases.models import Case, OutcomeCheck, Party, Program, ReferralSource, juvenile_flag, mediated_q
+from cases.models import Case, OutcomeCheck, Party, Program, ReferralSource, juvenile_flag
 from mediation.models import Meeting
 from surveys.models import SurveyResponse
 from surveys.questions import FIELDS, QUESTIONS
 
 from .aggregates import Median, days_between
+from .checks import checks_due, mediated_expression
 from .cohort import AMOUNTS, cohort_totals
 from .periods import Period
 from .suppression import AddsUp, Rules, suppress
@@ -244,7 +245,7 @@ def _cohort_offenders(program, period) -> list[_Offender]:
     whose follow-up ended, and reoffending by person), which each read them before."""
     rows = (
         Party.objects.filter(role=Party.Role.OFFENDER, **cohort_filter(program, period, "case"))
-        .annotate(juvenile=juvenile_flag("case"), mediated=_mediated_expression(),
+        .annotate(juvenile=juvenile_flag("case"), mediated=mediated_expression(),
                   returned_alone=Exists(OffenderReturn.objects.filter(party=OuterRef("pk"))))
         .order_by("case__referral_date", "case_id", "pk")
         .values_list("pk", "person_id", "juvenile", "mediated", "case__outcome", "returned_alone")
@@ -431,24 +432,7 @@ def _reoffending(program, period, today, columns) -> Section:
     """Reoffending checks that fell due in the period (whenever the case was referred), mediated cases
     against referred-but-not-mediated ones: recent referrals have no checks yet, so the cohort would
     always be empty for the last quarter."""
-    due_in_period = {"case__program": program, "due_on__range": (period.start, min(period.end, today))}
-    rows = (
-        OutcomeCheck.objects.filter(**due_in_period)
-        .annotate(juvenile=juvenile_flag("case"), mediated=_mediated_expression())
-        .values("months", "mediated", "juvenile")
-        .annotate(
-            due=Count("pk"),
-            recorded=Count("pk", filter=Q(result__in=[OutcomeCheck.Result.YES, OutcomeCheck.Result.NO])),
-            reoffended=Count("pk", filter=Q(result=OutcomeCheck.Result.YES)),
-        )
-        .order_by()
-    )
-    table = defaultdict(lambda: {"due": 0, "recorded": 0, "reoffended": 0})
-    for row in rows:
-        for group in ("all", "juvenile" if row["juvenile"] else "adult"):
-            cell = table[(row["months"], row["mediated"], group)]
-            for key in ("due", "recorded", "reoffended"):
-                cell[key] += row[key]
+    table = checks_due(program, Period(period.start, min(period.end, today)))  # one stored row a day
     section = Section(
         "reoffending_due", "Reoffending checks that fell due in the period, whenever the person was referred",
         columns, note=DUE_NOTE,
@@ -543,20 +527,3 @@ def _smallest_count(*counts: int) -> int:
     """The smallest count above zero (zero when none is): a figure made of parts is as identifying as its
     smallest part."""
     return min((n for n in counts if n), default=0)
-
-
-def _mediated_expression():
-    from django.db.models import BooleanField
-
-    return ExpressionWrapper(_prefixed(mediated_q(), "case"), output_field=BooleanField())
-
-
-def _prefixed(q: Q, prefix: str) -> Q:
-    """The same condition, seen from a model that points at the case through ``prefix``."""
-    clone = Q(_connector=q.connector, _negated=q.negated)
-    for child in q.children:
-        if isinstance(child, Q):
-            clone.children.append(_prefixed(child, prefix))
-        else:
-            clone.children.append((f"{prefix}__{child[0]}", child[1]))
-    return clone

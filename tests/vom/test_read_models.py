@@ -4,14 +4,15 @@ one of their inputs, rebuildable and checkable by ``manage.py rebuild_read_model
 The follow-up summary (``FollowUpSummary``) is computed from terms, installments, payments, service logs,
 checks and offender returns, and made stale by raising ``Agreement.follow_up_revision``; the juvenile flag
 (``Case.juvenile``) is computed from the offenders' birth dates and the case's incident or referral date, and
-recomputed in the transaction that changes one; the reports' figures a referral day (``CohortDayFigures``) are
-made stale by database triggers on every table they are computed from, which the same walk (and the case writes
-below, plain updates and SQL included) checks. ``FOLLOW_UP_WRITES`` and ``JUVENILE_WRITES`` list every
-service, Django admin page and admin action that writes one of those records (found by reading
-``*/services.py``, ``*/follow_up.py``, ``*/retention.py`` and ``*/admin.py``), and the writes that touch the
-case or its agreement without changing an input (closure, reopening, voiding, anonymisation…), for which the
-stored figure must simply stay right. Records the admin shows read-only (terms, installments, cases, parties)
-are asserted read-only below, so that opening them later adds a row here.
+recomputed in the transaction that changes one; the reports' figures a referral day (``CohortDayFigures``) and
+the reoffending checks due a day (``DueDayFigures``) are made stale by database triggers on every table they are
+computed from, which the same walk (and the case and check writes below, plain updates and SQL included) checks.
+``FOLLOW_UP_WRITES``, ``JUVENILE_WRITES`` and ``CHECK_WRITES`` list every service, Django admin page and admin
+action that writes one of those records (found by reading ``*/services.py``, ``*/follow_up.py``,
+``*/retention.py`` and ``*/admin.py``), and the writes that touch the case or its agreement without changing an
+input (closure, reopening, voiding, anonymisation…), for which the stored figure must simply stay right. Records
+the admin shows read-only (terms, installments, cases, parties) are asserted read-only below, so that opening them
+later adds a row here.
 """
 
 import datetime
@@ -41,7 +42,7 @@ from agreements.models import (
     Term,
     TermCheck,
 )
-from cases.models import Case, Party, Person
+from cases.models import Case, OutcomeCheck, Party, Person
 from cases.retention import case_anonymise
 from cases.services import (
     PartyInput,
@@ -49,11 +50,12 @@ from cases.services import (
     case_reopen,
     case_update,
     juvenile_differences,
+    outcome_check_record,
     party_add,
     party_add_supporter,
 )
-from reports import cohort
-from reports.models import CohortDayFigures
+from reports import checks, cohort, daily
+from reports.models import CohortDayFigures, DueDayFigures
 from reports.periods import Period
 from tests.agreements.helpers import amend, case_in_agreement, send, sign_all
 from tests.conftest import require
@@ -628,7 +630,7 @@ def cohort_stale_or_right(program) -> int:
     """Every stored day of the period that claims to be current equals a recomputation; returns how many do."""
     current = 0
     computed = cohort.compute_days(program, {"referral_date__range": (COHORT.start, COHORT.end)})
-    for day, revision_now, revision, figures in cohort._stored(program, COHORT):
+    for day, revision_now, revision, figures in daily.stored(cohort.DAYS, program, COHORT):
         if revision is not None and revision == revision_now:
             assert figures == computed.get(day, {}), day
             current += 1
@@ -685,9 +687,9 @@ def test_every_case_write_leaves_the_cohort_figures_stale_or_right_in_its_transa
 def test_a_write_marks_only_the_days_it_touches_and_the_next_read_recomputes_them(world, program):
     stored_cohort_figures()
     cohort.cohort_totals(program, COHORT)
-    stored = {day: revision for day, _, revision, _ in cohort._stored(program, COHORT)}
+    stored = {day: revision for day, _, revision, _ in daily.stored(cohort.DAYS, program, COHORT)}
     payment(world)
-    days = cohort._stored(program, COHORT)
+    days = daily.stored(cohort.DAYS, program, COHORT)
     assert [day for day, now, revision, _ in days if revision != now] == [world.case.referral_date]
     assert all(stored[day] == revision for day, _, revision, _ in days)  # nothing recomputed by the write
     before = cohort.direct_totals(program, COHORT)["collected"]["all"]
@@ -758,3 +760,180 @@ def test_the_stored_cohort_figures_equal_the_direct_computation_after_any_writes
             one = Period(TODAY + day * DAY, TODAY + day * DAY)
             assert cohort.cohort_totals(program, one) == cohort.direct_totals(program, one)
         transaction.set_rollback(True)  # each example starts from the same signed agreement
+
+
+# --- The reoffending checks due a day (reports.checks): triggers on the checks and on their cases ---------------
+
+DUE = Period(TODAY - 400 * DAY, TODAY + 1000 * DAY)  # the checks of a case closed today fall due up to 30 months on
+
+
+def closed_with_checks(program, coordinator, **kwargs) -> Case:
+    case = new_case(program, coordinator, **kwargs)
+    case_close(case=case, expected_version=case.version, actor=coordinator, outcome="declined", reason="Declined.")
+    return Case.objects.get(pk=case.pk)
+
+
+def due_stale_or_right(program) -> int:
+    """Every stored due day of the period that claims to be current equals a recomputation; returns how many do."""
+    current = 0
+    computed = checks.compute_days(program, checks.DAYS.between(DUE.start, DUE.end))
+    for day, revision_now, revision, figures in daily.stored(checks.DAYS, program, DUE):
+        if revision is not None and revision == revision_now:
+            assert figures == computed.get(day, {}), day
+            current += 1
+    return current
+
+
+def due_write_walk(program, perform) -> None:
+    stored_cohort_figures()
+    assert checks.checks_due(program, DUE) == checks.direct_checks_due(program, DUE)
+    assert due_stale_or_right(program)  # the read stored the days
+    with transaction.atomic():
+        perform()
+        due_stale_or_right(program)
+    assert checks.checks_due(program, DUE) == checks.direct_checks_due(program, DUE)
+
+
+def _record(case: Case, result: str = "yes") -> None:
+    check = OutcomeCheck.objects.filter(case=case, result="").order_by("months").first()
+    outcome_check_record(check=check, actor=None, result=result, checked_on=TODAY, source="Court records",
+                         offense_date=TODAY if result == "yes" else None)  # fmt: skip
+
+
+def _first_check(case: Case) -> OutcomeCheck:
+    return OutcomeCheck.objects.filter(case=case).order_by("months").first()
+
+
+CHECK_WRITES = {
+    "outcome_check_record (reoffended)": lambda case, **k: _record(case, "yes"),
+    "outcome_check_record (could not be determined)": lambda case, **k: _record(case, "unknown"),
+    "case_reopen (its unrecorded checks deleted)": lambda case, **k: case_reopen(
+        case=case, expected_version=case.version, actor=k["coordinator"], reason="Back in touch."),
+    "case_close of another case (checks due the same days)": lambda case, **k: closed_with_checks(
+        case.program, k["coordinator"], juvenile=True),
+    "case_anonymise (retention: the checks' sources cleared)": lambda case, **k: case_anonymise(case=case),
+    "OutcomeCheck.save (due date moved)": lambda case, **k: _orm_save(None, _first_check(case),
+                                                                      due_on=TODAY + 3 * DAY),
+    "OutcomeCheck.delete": lambda case, **k: _first_check(case).delete(),
+    "OutcomeCheck.objects.create": lambda case, **k: OutcomeCheck.objects.create(
+        case=case, party=case.parties.filter(role="offender").first(), months=48, due_on=TODAY + 9 * DAY),
+    "a plain update of the results (a data fix)": lambda case, **k: OutcomeCheck.objects.filter(case=case).update(
+        result="no"),
+    "a plain update: the case mediated after all": lambda case, **k: Case.objects.filter(pk=case.pk).update(
+        outcome="no_agreement"),
+    "plain SQL: the case's juvenile flag": lambda case, **k: _sql(
+        "UPDATE cases_case SET juvenile = NOT juvenile WHERE id = %s", case.pk),
+    "plain SQL: the case moved to another program": lambda case, **k: _sql(
+        "UPDATE cases_case SET program_id = %s WHERE id = %s", k["other_program"].pk, case.pk),
+    "Person.save (a birth date corrected)": JUVENILE_WRITES["Person.save (a birth date corrected)"],
+    "admin change of a person's birth date": JUVENILE_WRITES["admin change of a person's birth date"],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", list(CHECK_WRITES))
+def test_every_check_write_leaves_the_checks_due_stale_or_right_in_its_transaction(
+    program, other_program, coordinator, mediator, admin_user, client, name
+):
+    case = closed_with_checks(program, coordinator)
+    closed_with_checks(program, coordinator, juvenile=True, second_offender=True)  # checks due the same days
+    kwargs = {"coordinator": coordinator, "client": client, "admin_user": admin_user, "other_program": other_program}
+
+    def perform():
+        CHECK_WRITES[name](Case.objects.get(pk=case.pk), **kwargs)
+
+    due_write_walk(program, perform)
+    if "program" in name:  # the days the case brought to the other program are its now
+        assert checks.checks_due(other_program, DUE) == checks.direct_checks_due(other_program, DUE) != {}
+
+
+# Each trigger, disabled, and a write only it sees: the walk above must catch the stored figures left wrong.
+TRIGGERS = {
+    "reports_due_cases_outcomecheck_insert": "OutcomeCheck.objects.create",
+    "reports_due_cases_outcomecheck_update": "outcome_check_record (reoffended)",
+    "reports_due_cases_outcomecheck_delete": "OutcomeCheck.delete",
+    "reports_due_cases_case_update": "a plain update: the case mediated after all",
+}
+
+
+@pytest.mark.parametrize("trigger", list(TRIGGERS))
+def test_the_walk_fails_without_each_trigger(program, other_program, coordinator, client, admin_user, trigger):
+    stored_cohort_figures()
+    case = closed_with_checks(program, coordinator)
+    table = "cases_case" if "cases_case" in trigger else "cases_outcomecheck"
+    kwargs = {"coordinator": coordinator, "client": client, "admin_user": admin_user, "other_program": other_program}
+    with transaction.atomic():
+        _sql("SET CONSTRAINTS ALL IMMEDIATE")  # no deferred foreign key checks pending: the table can be altered
+        _sql(f"ALTER TABLE {table} DISABLE TRIGGER {trigger}")
+        checks.checks_due(program, DUE)
+        CHECK_WRITES[TRIGGERS[trigger]](Case.objects.get(pk=case.pk), **kwargs)
+        with pytest.raises(AssertionError):
+            due_stale_or_right(program)
+        transaction.set_rollback(True)
+
+
+def test_the_command_checks_and_rebuilds_the_checks_due(program, coordinator):
+    stored_cohort_figures()
+    case = closed_with_checks(program, coordinator)
+    checks.checks_due(program, DUE)
+    assert "0 differ" in run("--check", "--only", "due day figures")
+    day = _first_check(case).due_on
+    DueDayFigures.objects.filter(program=program, day=day).update(figures="[[6,false,false,9,9,9]]")
+    with pytest.raises(CommandError, match="1 stored read-model row"):
+        run("--check", "--only", "due day figures")
+    assert "1 were missing, stale or wrong" in run("--only", "due day figures")
+    assert "0 differ" in run("--check", "--only", "due day figures")
+    assert checks.checks_due(program, DUE) == checks.direct_checks_due(program, DUE)
+
+
+_check_operations = st.lists(
+    st.one_of(
+        st.tuples(st.just("record"), st.sampled_from(["yes", "no", "unknown", ""])),
+        st.tuples(st.just("move due"), st.integers(min_value=-3, max_value=3)),
+        st.tuples(st.just("delete check"), st.just(0)),
+        st.tuples(st.just("new check"), st.integers(min_value=-3, max_value=3)),
+        st.tuples(st.just("outcome"), st.sampled_from(["declined", "no_agreement", "completed"])),
+        st.tuples(st.just("juvenile"), st.booleans()),
+        st.tuples(st.just("read"), st.just(0)),
+    ),
+    min_size=1,
+    max_size=8,
+)
+
+
+def _apply_to_checks(case: Case, operation: str, value) -> None:
+    check = OutcomeCheck.objects.filter(case=case).order_by("?").first()
+    if operation == "record" and check:
+        OutcomeCheck.objects.filter(pk=check.pk).update(result=value)
+    elif operation == "move due" and check:
+        _orm_save(None, check, due_on=TODAY + value * DAY)
+    elif operation == "delete check" and check:
+        check.delete()
+    elif operation == "new check":
+        months = 1 + (OutcomeCheck.objects.filter(case=case).order_by("-months").values_list("months", flat=True)
+                      .first() or 0)  # fmt: skip
+        OutcomeCheck.objects.create(case=case, party=case.parties.filter(role="offender").first(), months=months,
+                                    due_on=TODAY + value * DAY)  # fmt: skip
+    elif operation == "outcome":
+        Case.objects.filter(pk=case.pk).update(outcome=value)
+    elif operation == "juvenile":
+        Case.objects.filter(pk=case.pk).update(juvenile=value)
+    elif operation == "read":
+        checks.checks_due(case.program, DUE)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(operations=_check_operations)
+def test_the_stored_checks_due_equal_the_direct_computation_after_any_writes(program, coordinator, operations):
+    stored_cohort_figures()
+    with transaction.atomic():
+        cases = [closed_with_checks(program, coordinator, second_offender=True),
+                 closed_with_checks(program, coordinator, juvenile=True)]  # fmt: skip
+        OutcomeCheck.objects.update(due_on=TODAY)  # every check due on one of the days the operations touch
+        checks.checks_due(program, DUE)
+        for index, (operation, value) in enumerate(operations):
+            _apply_to_checks(cases[index % 2], operation, value)
+        assert checks.checks_due(program, DUE) == checks.direct_checks_due(program, DUE)
+        for day in range(-3, 4):  # a period of one day: the checks add up the same from any slice
+            one = Period(TODAY + day * DAY, TODAY + day * DAY)
+            assert checks.checks_due(program, one) == checks.direct_checks_due(program, one)
+        transaction.set_rollback(True)  # each example starts from nothing
