@@ -81,3 +81,37 @@ class DueDayFigures(models.Model):
 
     def __str__(self) -> str:
         return f"Checks of program {self.program_id} due on {self.day} at revision {self.revision}"
+
+
+class TimingDay(models.Model):
+    """How many times the cases referred to ``program`` on ``day`` have changed in what their times taken are
+    computed from: referral and closure, juvenile flag, their joint sessions. Written by triggers only (migration
+    0004); a day no write has touched since the triggers exist has no row and is at revision 0."""
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    revision = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["program", "day"], name="reports_timingday_unique")]
+
+    def __str__(self) -> str:
+        return f"Times of the cases referred to program {self.program_id} on {self.day}: revision {self.revision}"
+
+
+class TimingDayFigures(models.Model):
+    """The days each case referred to ``program`` on ``day`` took to its first joint session and to closure,
+    juveniles and adults apart (a cache, never a source; ``reports.timing``): medians do not add up across days,
+    but the values do, and a period's median is taken from them."""
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    revision = models.PositiveBigIntegerField(help_text="The day's revision (TimingDay) this was computed at.")
+    figures = models.TextField(help_text='JSON: {"juvenile": [[to session…], [to closure…]], "adult": …}, or {}.')
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["program", "day"], name="reports_timingdayfigures_unique")]
+        verbose_name_plural = "timing day figures"
+
+    def __str__(self) -> str:
+        return f"Times of the cases referred to program {self.program_id} on {self.day} at revision {self.revision}"

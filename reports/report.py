@@ -12,22 +12,21 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from urllib.parse import urlencode
 
-from django.db.models import Count, Exists, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.urls import reverse
 
 from agreements.documents import money
 from agreements.models import OffenderReturn
 from agreements.schedule import CENT
 from cases.models import Case, OutcomeCheck, Party, Program, ReferralSource, juvenile_flag
-from mediation.models import Meeting
 from surveys.models import SurveyResponse
 from surveys.questions import FIELDS, QUESTIONS
 
-from .aggregates import Median, days_between
 from .checks import checks_due, mediated_expression
 from .cohort import AMOUNTS, cohort_totals
 from .periods import Period
 from .suppression import AddsUp, Rules, suppress
+from .timing import times_taken
 
 GROUPS = [("all", "All cases"), ("juvenile", "Juveniles"), ("adult", "Adults")]
 SELF_SELECTION = (
@@ -122,11 +121,6 @@ def cohort_filter(program: Program, period: Period, case_path: str = "") -> dict
     return {f"{prefix}program": program, f"{prefix}referral_date__range": (period.start, period.end)}
 
 
-def cohort(program: Program, period: Period):
-    """The cases referred to ``program`` in ``period``: the report's population."""
-    return Case.objects.filter(**cohort_filter(program, period))
-
-
 def count(filter: Q):
     return Count("pk", filter=filter)
 
@@ -154,7 +148,6 @@ RESPONSES = "Responses received"
 
 
 def outcome_report(program: Program, period: Period, today: date) -> OutcomeReport:
-    cases = cohort(program, period)
     columns = [label for _, label in GROUPS]
 
     def link(group, **filters):
@@ -199,7 +192,7 @@ def outcome_report(program: Program, period: Period, today: date) -> OutcomeRepo
         ]),
         Row("Cases still open", [count_cell(counts["open"][g]) for g, _ in GROUPS]),
     ]  # fmt: skip
-    sections += [progress, restitution_section(program, counts, columns), _durations(cases, columns)]
+    sections += [progress, restitution_section(program, counts, columns), _durations(program, period, columns)]
     satisfaction, comments = _satisfaction(program, period)
     sections += [
         satisfaction,
@@ -340,30 +333,9 @@ RESTITUTION_NOTE = (
 )
 
 
-def _durations(cases, columns) -> Section:
-    # The first held joint session, one probe of the partial index mediation_meeting_joint_held per case.
-    first_session = (
-        Meeting.objects.filter(case=OuterRef("pk"), kind=Meeting.Kind.JOINT, status=Meeting.Status.HELD)
-        .order_by("scheduled_for")
-        .values("scheduled_for")[:1]
-    )
-    timed = cases.annotate(session_at=Subquery(first_session))
-    to_session = days_between("referral_date", "session_at")
-    to_closure = days_between("referral_date", "closed_at")
-    measures = {
-        "session": Median(to_session, filter=Q(session_at__isnull=False)),
-        "session_n": count(Q(session_at__isnull=False)),
-        "closure": Median(to_closure, filter=Q(closed_at__isnull=False)),
-        "closure_n": count(Q(closed_at__isnull=False)),
-    }
-    # Medians do not add up: one query per group of rows (all, then juveniles and adults together).
-    result = {name: {"all": value} for name, value in timed.aggregate(**measures).items()}
-    for row in timed.order_by().values("juvenile").annotate(**measures):
-        for name in measures:
-            result[name]["juvenile" if row["juvenile"] else "adult"] = row[name]
-    for name, by_group in result.items():
-        for group in ("juvenile", "adult"):
-            by_group.setdefault(group, 0 if name.endswith("_n") else None)
+def _durations(program, period, columns) -> Section:
+    # The values of each referral day, stored (``timing``): medians do not add up across days, the values do.
+    result = times_taken(program, period)
     groups = [g for g, _ in GROUPS]
     return Section("time", "Time taken (median)", columns, [
         Row("From referral to the joint session", [days_cell(result["session"][g], result["session_n"][g])

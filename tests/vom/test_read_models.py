@@ -5,7 +5,8 @@ The follow-up summary (``FollowUpSummary``) is computed from terms, installments
 checks and offender returns, and made stale by raising ``Agreement.follow_up_revision``; the juvenile flag
 (``Case.juvenile``) is computed from the offenders' birth dates and the case's incident or referral date, and
 recomputed in the transaction that changes one; the reports' figures a referral day (``CohortDayFigures``) and
-the reoffending checks due a day (``DueDayFigures``) are made stale by database triggers on every table they are
+the reoffending checks due a day (``DueDayFigures``) and the times taken a referral day (``TimingDayFigures``)
+are made stale by database triggers on every table they are
 computed from, which the same walk (and the case and check writes below, plain updates and SQL included) checks.
 ``FOLLOW_UP_WRITES``, ``JUVENILE_WRITES`` and ``CHECK_WRITES`` list every service, Django admin page and admin
 action that writes one of those records (found by reading ``*/services.py``, ``*/follow_up.py``,
@@ -54,13 +55,15 @@ from cases.services import (
     party_add,
     party_add_supporter,
 )
-from reports import checks, cohort, daily
-from reports.models import CohortDayFigures, DueDayFigures
+from mediation import services as mediation_services
+from mediation.models import Meeting
+from reports import checks, cohort, daily, timing
+from reports.models import CohortDayFigures, DueDayFigures, TimingDayFigures
 from reports.periods import Period
 from tests.agreements.helpers import amend, case_in_agreement, send, sign_all
 from tests.conftest import require
 from tests.factories import CaseFactory
-from tests.mediation.helpers import TODAY, assign, new_case
+from tests.mediation.helpers import TODAY, ago, assign, case_in_session, new_case
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -936,4 +939,175 @@ def test_the_stored_checks_due_equal_the_direct_computation_after_any_writes(pro
         for day in range(-3, 4):  # a period of one day: the checks add up the same from any slice
             one = Period(TODAY + day * DAY, TODAY + day * DAY)
             assert checks.checks_due(program, one) == checks.direct_checks_due(program, one)
+        transaction.set_rollback(True)  # each example starts from nothing
+
+
+# --- The times taken a referral day (reports.timing): triggers on the cases and their meetings -----------------
+
+
+def timing_stale_or_right(program) -> int:
+    """Every stored referral day that claims to be current equals a recomputation; returns how many do."""
+    current = 0
+    computed = timing.compute_days(program, timing.DAYS.between(COHORT.start, COHORT.end))
+    for day, revision_now, revision, figures in daily.stored(timing.DAYS, program, COHORT):
+        if revision is not None and revision == revision_now:
+            assert figures == computed.get(day, {}), day
+            current += 1
+    return current
+
+
+def timing_write_walk(program, perform) -> None:
+    stored_cohort_figures()
+    assert timing.times_taken(program, COHORT) == timing.direct_times_taken(program, COHORT)
+    assert timing_stale_or_right(program)  # the read stored the days
+    with transaction.atomic():
+        perform()
+        timing_stale_or_right(program)
+    assert timing.times_taken(program, COHORT) == timing.direct_times_taken(program, COHORT)
+
+
+def _joint(case: Case) -> Meeting:
+    return Meeting.objects.get(case=case, kind=Meeting.Kind.JOINT)
+
+
+def _hold(case: Case, **k) -> None:
+    joint = _joint(case)
+    mediation_services.meeting_hold(meeting=joint, expected_version=joint.version, actor=k["mediator"],
+                                    outcome="no_agreement")  # fmt: skip
+
+
+TIMING_WRITES = {
+    "meeting_hold (the joint session held)": _hold,
+    "meeting_reschedule": lambda case, **k: mediation_services.meeting_reschedule(
+        meeting=_joint(case), expected_version=_joint(case).version, actor=k["mediator"], scheduled_for=ago(3)),
+    "meeting_cancel": lambda case, **k: mediation_services.meeting_cancel(
+        meeting=_joint(case), expected_version=_joint(case).version, actor=k["mediator"], reason="Ill."),
+    "Meeting.save (held, an hour earlier)": lambda case, **k: _orm_save(
+        None, _joint(case), status="held", scheduled_for=ago(2)),
+    "Meeting.delete": lambda case, **k: _joint(case).delete(),
+    "Meeting.objects.create (held)": lambda case, **k: Meeting.objects.create(
+        case=case, kind="joint", status="held", scheduled_for=ago(5), created_by=k["mediator"]),
+    "case_close (closed now)": lambda case, **k: case_close(
+        case=case, expected_version=case.version, actor=k["coordinator"], outcome="withdrawn", reason="Moved."),
+    "a plain update: the closure dated": lambda case, **k: Case.objects.filter(pk=case.pk).update(closed_at=ago(1)),
+    "case_update (referral date: the case moves to another day)": CASE_WRITES[
+        "case_update (referral date: the case moves to another day)"],
+    "plain SQL: the case's juvenile flag": CASE_WRITES["plain SQL"],
+    "case_intake (a new case the same day)": lambda case, **k: new_case(case.program, k["coordinator"]),
+    "Case.objects.create (a closed case the same day, imported)": lambda case, **k: CaseFactory(
+        program=case.program, referral_date=case.referral_date, stage="closed", outcome="withdrawn",
+        closed_at=ago(1)),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", list(TIMING_WRITES))
+def test_every_case_and_meeting_write_leaves_the_times_taken_stale_or_right_in_its_transaction(
+    program, coordinator, mediator, client, admin_user, name
+):
+    case, _ = case_in_session(program, coordinator, mediator)
+    other, _ = case_in_session(program, coordinator, mediator)  # another case the same day, its session held
+    _hold(other, mediator=mediator)
+    kwargs = {"coordinator": coordinator, "mediator": mediator, "client": client, "admin_user": admin_user}
+    timing_write_walk(program, lambda: TIMING_WRITES[name](Case.objects.get(pk=case.pk), **kwargs))
+
+
+TIMING_TRIGGERS = {
+    "reports_timing_mediation_meeting_insert": ("mediation_meeting", "Meeting.objects.create (held)"),
+    "reports_timing_mediation_meeting_update": ("mediation_meeting", "meeting_hold (the joint session held)"),
+    "reports_timing_mediation_meeting_delete": ("mediation_meeting", "Meeting.delete"),
+    "reports_timing_cases_case_insert": ("cases_case", "Case.objects.create (a closed case the same day, imported)"),
+    "reports_timing_cases_case_update": ("cases_case", "a plain update: the closure dated"),
+}
+
+
+@pytest.mark.parametrize("trigger", list(TIMING_TRIGGERS))
+def test_the_times_taken_walk_fails_without_each_trigger(program, coordinator, mediator, trigger):
+    stored_cohort_figures()
+    case, _ = case_in_session(program, coordinator, mediator)
+    if "delete" in trigger:
+        _hold(case, mediator=mediator)  # a held session to lose
+    table, write = TIMING_TRIGGERS[trigger]
+    with transaction.atomic():
+        _sql("SET CONSTRAINTS ALL IMMEDIATE")  # no deferred foreign key checks pending: the table can be altered
+        _sql(f"ALTER TABLE {table} DISABLE TRIGGER {trigger}")
+        timing.times_taken(program, COHORT)
+        TIMING_WRITES[write](Case.objects.get(pk=case.pk), coordinator=coordinator, mediator=mediator)
+        with pytest.raises(AssertionError):
+            timing_stale_or_right(program)
+        transaction.set_rollback(True)
+
+
+def test_the_command_checks_and_rebuilds_the_times_taken(program, coordinator, mediator):
+    stored_cohort_figures()
+    case, _ = case_in_session(program, coordinator, mediator)
+    _hold(case, mediator=mediator)
+    timing.times_taken(program, COHORT)
+    assert "0 differ" in run("--check", "--only", "timing day figures")
+    TimingDayFigures.objects.filter(program=program, day=case.referral_date).update(figures='{"adult":[[1.0],[]]}')
+    with pytest.raises(CommandError, match="1 stored read-model row"):
+        run("--check", "--only", "timing day figures")
+    assert "1 were missing, stale or wrong" in run("--only", "timing day figures")
+    assert "0 differ" in run("--check", "--only", "timing day figures")
+    assert timing.times_taken(program, COHORT) == timing.direct_times_taken(program, COHORT)
+
+
+def test_the_median_is_postgresqls_to_the_float():
+    """The middle value, or the two middle ones interpolated as percentile_cont does (lo + (hi - lo) * 0.5)."""
+    assert timing.median([]) is None
+    assert timing.median([3.0]) == 3.0
+    assert timing.median([1.0, 2.0, 10.0]) == 2.0
+    assert timing.median([1.0, 2.0, 3.0, 10.0]) == 2.5
+    lo, hi = 0.1, 0.7
+    assert timing.median([lo, hi]) == lo + (hi - lo) * 0.5
+
+
+_timing_operations = st.lists(
+    st.one_of(
+        st.tuples(st.just("session"), st.integers(min_value=1, max_value=2000)),  # minutes after the referral
+        st.tuples(st.just("cancel session"), st.just(0)),
+        st.tuples(st.just("close"), st.integers(min_value=0, max_value=90000)),
+        st.tuples(st.just("reopen"), st.just(0)),
+        st.tuples(st.just("refer on"), st.integers(min_value=-2, max_value=2)),
+        st.tuples(st.just("juvenile"), st.booleans()),
+        st.tuples(st.just("read"), st.just(0)),
+    ),
+    min_size=1,
+    max_size=8,
+)
+
+
+def _apply_to_timing(case: Case, user, operation: str, value) -> None:
+    fresh = Case.objects.get(pk=case.pk)
+    start = datetime.datetime.combine(fresh.referral_date, datetime.time(9), tzinfo=datetime.UTC)
+    if operation == "session":
+        Meeting.objects.create(case=case, kind="joint", status="held", created_by=user,
+                               scheduled_for=start + datetime.timedelta(minutes=value))  # fmt: skip
+    elif operation == "cancel session":
+        Meeting.objects.filter(case=case, kind="joint").update(status="cancelled")
+    elif operation == "close":
+        Case.objects.filter(pk=case.pk).update(closed_at=start + datetime.timedelta(minutes=value))
+    elif operation == "reopen":
+        Case.objects.filter(pk=case.pk).update(closed_at=None)
+    elif operation == "refer on":
+        Case.objects.filter(pk=case.pk).update(referral_date=TODAY + (value - 10) * DAY)  # new cases: 10 days ago
+    elif operation == "juvenile":
+        Case.objects.filter(pk=case.pk).update(juvenile=value)
+    else:
+        timing.times_taken(case.program, COHORT)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(operations=_timing_operations)
+def test_the_stored_times_taken_equal_the_direct_computation_after_any_writes(program, coordinator, operations):
+    stored_cohort_figures()
+    with transaction.atomic():
+        cases = [new_case(program, coordinator), new_case(program, coordinator, juvenile=True),
+                 new_case(program, coordinator)]  # fmt: skip
+        timing.times_taken(program, COHORT)
+        for index, (operation, value) in enumerate(operations):
+            _apply_to_timing(cases[index % 3], coordinator, operation, value)
+        assert timing.times_taken(program, COHORT) == timing.direct_times_taken(program, COHORT)
+        for day in range(-12, -7):  # a period of one day: the values add up the same from any slice
+            one = Period(TODAY + day * DAY, TODAY + day * DAY)
+            assert timing.times_taken(program, one) == timing.direct_times_taken(program, one)
         transaction.set_rollback(True)  # each example starts from nothing
