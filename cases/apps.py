@@ -36,3 +36,12 @@ class CasesConfig(AppConfig):
                 rebuild=services.refresh_juvenile,
             )
         )
+        register_read_model(
+            ReadModel(
+                name="party names",
+                description="Case.party_names: the parties' names the caseload searches (PostgreSQL triggers keep it)",
+                keys=services.party_names_keys,
+                differences=services.party_names_differences,
+                rebuild=services.party_names_rebuild,
+            )
+        )

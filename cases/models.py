@@ -13,8 +13,9 @@ from functools import reduce
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
-from django.db import models
-from django.db.models import F, Q
+from django.db import connections, models
+from django.db.models import Exists, F, OuterRef, Q, Value
+from django.db.models.functions import Upper
 
 from vom.core.i18n import ENGLISH, PARTY_LANGUAGES, catalogue_languages, document_language
 
@@ -448,25 +449,62 @@ class CaseQuerySet(models.QuerySet):
         return self.annotate(is_overdue=models.ExpressionWrapper(overdue_q(now), output_field=models.BooleanField()))
 
     def search(self, text: str) -> "CaseQuerySet":
-        """By case number, or by the start of any party's first, last or organisation name."""
+        """By case number, or by the start of one party's first, last or organisation name (every word, up to
+        four, the start of one of the same person's names)."""
         text = text.strip()
         if not text:
             return self
-        names = Q()
-        for word in text.split()[:4]:
-            names &= (
-                Q(first_name__istartswith=word)
-                | Q(last_name__istartswith=word)
-                | Q(organisation_name__istartswith=word)
-            )
-        # People first (a small set), then their cases: cheaper than probing every case's parties.
-        people = Person.objects.filter(names).values("pk")
-        found = Q(pk__in=Party.objects.filter(person__in=people).values("case_id"))
+        words = text.split()[:4]
+        if names_stored(self.db) and not any(NAME_START in word for word in words):
+            found = stored_names_q(words)
+        else:
+            found = direct_names_q(words)
         if any(character.isdigit() for character in text):
             # Case numbers ("2026-0042") have digits; matching inside them reads every case, so only
             # text that could be part of one is looked for there.
             found |= Q(number__icontains=text)
         return self.filter(found)
+
+
+# --- The name search: each word starts one of the same person's names ------------------------------------------
+
+NAME_START = "|"  # starts each name in Case.party_names
+
+
+def names_stored(alias: str = "default") -> bool:
+    """Whether ``Case.party_names`` is kept (by PostgreSQL triggers: cases migration 0022); elsewhere it is empty."""
+    return connections[alias].vendor == "postgresql"
+
+
+def person_names_q(words: list[str]) -> Q:
+    """People one of whose first, last or organisation names starts with each word (case-insensitive)."""
+    names = Q()
+    for word in words:
+        names &= (
+            Q(first_name__istartswith=word) | Q(last_name__istartswith=word) | Q(organisation_name__istartswith=word)
+        )
+    return names
+
+
+def direct_names_q(words: list[str]) -> Q:
+    """Cases with a party whose person's names start with every word, read through the parties."""
+    # People first (a small set), then their cases: cheaper than probing every case's parties.
+    people = Person.objects.filter(person_names_q(words)).values("pk")
+    return Q(pk__in=Party.objects.filter(person__in=people).values("case_id"))
+
+
+def stored_names_q(words: list[str]) -> Q:
+    """Cases whose ``party_names`` has a name starting with each word ("LIKE '%|OKAF%'", answered from the trigram
+    index), the same as ``direct_names_q`` for one word. Several words may start names of
+    different parties there: those cases are checked against one person's names, the candidates only."""
+    found = Q()
+    for word in words:
+        # UPPER in SQL, as istartswith does and as the triggers stored the names (Python's upper() differs).
+        found &= Q(party_names__contains=Upper(Value(NAME_START + word)))
+    if len(words) > 1:
+        one_person = Person.objects.filter(person_names_q(words), parties__case=OuterRef("pk"))
+        found &= Exists(one_person)
+    return found
 
 
 class Case(models.Model):
@@ -533,6 +571,14 @@ class Case(models.Model):
         editable=False,
         help_text="An offender was under 18 on the incident date. Kept by cases.services.refresh_juvenile, so "
         "reports count juveniles without reading every party (and still can after retention removed birth dates).",
+    )
+    party_names = models.TextField(
+        default="",
+        db_default="",
+        editable=False,
+        help_text="The parties' first, last and organisation names, upper-cased, each one started by '|' "
+        "('|ACME LTD|ADA|OKAFOR|'): names only, never contact details. Kept by PostgreSQL triggers "
+        "(cases migration 0022), so the caseload's name search reads case rows alone; empty elsewhere.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

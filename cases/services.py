@@ -10,8 +10,9 @@ from datetime import date
 
 from dateutil.relativedelta import relativedelta
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Prefetch
+from django.db.models.functions import Upper
 from django.utils import timezone
 
 from vom.audit.models import AuditEvent
@@ -25,6 +26,7 @@ from vom.notifications.models import Notification, TextOptOut
 from .extensions import closure_listeners, move_handlers
 from .models import (
     CONTACT_FIELDS,
+    NAME_START,
     Assignment,
     Case,
     CaseNumberCounter,
@@ -35,6 +37,7 @@ from .models import (
     Person,
     Program,
     TimelineEvent,
+    names_stored,
     new_filters_version,
 )
 from .rules import age_reference_date, is_juvenile
@@ -349,6 +352,49 @@ def juvenile_differences(case_ids: list[int]) -> list[str]:
         for pk, (stored, computed) in sorted(_juvenile_flags(case_ids).items())
         if stored != computed
     ]
+
+
+# --- Case.party_names as a read model: kept by PostgreSQL triggers (cases migration 0022), checked against -------
+# --- the parties here and rebuilt through the triggers' own function by manage.py rebuild_read_models -----------
+
+
+def party_names_keys():
+    """Every case where the names are stored (PostgreSQL); none elsewhere, where the search reads the parties."""
+    if not names_stored():
+        return Case.objects.none().values_list("pk", flat=True)
+    return Case.objects.order_by("pk").values_list("pk", flat=True)
+
+
+def direct_party_names(case_ids) -> dict[int, str]:
+    """What ``Case.party_names`` should hold, from the parties' people: each distinct non-empty first, last and
+    organisation name, upper-cased by the database (as the search does), '|' inside a name made a space, in
+    code-point order, each one started and the last ended by '|'; '' for a case without names."""
+    names: dict[int, set[str]] = {pk: set() for pk in case_ids}
+    fields = ("person__first_name", "person__last_name", "person__organisation_name")
+    rows = Party.objects.filter(case_id__in=case_ids).order_by().values_list("case_id", *(Upper(f) for f in fields))
+    for case_id, *found in rows:
+        names[case_id].update(name.replace(NAME_START, " ") for name in found if name)
+    return {pk: f"|{'|'.join(sorted(found))}|" if found else "" for pk, found in names.items()}
+
+
+def party_names_differences(case_ids: list[int]) -> list[str]:
+    stored = dict(Case.objects.filter(pk__in=case_ids).values_list("pk", "party_names"))
+    return [
+        f"case {pk}: party names stored {stored[pk]!r}, recomputed {computed!r}"
+        for pk, computed in sorted(direct_party_names(stored).items())
+        if stored[pk] != computed
+    ]
+
+
+def party_names_rebuild(case_ids: list[int]) -> int:
+    """Recompute the batch's stored names (writing to the column makes its trigger recompute it)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE cases_case SET party_names = '' WHERE id = ANY(%s) "
+            "AND party_names IS DISTINCT FROM cases_case_names(id)",
+            [list(case_ids)],
+        )
+        return cursor.rowcount
 
 
 @transaction.atomic

@@ -3,6 +3,7 @@ from decimal import Decimal
 
 import pytest
 
+from cases.models import Case
 from tests.factories import CaseFactory, PartyFactory
 
 
@@ -28,6 +29,25 @@ def test_caseload_query_count_does_not_grow_with_rows(
     # programs come from the cache (the first request built them).
     with django_assert_num_queries(7):
         response = client.get("/cases/")
+    assert response.status_code == 200
+    assert len(response.context["page"].object_list) == rows
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("rows", [1, 30])
+def test_caseload_searched_by_name_query_count_does_not_grow_with_rows(
+    client, program, coordinator, mediator, rows, django_assert_num_queries
+):
+    make_cases(program, mediator, rows)
+    for case in Case.objects.filter(program=program):
+        PartyFactory(case=case, role="support", person__last_name="Okafor")
+    make_cases(program, mediator, 5)  # no Okafor among their parties
+    client.force_login(coordinator)
+    client.get("/cases/")  # the first request after sign-in stamps the session (idle timeout)
+    # As the plain list: the search is a condition of the count and the page (on PostgreSQL the stored names of
+    # the case rows, elsewhere the parties' people), not a query of its own.
+    with django_assert_num_queries(7):
+        response = client.get("/cases/?q=okaf")
     assert response.status_code == 200
     assert len(response.context["page"].object_list) == rows
 

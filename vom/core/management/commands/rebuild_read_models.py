@@ -12,9 +12,9 @@ SHOWN = 20  # differences printed per read model; the count covers them all
 
 class Command(BaseCommand):
     help = (
-        "Recompute the stored read models (the follow-up summaries, the cases' juvenile flag, the reports' figures "
-        "a day) from the source tables. With --check, change nothing: list the stored rows that differ from a "
-        "direct recomputation and exit 1 if there is any."
+        "Recompute the stored read models (the follow-up summaries, the cases' juvenile flag and party names, the "
+        "reports' figures a day) from the source tables. With --check, change nothing: list the stored rows that "
+        "differ from a direct recomputation and exit 1 if there is any."
     )
 
     def add_arguments(self, parser):
