@@ -3,12 +3,12 @@
 from datetime import timedelta
 
 from django.db.models import OuterRef
-from django.urls import reverse
 from django.utils import timezone
 
 from cases.extensions import CaseFacts, NextAction
 from cases.models import Case
 from cases.selectors import count_of
+from vom.core.reversing import reverse_once
 
 from .facts import agreement_facts
 from .models import Agreement, Signature
@@ -35,15 +35,15 @@ def _follow_up_actions(cases: list[Case]) -> dict[int, list[NextAction]]:
 
 
 def _follow_up_action(row) -> NextAction:
-    url = reverse("agreements:follow_up", args=[row.case.pk, row.agreement.pk])
+    url = reverse_once("agreements:follow_up", args=[row.case.pk, row.agreement.pk])
     return NextAction(FOLLOW_UP_LABELS[row.status], row.next_due, url, priority=20)
 
 
 def _signing_action(case: Case, agreement: Agreement | None, signed: int) -> NextAction:
     due = timezone.localtime(case.stage_changed_at).date() + timedelta(days=SIGNING_DAYS)
     if agreement is None:
-        return NextAction("Draft the written agreement", due, reverse("cases:detail", args=[case.pk]), priority=20)
-    url = reverse("agreements:detail", args=[case.pk, agreement.pk])
+        return NextAction("Draft the written agreement", due, reverse_once("cases:detail", args=[case.pk]), priority=20)
+    url = reverse_once("agreements:detail", args=[case.pk, agreement.pk])
     if agreement.status == Agreement.Status.DRAFT:
         return NextAction("Add the terms and send the agreement for signatures", due, url, priority=20)
     return NextAction(f"Collect signatures ({signed} signed so far)", due, url, priority=20)

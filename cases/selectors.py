@@ -17,6 +17,7 @@ from vom.audit.models import AuditEvent
 from vom.core.cache import derived
 from vom.core.forms import RenderedChoices
 from vom.core.precompiled import Precompiled
+from vom.core.reversing import reverse_once
 from vom.notifications.models import Notification, TextOptOut
 
 from .extensions import (
@@ -244,7 +245,7 @@ def _fallback_actions(cases) -> dict:
         if case.stage in FALLBACK_ACTIONS:
             label, days = FALLBACK_ACTIONS[case.stage]
             start = timezone.localtime(case.stage_changed_at).date()
-            url = reverse("cases:detail", args=[case.pk])
+            url = reverse_once("cases:detail", args=[case.pk])
             actions[case.pk] = [NextAction(label, start + timedelta(days=days), url, priority=90)]
     return actions
 

@@ -8,12 +8,12 @@ weeks after referral.
 from collections import defaultdict
 from datetime import timedelta
 
-from django.urls import reverse
 from django.utils import timezone
 
 from cases.extensions import CaseFacts, NextAction
 from cases.models import Case, Party
 from vom.core.precompiled import Precompiled
+from vom.core.reversing import reverse_once
 
 from .facts import MediationFacts, latest_screenings_read, mediation_facts, meetings_and_rounds, party_annotations
 from .models import Meeting, Screening, ShuttleRound
@@ -37,7 +37,7 @@ def _assign_action(case: Case) -> NextAction:
     return NextAction(
         "Assign a lead mediator",
         case.referral_date + timedelta(days=ASSIGNMENT_DAYS),
-        reverse("mediation:assign", args=[case.pk]),
+        reverse_once("mediation:assign", args=[case.pk]),
     )
 
 
@@ -109,7 +109,7 @@ def _interpreter_actions(case: Case, meetings: list[Meeting], attendees) -> list
             actions.append(NextAction(
                 f"{warning} for the {meeting.get_kind_display().lower()} {when}",
                 meeting.scheduled_for,
-                reverse("mediation:meeting", args=[case.pk, meeting.pk]),
+                reverse_once("mediation:meeting", args=[case.pk, meeting.pk]),
                 priority=5,
             ))  # fmt: skip
     return actions
@@ -123,18 +123,17 @@ def _screening_action(case: Case, parties, latest, attempts) -> NextAction:
         return NextAction(
             f"{role_name(party)} {latest[party.pk].get_outcome_display().lower()}: re-screen or close the case",
             timezone.localdate(),
-            reverse("cases:detail", args=[case.pk]),
+            reverse_once("cases:detail", args=[case.pk]),
         )
     pending = [p for p in required if p.pk not in latest]
     offender_side = [p for p in pending if p.role in {Party.Role.OFFENDER, Party.Role.GUARDIAN}]
     # Offender side first; the victim is approached once the offender side is ready.
     queue = offender_side or pending
     if not queue:
-        return NextAction(
-            "Move the case to preparation", timezone.localdate(), reverse("cases:detail", args=[case.pk]), priority=10
-        )
+        page = reverse_once("cases:detail", args=[case.pk])
+        return NextAction("Move the case to preparation", timezone.localdate(), page, priority=10)
     party = queue[0]
-    url = reverse("mediation:screening", args=[case.pk, party.pk])
+    url = reverse_once("mediation:screening", args=[case.pk, party.pk])
     if not attempts.get(party.pk):
         return NextAction(
             f"Contact the {party.get_role_display().lower()} {party.person}",
@@ -157,13 +156,13 @@ def _preparation_action(case: Case, meetings: list[Meeting]) -> NextAction:
             return NextAction(
                 f"Schedule the prep meeting with the {side} side",
                 started + timedelta(days=PREP_SCHEDULING_DAYS),
-                reverse("mediation:meeting_new", args=[case.pk]) + f"?kind={kind}",
+                reverse_once("mediation:meeting_new", args=[case.pk]) + f"?kind={kind}",
             )
         if meeting.status == Meeting.Status.SCHEDULED:
             return NextAction(
                 f"Hold prep meeting with the {side} side {_local(meeting.scheduled_for):%a %-d %b %H:%M}",
                 meeting.scheduled_for,
-                reverse("mediation:meeting", args=[case.pk, meeting.pk]),
+                reverse_once("mediation:meeting", args=[case.pk, meeting.pk]),
             )
     if case.mode == Case.Mode.DIRECT and not any(
         m.kind == Meeting.Kind.JOINT and m.status == Meeting.Status.SCHEDULED for m in meetings
@@ -171,14 +170,14 @@ def _preparation_action(case: Case, meetings: list[Meeting]) -> NextAction:
         return NextAction(
             "Schedule the joint session",
             case.referral_date + timedelta(days=JOINT_SESSION_TARGET_DAYS),
-            reverse("mediation:meeting_new", args=[case.pk]) + f"?kind={Meeting.Kind.JOINT}",
+            reverse_once("mediation:meeting_new", args=[case.pk]) + f"?kind={Meeting.Kind.JOINT}",
         )
     label = "Begin indirect mediation" if case.mode == Case.Mode.INDIRECT else "Move the case to the joint session"
-    return NextAction(label, timezone.localdate(), reverse("cases:detail", args=[case.pk]), priority=10)
+    return NextAction(label, timezone.localdate(), reverse_once("cases:detail", args=[case.pk]), priority=10)
 
 
 def _session_action(case: Case, meetings: list[Meeting], rounds: list[ShuttleRound]) -> NextAction:
-    page = reverse("cases:detail", args=[case.pk])
+    page = reverse_once("cases:detail", args=[case.pk])
     if case.mode == Case.Mode.INDIRECT:
         concluded = [r for r in rounds if r.concludes]
         if concluded:
@@ -188,7 +187,7 @@ def _session_action(case: Case, meetings: list[Meeting], rounds: list[ShuttleRou
         return NextAction(
             "Carry the next exchange (indirect mediation)",
             last + timedelta(days=SHUTTLE_ROUND_DAYS),
-            reverse("mediation:shuttle_new", args=[case.pk]),
+            reverse_once("mediation:shuttle_new", args=[case.pk]),
         )
     joints = [m for m in meetings if m.kind == Meeting.Kind.JOINT]
     scheduled = [m for m in joints if m.status == Meeting.Status.SCHEDULED]
@@ -197,7 +196,7 @@ def _session_action(case: Case, meetings: list[Meeting], rounds: list[ShuttleRou
         return NextAction(
             f"Hold the joint session {_local(meeting.scheduled_for):%a %-d %b %H:%M}",
             meeting.scheduled_for,
-            reverse("mediation:meeting", args=[case.pk, meeting.pk]),
+            reverse_once("mediation:meeting", args=[case.pk, meeting.pk]),
         )
     done = [m for m in joints if m.status != Meeting.Status.SCHEDULED]
     if done and done[-1].status == Meeting.Status.HELD and done[-1].outcome == Meeting.Outcome.AGREEMENT:
@@ -207,5 +206,5 @@ def _session_action(case: Case, meetings: list[Meeting], rounds: list[ShuttleRou
     return NextAction(
         "Reschedule the joint session",
         timezone.localdate(),
-        reverse("mediation:meeting_new", args=[case.pk]) + f"?kind={Meeting.Kind.JOINT}",
+        reverse_once("mediation:meeting_new", args=[case.pk]) + f"?kind={Meeting.Kind.JOINT}",
     )

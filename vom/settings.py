@@ -92,6 +92,8 @@ TEMPLATES = [
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
+            # {% url %} with each address reversed once per process (vom/core/reversing.py).
+            "builtins": ["vom.core.templatetags.urls_once"],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
