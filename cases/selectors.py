@@ -94,6 +94,7 @@ def caseload_filter_choices(user) -> dict[str, RenderedChoices]:
     versions = ",".join(f"{program}.{version}" for program, version in roles.filters_versions)
     key = f"caseload-filters:{FILTERS_FORMAT}:{versions}:{','.join(map(str, coordinated))}"
     choices = derived(key, lambda: _program_filter_choices(coordinated, scope))
+    choices = {name: rendered.keyed(f"{key}:{name}") for name, rendered in choices.items()}
     mediated = roles.mediator_of - roles.coordinator_of
     if mediated:
         own = Case.objects.visible_to(user).filter(program_id__in=mediated)

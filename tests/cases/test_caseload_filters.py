@@ -150,3 +150,42 @@ def test_a_mediator_is_offered_only_colleagues_of_their_own_cases(client, progra
     assert set(offered(client, "mediator")) == {""}
     CaseFactory(program=program, stage="screening", lead_mediator=mediator, co_mediator=unassigned_mediator)
     assert set(offered(client, "mediator")) == {"", str(mediator.pk), str(unassigned_mediator.pk)}
+
+
+@pytest.mark.django_db
+def test_each_filter_field_kept_is_what_its_template_writes(signed_in, program, coordinator, mediator):
+    """The fields written once and kept (``CaseloadFilterForm.FRAGMENTS``) are, for every query, what
+    cases/_filter_field.html writes for the request's own form: chosen values, errors and escaping included."""
+    from django.template.loader import render_to_string
+
+    from cases.forms import CaseloadFilterForm
+    from cases.selectors import caseload_filter_choices
+
+    scripted = UserFactory(first_name="<script>x</script>", last_name="Z")
+    MembershipFactory(program=program, role="mediator", user=scripted)
+    ReferralSourceFactory(program=program, name="<b>Court</b> & Co")
+    queries = [
+        "", "?stage=screening", f"?mediator={mediator.pk}", "?overdue=on&sort=number", "?source=999999",
+        "?referred_from=2026-02-01&referred_to=2026-01-01", "?q=%3Cscript%3E", "?juvenile=yes&program=1",
+    ]  # fmt: skip
+    for _round in range(2):  # written, then kept
+        for query in queries:
+            page = signed_in.get(f"/cases/{query}").content.decode()
+            data = dict(re.findall(r"(\w+)=([^&]*)", query.lstrip("?").replace("%3C", "<").replace("%3E", ">")))
+            form = CaseloadFilterForm(data or None, **caseload_filter_choices(coordinator))
+            form.is_valid()
+            for name in form.fields:
+                assert render_to_string("cases/_filter_field.html", {"field": form[name]}) in page, (query, name)
+            assert page.count('<div class="filter-bar__item') == len(form.fields) + 1  # and the buttons
+            assert "<script>x" not in page and "&lt;script&gt;x&lt;/script&gt; Z" in page
+            assert "&lt;b&gt;Court&lt;/b&gt; &amp; Co" in page
+
+
+@pytest.mark.django_db
+def test_a_mediators_filter_is_never_a_coordinators_kept_one(signed_in, client, program, mediator, unassigned_mediator):
+    """The coordinator's page keeps the program's mediators; a mediator of the same program is still offered
+    only the colleagues of their own cases."""
+    assert str(unassigned_mediator.pk) in offered(signed_in, "mediator")
+    client.force_login(mediator)
+    assert set(offered(client, "mediator")) == {""}
+    assert set(offered(client, "program")) == {"", str(program.pk)}

@@ -1,7 +1,13 @@
+import copy
+from collections import OrderedDict
+from collections.abc import Callable
+
 from django import forms
+from django.template.loader import render_to_string
 from django.utils.choices import BaseChoiceIterator
 from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 
 from vom.core.errors import DomainError
 
@@ -59,7 +65,10 @@ class RenderedChoices(BaseChoiceIterator):
     """A field's choices with each ``<option>`` already written (as ``LongSelect`` writes it): a long list
     kept in the cache renders by joining strings. Set as a ``ChoiceField``'s choices (not normalised again)."""
 
-    def __init__(self, choices, options: list[str] | None = None):
+    key: str | None = None  # what the choices follow from, when they are kept under a key (see ``keyed``)
+
+    def __init__(self, choices, options: list[str] | None = None, key: str | None = None):
+        self.key = key
         self.choices = [(value, label) for value, label in choices]
         self.options = options if options is not None else [LongSelect._option(v, lb, set()) for v, lb in self.choices]
         self.index = {("" if value is None else str(value)): i for i, (value, _label) in enumerate(self.choices)}
@@ -73,8 +82,17 @@ class RenderedChoices(BaseChoiceIterator):
     def preceded_by(self, value, label) -> "RenderedChoices":
         """The same choices after a first one (such as "All mediators")."""
         return RenderedChoices(
-            [(value, label), *self.choices], [LongSelect._option(value, label, set()), *self.options]
+            [(value, label), *self.choices],
+            [LongSelect._option(value, label, set()), *self.options],
+            key=f"{self.key}|{value}|{label}" if self.key else None,
         )
+
+    def keyed(self, key: str) -> "RenderedChoices":
+        """The same choices, saying they are what the cache keeps under ``key`` (whatever is written from them
+        alone may be kept under it too)."""
+        keyed = copy.copy(self)
+        keyed.key = key
+        return keyed
 
     def options_html(self, chosen: set[str]) -> str:
         options = self.options
@@ -85,3 +103,46 @@ class RenderedChoices(BaseChoiceIterator):
                 value, label = self.choices[i]
                 options[i] = LongSelect._option(value, label, chosen)
         return "".join(options)
+
+
+class Fragments:
+    """HTML kept in this process under keys that name everything it was written from (so an entry is never out of
+    date, only unused): the latest ``kept`` of them."""
+
+    def __init__(self, kept: int = 256):
+        self.kept = kept
+        self.html: OrderedDict[tuple, str] = OrderedDict()
+
+    def get(self, key: tuple, write: Callable[[], str]) -> str:
+        html = self.html.get(key)
+        if html is None:
+            html = write()
+            if len(self.html) >= self.kept:
+                self.html.popitem(last=False)
+            self.html[key] = html
+        return html
+
+
+class KeptFieldsMixin:
+    """A form whose ``KEPT_FIELDS`` are written once per process and language while it is unbound: their HTML then
+    follows from the form's class alone (no initial value that changes, no choices read per request). ``{{
+    form.fields_html }}`` writes every field as includes/fields.html does; the others (a one-time token) each time.
+    """
+
+    KEPT_FIELDS: tuple[str, ...] = ()
+    FRAGMENTS = Fragments()
+
+    def fields_html(self) -> str:
+        parts = []
+        for field in self:
+
+            def write(field=field):
+                return render_to_string("includes/field.html", {"field": field})
+
+            if self.is_bound or field.name not in self.KEPT_FIELDS:
+                parts.append(write())
+            else:
+                key = (type(self).__module__, type(self).__qualname__, field.name, self.prefix, self.auto_id,
+                       get_language())  # fmt: skip
+                parts.append(self.FRAGMENTS.get(key, write))
+        return mark_safe("".join(parts))  # noqa: S308  # nosec B308 B703 -- each part is a rendered template
