@@ -3,7 +3,7 @@ from django.template.loader import render_to_string
 from django.utils.translation import get_language
 
 from vom.core.dates import BoundedDateField, bounded_formfield
-from vom.core.forms import Fragments, LongSelect, RenderedChoices
+from vom.core.forms import Fragments, KeptFieldsMixin, LongSelect, RenderedChoices
 from vom.core.i18n import ENGLISH, PARTY_LANGUAGES
 from vom.core.once import OneTimeTokenMixin
 from vom.core.phones import InvalidPhone, shown, to_e164
@@ -281,7 +281,9 @@ class PartyContactForm(forms.ModelForm):
             raise forms.ValidationError(str(error)) from None
 
 
-class NoteForm(OneTimeTokenMixin, forms.Form):
+class NoteForm(KeptFieldsMixin, OneTimeTokenMixin, forms.Form):
+    KEPT_FIELDS = ("body", "confidential")  # the case page's note form: the same but for its token
+
     body = forms.CharField(label="Note", max_length=10_000, widget=forms.Textarea(attrs={"rows": 3}))
     confidential = forms.BooleanField(
         required=False, help_text="Confidential notes stay on this page: never in documents, letters or exports."
