@@ -20,6 +20,7 @@ from cases.services import case_move, timeline_add
 from mediation.selectors import session_date
 from vom.core.claims import claim
 from vom.core.errors import DomainError
+from vom.core.precompiled import Precompiled
 
 from .compliance import (
     DEFAULTED,
@@ -557,13 +558,24 @@ def follow_up_list_rows(agreements, today: date | None = None) -> list[dict]:
     return rows
 
 
+def _worst_first(row: FollowUpRow):
+    summary = row.agreement.follow_up_summary
+    return summary.fulfilled, summary.next_due is None, summary.next_due or date.min, row.agreement.pk
+
+
 def follow_up_overview(cases, today: date | None = None) -> list[FollowUpRow]:
     """Every followed agreement of ``cases`` with its compliance, worst first (one query, and two more when a
     summary must be computed)."""
     rows = follow_up_rows(_followed(cases), today)  # sorted here: a summary may be computed after the read
+    return sorted(rows, key=_worst_first)
 
-    def worst_first(row: FollowUpRow):
-        summary = row.agreement.follow_up_summary
-        return summary.fulfilled, summary.next_due is None, summary.next_due or date.min, row.agreement.pk
 
-    return sorted(rows, key=worst_first)
+# The mediator home's read, compiled once per process and number of cases (four joined tables and their columns).
+_FOLLOWED_OF = Precompiled(lambda *case_ids: _followed(Case.objects.filter(pk__in=case_ids)))
+
+
+def follow_up_overview_of(case_ids: list[int], today: date | None = None) -> list[FollowUpRow]:
+    """``follow_up_overview`` of the cases with these ids."""
+    if not case_ids:
+        return []
+    return sorted(follow_up_rows(_FOLLOWED_OF.rows(*case_ids), today), key=_worst_first)

@@ -26,12 +26,10 @@ FOLLOW_UP_LABELS = {
 
 
 def _follow_up_actions(cases: list[Case]) -> dict[int, list[NextAction]]:
-    from .follow_up import follow_up_overview
+    from .follow_up import follow_up_overview_of
 
     followed = [c.pk for c in cases if c.stage == Case.Stage.FOLLOW_UP]
-    if not followed:
-        return {}
-    return {row.case.pk: [_follow_up_action(row)] for row in follow_up_overview(Case.objects.filter(pk__in=followed))}
+    return {row.case.pk: [_follow_up_action(row)] for row in follow_up_overview_of(followed)}
 
 
 def _follow_up_action(row) -> NextAction:
