@@ -74,7 +74,12 @@ def _program_filter_choices(coordinated, scope) -> dict[str, RenderedChoices]:
     }
 
 
-FILTERS_FORMAT = 2  # raised whenever what is cached changes shape, so no process reads another's format
+def _keyed(key: str, choices: dict[str, RenderedChoices]) -> dict[str, RenderedChoices]:
+    """Each of ``choices`` saying it is kept under ``key`` (what is written from it alone may be kept too)."""
+    return {name: rendered.keyed(f"{key}:{name}") for name, rendered in choices.items()}
+
+
+FILTERS_FORMAT = 3  # raised whenever what is cached changes shape, so no process reads another's format
 
 
 def caseload_filter_choices(user) -> dict[str, RenderedChoices]:
@@ -93,8 +98,7 @@ def caseload_filter_choices(user) -> dict[str, RenderedChoices]:
     scope = sorted(roles.coordinator_of | roles.mediator_of)
     versions = ",".join(f"{program}.{version}" for program, version in roles.filters_versions)
     key = f"caseload-filters:{FILTERS_FORMAT}:{versions}:{','.join(map(str, coordinated))}"
-    choices = derived(key, lambda: _program_filter_choices(coordinated, scope))
-    choices = {name: rendered.keyed(f"{key}:{name}") for name, rendered in choices.items()}
+    choices = derived(key, lambda: _keyed(key, _program_filter_choices(coordinated, scope)))
     mediated = roles.mediator_of - roles.coordinator_of
     if mediated:
         own = Case.objects.visible_to(user).filter(program_id__in=mediated)

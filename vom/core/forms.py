@@ -80,7 +80,17 @@ class RenderedChoices(BaseChoiceIterator):
         return len(self.choices)
 
     def preceded_by(self, value, label) -> "RenderedChoices":
-        """The same choices after a first one (such as "All mediators")."""
+        """The same choices after a first one (such as "All mediators"); made once per instance (choices kept in
+        the process serve many requests)."""
+        made = self.__dict__.setdefault("_preceded", {})
+        if (value, label) not in made:
+            made[(value, label)] = self._preceded_by(value, label)
+        return made[(value, label)]
+
+    def __getstate__(self):
+        return {name: value for name, value in self.__dict__.items() if name != "_preceded"}
+
+    def _preceded_by(self, value, label) -> "RenderedChoices":
         return RenderedChoices(
             [(value, label), *self.choices],
             [LongSelect._option(value, label, set()), *self.options],
@@ -91,6 +101,7 @@ class RenderedChoices(BaseChoiceIterator):
         """The same choices, saying they are what the cache keeps under ``key`` (whatever is written from them
         alone may be kept under it too)."""
         keyed = copy.copy(self)
+        keyed.__dict__.pop("_preceded", None)
         keyed.key = key
         return keyed
 
