@@ -5,7 +5,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import Http404, HttpResponse, HttpResponseForbidden
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import pluralize
@@ -61,6 +60,7 @@ from .selectors import (
     filter_caseload,
     get_case_for_page,
     my_cases_rows,
+    my_open_cases,
     next_action_of,
     user_roles,
 )
@@ -85,8 +85,7 @@ def home(request):
 @login_required
 def my_cases(request):
     """The mediator's home: their open cases, each with its next action, overdue first."""
-    user = request.user
-    cases = list(Case.objects.visible_to(user).open().filter(Q(lead_mediator=user) | Q(co_mediator=user)))
+    cases = my_open_cases(request.user)
     return render(request, "cases/my_cases.html", {"rows": my_cases_rows(cases, timezone.localdate())})
 
 
