@@ -43,6 +43,8 @@ class AgreementsConfig(AppConfig):
                 case_next_actions=next_actions.case_next_actions,
                 # Every closure, whichever app's move makes it: the letter to the referral source, the victim's update.
                 on_close=(letters.closure_letter, victim_updates.victim_update_closed),
+                # Every move and reassignment: the follow-up summaries copy the stage and the mediators.
+                on_case_change=(follow_up.follow_up_case_changed,),
                 anonymise=retention.agreements_case_anonymise,
                 seed_demo=demo.seed_agreements,
                 notification_templates=reminders.NOTIFICATION_TEMPLATES | victim_updates.NOTIFICATION_TEMPLATES,

@@ -23,6 +23,7 @@ from mediation.models import ContactAttempt
 from mediation.selectors import OFFENDER_SIDE
 from vom.core.bulk import bulk_insert
 
+from .follow_up import follow_up_placement
 from .letters import CLOSURE_KINDS, letter_write
 from .models import (
     Agreement,
@@ -100,6 +101,7 @@ def seed_agreements(*, cases: list[Case], parties_by_case: dict[int, list[Party]
             plans.append(_plan(case, parties_by_case[case.pk], rng, small))
     for case in stories:
         _amended_story(case, parties_by_case[case.pk])
+    follow_up_placement([case.pk for case in stories])
     if small:
         _closure_letters([c for c in cases if c.stage == Case.Stage.CLOSED and c.outcome not in SIGNED_OUTCOMES])
     if not plans:
@@ -128,6 +130,9 @@ def seed_agreements(*, cases: list[Case], parties_by_case: dict[int, list[Party]
         if plan["seal"]:
             seal(plan["agreement"], plan["signed_at"])
     _seed_follow_up(plans, installments, seed)
+    # The Follow-up list reads the summaries alone: each followed agreement gets one (stale: computed on the
+    # list's first read).
+    follow_up_placement([p["agreement"].case_id for p in plans])
     if small:
         _closure_letters([p["agreement"].case for p in plans if p["agreement"].case.stage == Case.Stage.CLOSED])
 

@@ -55,7 +55,7 @@ class AgreementFacts:
         if self.case.stage != Case.Stage.FOLLOW_UP or agreement is None:
             return None
         summary = getattr(agreement, "follow_up_summary", None)
-        if summary is None or summary.revision != agreement.follow_up_revision:  # stale: computed on this read
+        if summary is None or summary.revision != summary.source_revision:  # stale: computed on this read
             refresh_follow_up_summaries(Agreement.objects.filter(pk=agreement.pk))
             agreement.follow_up_summary = FollowUpSummary.objects.get(agreement=agreement)
         agreement.case = self.case

@@ -379,14 +379,15 @@ def _summaries(agreement_ids: list[int]) -> dict[int, Summary]:
 
 
 def _store_summaries(revisions: dict[int, int]) -> dict[int, Summary]:
-    """Compute and store the summary of each agreement of ``revisions`` (pk: the revision read *before* its
-    records); returns them."""
+    """Compute and store the figures of each summary of ``revisions`` (agreement pk: the summary's
+    ``source_revision`` read *before* its records); returns them. Only stored rows are written (they are placed by
+    ``follow_up_placement``), in updates of at most 500 rows."""
     ids, computed = sorted(revisions), {}
     for start in range(0, len(ids), SUMMARY_BATCH):  # bounded IN lists (SQLite limits a query's parameters)
         summaries = _summaries(ids[start : start + SUMMARY_BATCH])
-        FollowUpSummary.objects.bulk_create(
+        FollowUpSummary.objects.bulk_update(
             [FollowUpSummary(agreement_id=pk, revision=revisions[pk], **vars(one)) for pk, one in summaries.items()],
-            update_conflicts=True, unique_fields=["agreement"], update_fields=["revision", *SUMMARY_FIELDS],
+            ["revision", *SUMMARY_FIELDS], batch_size=500,
         )  # fmt: skip
         computed |= summaries
     return computed
@@ -396,19 +397,87 @@ def _stored(row: FollowUpSummary) -> Summary:
     return Summary(**{name: getattr(row, name) for name in SUMMARY_FIELDS})
 
 
-def refresh_follow_up_summaries(agreements) -> int:
-    """Store the summary of every agreement of ``agreements`` whose summary is missing or older than its
-    revision; returns how many were computed (none, usually: every change is followed by a read or two).
+STALE = Q(revision__lt=F("source_revision"))  # the figures were computed before the last change to their records
 
-    Each summary is stored with the revision read *before* its records, so one computed while a record
+
+def refresh_stale_summaries(summaries) -> int:
+    """Compute and store the figures of every summary of ``summaries`` (a ``FollowUpSummary`` queryset) that is
+    stale; returns how many were computed (none, usually: every change is followed by a read or two).
+
+    Each is stored with its ``source_revision`` read *before* its records, so one computed while a record
     changes is stored as already stale and computed again on the next read. (A change committed between
     this refresh and the page's own query shows on the next request, as with any page read a moment ago.)
     """
-    current = FollowUpSummary.objects.filter(agreement=OuterRef("pk"), revision=OuterRef("follow_up_revision"))
-    stale = dict(agreements.exclude(Exists(current)).order_by().values_list("pk", "follow_up_revision"))
+    stale = dict(summaries.filter(STALE).order_by().values_list("agreement_id", "source_revision"))
     if stale:
         _store_summaries(stale)
     return len(stale)
+
+
+def refresh_follow_up_summaries(agreements) -> int:
+    """Bring the summary of every followed agreement of ``agreements`` up to date (placing one that has none, as
+    after a bulk insert), and any other stored one of them; returns how many were computed."""
+    unplaced = agreements.filter(status=Agreement.Status.SIGNED, follow_up_summary__isnull=True)
+    cases = set(unplaced.order_by().values_list("case_id", flat=True))
+    if cases:
+        follow_up_placement(cases)
+    return refresh_stale_summaries(FollowUpSummary.objects.filter(agreement__in=agreements.order_by().values("pk")))
+
+
+PLACEMENT_FIELDS = ("followed", "program_id", "lead_mediator_id", "co_mediator_id")
+PLACEMENT_NAMES = [name.removesuffix("_id") for name in PLACEMENT_FIELDS]  # the fields' names (their attnames above)
+
+
+def _placement(agreement: Agreement) -> dict:
+    """Where an agreement's summary belongs, from the agreement and its case (``FollowUpSummary``'s copies)."""
+    case = agreement.case
+    followed = agreement.status == Agreement.Status.SIGNED and case.stage == S.FOLLOW_UP
+    values = (followed, case.program_id, case.lead_mediator_id, case.co_mediator_id)
+    return dict(zip(PLACEMENT_FIELDS, values, strict=True))
+
+
+def follow_up_placement(case_ids) -> int:
+    """Copy onto the summaries of these cases' signed and superseded agreements whether each is on the Follow-up
+    list (signed, its case in follow-up) and who sees it (the program and the mediators), and store a stale
+    summary for a followed agreement that has none (its figures are computed by the list's next read).
+
+    Called in the transaction of every write that changes one of those, after that write: signing (which
+    supersedes the version before), every move of the case (``cases.extensions``' ``on_case_change``) and its
+    reassignment; and by the seeders and ``rebuild_read_models``. The cases' rows are locked first, so that a
+    signing and a move of the same case, each in its own transaction, place the summaries as the later one
+    leaves the case. Returns how many summaries were written (none when nothing moved)."""
+    ids, written = sorted(set(case_ids)), 0
+    for start in range(0, len(ids), SUMMARY_BATCH):
+        agreements = (
+            Agreement.objects.filter(case_id__in=ids[start : start + SUMMARY_BATCH],
+                                     status__in=[Agreement.Status.SIGNED, Agreement.Status.SUPERSEDED])
+            .select_related("case", "follow_up_summary")
+            .select_for_update(of=("case",))
+            .only("status", "case__program", "case__stage", "case__lead_mediator", "case__co_mediator",
+                  *(f"follow_up_summary__{name}" for name in PLACEMENT_NAMES))
+            .order_by("case_id", "pk")
+        )  # fmt: skip
+        rows = []
+        for agreement in agreements:
+            placed, stored = _placement(agreement), getattr(agreement, "follow_up_summary", None)
+            if (stored is None and not placed["followed"]) or (
+                stored is not None and all(getattr(stored, name) == value for name, value in placed.items())
+            ):
+                continue
+            rows.append(FollowUpSummary(agreement_id=agreement.pk, revision=0, source_revision=1, fulfilled=False,
+                                        next_due=None, outstanding=Decimal("0"), **placed))  # fmt: skip
+        if rows:  # a new summary is stale (revision 0 of 1); a stored one keeps its figures and revisions
+            FollowUpSummary.objects.bulk_create(
+                rows, update_conflicts=True, unique_fields=["agreement"],
+                update_fields=PLACEMENT_NAMES,
+            )  # fmt: skip
+        written += len(rows)
+    return written
+
+
+def follow_up_case_changed(*, case_id: int) -> None:
+    """``cases.extensions``' ``on_case_change``: a move or reassignment of the case places its summaries again."""
+    follow_up_placement([case_id])
 
 
 # --- The summary as a read model (vom.core.read_models): rebuilt and checked by manage.py rebuild_read_models --
@@ -435,35 +504,58 @@ def direct_follow_up_summary(agreement: Agreement) -> Summary:
 
 def follow_up_summary_differences(agreement_ids: list[int]) -> list[str]:
     """The stored summaries among ``agreement_ids`` that claim to be current but differ from a recomputation
-    (or claim a revision the agreement has not reached). A missing summary, or one behind its agreement's
-    revision, is not a difference: it is marked stale and computed on its next read."""
-    revisions = dict(Agreement.objects.filter(pk__in=agreement_ids).values_list("pk", "follow_up_revision"))
-    stored = FollowUpSummary.objects.in_bulk(agreement_ids)
-    computed = _summaries([pk for pk in agreement_ids if pk in stored])
-    # A record changed while this batch was read is marked stale by that change: not a difference.
-    moved = Agreement.objects.filter(pk__in=list(stored)).values_list("pk", "follow_up_revision")
-    unchanged = {pk for pk, revision in moved if revision == revisions[pk]}
+    (or claim a revision they have not reached), those placed otherwise than their agreement and case say
+    (followed, program, mediators), and the followed agreements with no summary (the Follow-up list, which
+    reads the summaries alone, would leave them out). A summary behind its ``source_revision`` is not a
+    difference: it is marked stale and computed on its next read."""
     problems = []
+    # One statement: a write that places a summary changes its case or agreement in the same transaction.
+    placed = FollowUpSummary.objects.filter(pk__in=agreement_ids).select_related("agreement__case").only(
+        *PLACEMENT_NAMES, "agreement__status", "agreement__case__program", "agreement__case__stage",
+        "agreement__case__lead_mediator", "agreement__case__co_mediator",
+    )  # fmt: skip
+    for row in placed:
+        expected, stored = _placement(row.agreement), {name: getattr(row, name) for name in PLACEMENT_FIELDS}
+        if stored != expected:
+            problems.append(f"follow-up summary of agreement {row.pk}: placed {stored}, its case says {expected}")
+    unplaced = Agreement.objects.filter(pk__in=agreement_ids, status=Agreement.Status.SIGNED,
+                                        case__stage=S.FOLLOW_UP, follow_up_summary__isnull=True)  # fmt: skip
+    problems += [f"followed agreement {pk} has no follow-up summary" for pk in unplaced.values_list("pk", flat=True)]
+    revisions = dict(FollowUpSummary.objects.filter(pk__in=agreement_ids).values_list("pk", "source_revision"))
+    stored = FollowUpSummary.objects.in_bulk(list(revisions))
+    computed = _summaries(list(stored))
+    # A record changed while this batch was read is marked stale by that change: not a difference.
+    moved = FollowUpSummary.objects.filter(pk__in=list(stored)).values_list("pk", "source_revision")
+    unchanged = {pk for pk, revision in moved if revision == revisions[pk]}
     for pk in sorted(unchanged):
         row = stored[pk]
         if row.revision > revisions[pk]:
-            problems.append(f"follow-up summary of agreement {pk}: revision {row.revision} is ahead of the "
-                            f"agreement's {revisions[pk]}")  # fmt: skip
+            problems.append(f"follow-up summary of agreement {pk}: revision {row.revision} is ahead of its "
+                            f"source revision {revisions[pk]}")  # fmt: skip
         elif row.revision == revisions[pk] and _stored(row) != computed[pk]:
             problems.append(f"follow-up summary of agreement {pk}: stored {_stored(row)}, recomputed {computed[pk]}")
     return problems
 
 
+def _as_stored(row: FollowUpSummary) -> tuple:
+    return row.revision == row.source_revision, _stored(row), [getattr(row, name) for name in PLACEMENT_FIELDS]
+
+
 def follow_up_summary_rebuild(agreement_ids: list[int]) -> int:
-    """Recompute and store the summary of each of ``agreement_ids`` at its current revision, whatever is
-    stored; returns how many stored rows were missing, stale or wrong."""
-    revisions = dict(Agreement.objects.filter(pk__in=agreement_ids).values_list("pk", "follow_up_revision"))
-    before = {pk: (row.revision, _stored(row)) for pk, row in FollowUpSummary.objects.in_bulk(agreement_ids).items()}
-    computed = _store_summaries(revisions)
-    return sum(1 for pk, summary in computed.items() if before.get(pk) != (revisions[pk], summary))
+    """Place the summaries of ``agreement_ids``' cases again (``follow_up_placement``), then recompute and store
+    the figures of each of those agreements that has a summary, whatever is stored; returns how many were
+    missing, stale, wrong or misplaced."""
+    before = {pk: _as_stored(row) for pk, row in FollowUpSummary.objects.in_bulk(agreement_ids).items()}
+    cases = Agreement.objects.filter(pk__in=agreement_ids).order_by().values_list("case_id", flat=True).distinct()
+    follow_up_placement(list(cases))
+    _store_summaries(dict(FollowUpSummary.objects.filter(pk__in=agreement_ids).values_list("pk", "source_revision")))
+    after = FollowUpSummary.objects.in_bulk(agreement_ids)
+    return sum(1 for pk, row in after.items() if before.get(pk) != _as_stored(row))
 
 
-WORST_FIRST = ("follow_up_summary__fulfilled", F("follow_up_summary__next_due").asc(nulls_last=True), "pk")
+# The Follow-up list sorts on the summaries (PostgreSQL's ascending order puts a missing due date last, as the
+# ``agreements_summary_followed`` index holds them).
+WORST_FIRST = ("fulfilled", F("next_due").asc(nulls_last=True), "agreement_id")
 
 
 def _followed(cases):
@@ -471,33 +563,39 @@ def _followed(cases):
     mediator) and the summary as stored, current or not."""
     followed = Agreement.objects.filter(case__in=cases.filter(stage=S.FOLLOW_UP), status=Agreement.Status.SIGNED)
     return followed.select_related("follow_up_summary", "case__program", "case__lead_mediator").only(
-        "follow_up_revision", "case__number", "case__program__currency", "case__program__default_after_days",
+        "case__number", "case__program__currency", "case__program__default_after_days",
         "case__lead_mediator__username", "case__lead_mediator__first_name", "case__lead_mediator__last_name",
-        *(f"follow_up_summary__{name}" for name in ("revision", *SUMMARY_FIELDS)),
+        *(f"follow_up_summary__{name}" for name in ("revision", "source_revision", *SUMMARY_FIELDS)),
     )  # fmt: skip
 
 
-def followed_agreements(cases):
-    """The signed agreements of ``cases`` in follow-up, worst first (the earliest unfulfilled due date
-    first, fulfilled last), their summaries brought up to date: a queryset to page through."""
-    followed = _followed(cases)
-    refresh_follow_up_summaries(followed)
+def followed_summaries(visible: Q | None, program: int | None = None):
+    """The summaries on the Follow-up list of whoever sees ``visible`` (``Case.objects.visibility(user)``: a
+    condition over the program and the mediators, which the summaries copy; None: nothing), of ``program`` only
+    if given, their figures brought up to date, worst first (the earliest unfulfilled due date first, fulfilled
+    last): a queryset to count and page through, which reads no other table."""
+    if visible is None:
+        return FollowUpSummary.objects.none()
+    followed = FollowUpSummary.objects.filter(visible, followed=True)
+    if program is not None:
+        followed = followed.filter(program_id=program)
+    refresh_stale_summaries(followed)
     return followed.order_by(*WORST_FIRST)
 
 
-def behind(agreements, today: date):
-    """Those of ``followed_agreements`` with an item due before ``today`` and not kept (overdue or
-    defaulted): the ones the Follow-up list shows first, in red."""
-    return agreements.filter(follow_up_summary__fulfilled=False, follow_up_summary__next_due__lt=today)
+def behind(summaries, today: date):
+    """Those of ``followed_summaries`` with an item due before ``today`` and not kept (overdue or defaulted):
+    the ones the Follow-up list shows first, in red."""
+    return summaries.filter(fulfilled=False, next_due__lt=today)
 
 
 def _current(agreement: Agreement) -> bool:
     summary = getattr(agreement, "follow_up_summary", None)
-    return summary is not None and summary.revision == agreement.follow_up_revision
+    return summary is not None and summary.revision == summary.source_revision
 
 
 def follow_up_rows(agreements, today: date | None = None) -> list[FollowUpRow]:
-    """Rows for agreements of ``followed_agreements`` (a page of them, say), with their status on ``today``."""
+    """Rows for followed agreements (``_followed``), with their status on ``today``."""
     today = today or timezone.localdate()
     agreements = list(agreements)
     # One signed after the summaries were brought up to date has none yet, one changed since has a stale one:
@@ -521,39 +619,40 @@ def follow_up_rows(agreements, today: date | None = None) -> list[FollowUpRow]:
 
 # The Follow-up list's values, under names of their own (``number`` alone would be the agreement's).
 LIST_NAMES = {
-    "case_number": "case__number", "currency": "case__program__currency",
-    "after_days": "case__program__default_after_days", "lead_first": "case__lead_mediator__first_name",
-    "lead_last": "case__lead_mediator__last_name", "lead_username": "case__lead_mediator__username",
-    "summarised": "follow_up_summary__agreement",
-    **{f"summary_{name}": f"follow_up_summary__{name}" for name in SUMMARY_FIELDS},
+    "pk": "agreement_id", "case_id": "agreement__case_id", "case_number": "agreement__case__number",
+    "currency": "program__currency", "after_days": "program__default_after_days",
+    "lead_first": "lead_mediator__first_name", "lead_last": "lead_mediator__last_name",
+    "lead_username": "lead_mediator__username",
 }  # fmt: skip
 
 
-def follow_up_list_values(agreements):
-    """``followed_agreements`` as plain values for the Follow-up list (``follow_up_list_rows``): no model instances."""
-    return agreements.values("pk", "case_id", **{name: F(path) for name, path in LIST_NAMES.items()})
+def follow_up_list_values(summaries):
+    """``followed_summaries`` as plain values for the Follow-up list (``follow_up_list_rows``): no model instances."""
+    return summaries.values(
+        "revision", "source_revision", *SUMMARY_FIELDS, **{f"row_{name}": F(path) for name, path in LIST_NAMES.items()}
+    )
 
 
-def follow_up_list_rows(agreements, today: date | None = None) -> list[dict]:
+def follow_up_list_rows(summaries, today: date | None = None) -> list[dict]:
     """The Follow-up list's rows, shaped for its template, from ``follow_up_list_values`` (a page of them): the
-    status on ``today`` from each stored summary, computed here for one signed since the summaries were read."""
+    status on ``today`` from each stored summary, computed here for one changed since the summaries were read."""
     today = today or timezone.localdate()
-    agreements = list(agreements)
-    missing = [row["pk"] for row in agreements if row["summarised"] is None]
-    if missing:
-        refresh_follow_up_summaries(Agreement.objects.filter(pk__in=missing))
-        computed = FollowUpSummary.objects.in_bulk(missing)
-        for row in agreements:
-            if row["pk"] in computed:
-                row.update({f"summary_{name}": getattr(computed[row["pk"]], name) for name in SUMMARY_FIELDS})
+    summaries = list(summaries)
+    stale = [row["row_pk"] for row in summaries if row["revision"] < row["source_revision"]]
+    if stale:
+        refresh_stale_summaries(FollowUpSummary.objects.filter(pk__in=stale))
+        computed = FollowUpSummary.objects.in_bulk(stale)
+        for row in summaries:
+            if row["row_pk"] in computed:
+                row.update({name: getattr(computed[row["row_pk"]], name) for name in SUMMARY_FIELDS})
     rows = []
-    for row in agreements:
-        status = status_on(row["summary_fulfilled"], row["summary_next_due"], today, row["after_days"])
-        lead = f"{row['lead_first'] or ''} {row['lead_last'] or ''}".strip() or row["lead_username"] or "—"
+    for row in summaries:
+        status = status_on(row["fulfilled"], row["next_due"], today, row["row_after_days"])
+        lead = f"{row['row_lead_first'] or ''} {row['row_lead_last'] or ''}".strip() or row["row_lead_username"] or "—"
         rows.append({
-            "case_id": row["case_id"], "pk": row["pk"], "number": row["case_number"], "status": status,
-            "label": LABELS[status], "behind": status in (OVERDUE, DEFAULTED), "next_due": row["summary_next_due"],
-            "outstanding": money(row["summary_outstanding"], row["currency"]), "lead": lead,
+            "case_id": row["row_case_id"], "pk": row["row_pk"], "number": row["row_case_number"], "status": status,
+            "label": LABELS[status], "behind": status in (OVERDUE, DEFAULTED), "next_due": row["next_due"],
+            "outstanding": money(row["outstanding"], row["row_currency"]), "lead": lead,
         })  # fmt: skip
     return rows
 

@@ -8,7 +8,7 @@ is rendered once, stored with its SHA-256 and never rendered again. Any later ch
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case, Party
@@ -202,18 +202,60 @@ class FollowUpSummary(models.Model):
 
     An agreement's status on any day follows from whether every term is fulfilled and the earliest date an
     unfulfilled term is due (``compliance.status_on``), so nothing here goes stale with the calendar; it goes
-    stale only when a record changes, which raises ``Agreement.follow_up_revision`` in the same transaction.
-    The Follow-up list sorts and pages thousands of agreements on these columns instead of recomputing each
-    one's compliance on every request.
+    stale only when a record changes, which raises ``source_revision`` (and ``Agreement.follow_up_revision``)
+    in the same transaction. The Follow-up list counts, sorts and pages thousands of agreements on this table
+    alone: it also holds whether the agreement is on the list and who sees it, kept by every write that changes
+    them (``follow_up.follow_up_placement``).
     """
 
     agreement = models.OneToOneField(
         Agreement, on_delete=models.CASCADE, primary_key=True, related_name="follow_up_summary"
     )
-    revision = models.PositiveIntegerField(help_text="The agreement's follow-up revision this was computed at.")
+    revision = models.PositiveIntegerField(help_text="The ``source_revision`` the figures were computed at.")
+    source_revision = models.PositiveIntegerField(
+        default=1,
+        help_text="Raised with the agreement's follow-up revision by every change to a record the figures are "
+        "computed from: the figures count only while ``revision`` has caught up with it.",
+    )
     fulfilled = models.BooleanField()
     next_due = models.DateField(null=True, blank=True, help_text="Earliest due date of an unfulfilled term.")
     outstanding = models.DecimalField(max_digits=12, decimal_places=2, help_text="Money still owed, all terms.")
+    # Who sees the row on the Follow-up list and whether it is on it, copied from the agreement and its case
+    # by ``follow_up.follow_up_placement`` in the transaction of every write that changes them (signing,
+    # superseding, the case's moves, its mediators), so that the list counts and pages on this table alone.
+    # No constraints: the case's own keys are the constraints, and a copy is recomputed, never trusted alone.
+    followed = models.BooleanField(default=False, help_text="Signed, current, and its case in follow-up.")
+    program = models.ForeignKey(
+        "cases.Program", on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )
+    lead_mediator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False,
+        null=True, blank=True, related_name="+",
+    )  # fmt: skip
+    co_mediator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False,
+        null=True, blank=True, related_name="+",
+    )  # fmt: skip
+
+    class Meta:
+        indexes = [
+            # The Follow-up list of a program, worst first (``follow_up.WORST_FIRST``: PostgreSQL's ascending
+            # order puts the agreements with no open due date last): its count and page are scans of this index.
+            models.Index(
+                fields=["program", "fulfilled", "next_due", "agreement"],
+                condition=Q(followed=True),
+                name="agreements_summary_followed",
+            ),
+            # A mediator's Follow-up list (their cases, as lead or co-mediator).
+            models.Index(fields=["lead_mediator"], condition=Q(followed=True), name="agreements_summary_lead"),
+            models.Index(fields=["co_mediator"], condition=Q(followed=True), name="agreements_summary_co"),
+            # The followed summaries to compute before the list is read: few, after the changes since the last read.
+            models.Index(
+                fields=["program"],
+                condition=Q(followed=True, revision__lt=F("source_revision")),
+                name="agreements_summary_stale",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Follow-up summary of agreement {self.agreement_id} at revision {self.revision}"

@@ -3,15 +3,18 @@
 from django.db.models import F, Subquery
 from django.db.models.signals import post_delete, post_save
 
-from .models import Agreement, Installment, OffenderReturn, Payment, ServiceLog, Term, TermCheck
+from .models import Agreement, FollowUpSummary, Installment, OffenderReturn, Payment, ServiceLog, Term, TermCheck
 
 # What an agreement's compliance is computed from (disbursements are not: see follow_up._summaries).
 COMPLIANCE_RECORDS = (Term, Installment, Payment, ServiceLog, TermCheck, OffenderReturn)
 
 
 def follow_up_changed(case_id) -> None:
-    """Make the stored follow-up summaries of every version of a case stale (``FollowUpSummary``)."""
+    """Make the stored follow-up summaries of every version of a case stale (``FollowUpSummary``): each one's
+    own revision is raised (the Follow-up list finds the stale ones by an index of this table alone), and each
+    agreement's count of such changes (``Agreement.follow_up_revision``)."""
     Agreement.objects.filter(case_id=case_id).update(follow_up_revision=F("follow_up_revision") + 1)
+    FollowUpSummary.objects.filter(agreement__case_id=case_id).update(source_revision=F("source_revision") + 1)
 
 
 def compliance_record_changed(sender, instance, **kwargs):

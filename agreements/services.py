@@ -28,7 +28,7 @@ from vom.users.services import reauthenticate
 from .compliance import FULFILLED, term_state
 from .documents import agreement_pdf
 from .facts import agreement_facts
-from .follow_up import compliance, returned_offenders, terms_with_records
+from .follow_up import compliance, follow_up_placement, returned_offenders, terms_with_records
 from .models import HOURS_TERMS, Agreement, Installment, Signature, Term, TermCheck
 from .receivers import follow_up_changed
 from .schedule import CENT, STEP, installments_for, schedule_problem
@@ -515,6 +515,7 @@ def _lock(agreement: Agreement, actor) -> None:
     _carry_in(agreement)
     older = Agreement.objects.filter(case=agreement.case, status=Agreement.Status.SIGNED, number__lt=agreement.number)
     older.update(status=Agreement.Status.SUPERSEDED)
+    follow_up_placement([agreement.case_id])  # the new version followed in place of the old one
     if agreement.number > 1:
         victim_update_amended(agreement=agreement)
     timeline_add(

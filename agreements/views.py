@@ -569,18 +569,16 @@ def follow_up_list(request):
     """Every case in follow-up the user may see, with how its agreement is being kept, worst first.
 
     50 a page, as the caseload: a large program follows thousands of agreements."""
-    cases = Case.objects.visible_to(request.user)
     # The dashboard's "agreements behind" figure opens this list narrowed to its program and to those
     # agreements, with the same count; a program the user cannot see narrows it to nothing.
     program = request.GET.get("program", "")
-    if program.isdigit():
-        cases = cases.filter(program_id=int(program))
-    agreements = follow_up.followed_agreements(cases)
+    visible = Case.objects.visibility(request.user)  # the summaries copy what it filters on: no join to the cases
+    summaries = follow_up.followed_summaries(visible, program=int(program) if program.isdigit() else None)
     only_behind = request.GET.get("behind") == "1"
     if only_behind:
-        agreements = follow_up.behind(agreements, timezone.localdate())
-    paginator = Paginator(follow_up.follow_up_list_values(agreements), FOLLOW_UP_PAGE_SIZE)
-    paginator.count = agreements.count()  # counted without the joins the rows' names need
+        summaries = follow_up.behind(summaries, timezone.localdate())
+    paginator = Paginator(follow_up.follow_up_list_values(summaries), FOLLOW_UP_PAGE_SIZE)
+    paginator.count = summaries.count()  # counted without the joins the rows' names need
     page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)  # the pages keep the filters

@@ -111,6 +111,9 @@ class CaseExtension:
     case_next_actions: Callable | None = None
     # (*, case, actor) -> None, inside the transaction that closes a case, whichever app's move closed it
     on_close: tuple[Callable, ...] = ()
+    # (*, case_id) -> None, inside the transaction of every write that changes a case's stage or mediators
+    # (every move, reassignment), after the case's row is written: what the app keeps copied from them
+    on_case_change: tuple[Callable, ...] = ()
     # (*, case) -> None, inside the transaction in which retention anonymises a case: the app's own rows
     anonymise: Callable | None = None
     # (*, cases, parties_by_case, seed) -> None: stage-consistent demo records for freshly seeded cases
@@ -184,6 +187,10 @@ def annotations(kind: str) -> dict:
 
 def closure_listeners() -> list[Callable]:
     return [listener for extension in extensions() for listener in extension.on_close]
+
+
+def case_change_listeners() -> list[Callable]:
+    return [listener for extension in extensions() for listener in extension.on_case_change]
 
 
 def anonymisers() -> list[Callable]:

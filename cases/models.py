@@ -386,10 +386,18 @@ class CaseQuerySet(models.QuerySet):
         Coordinators see every case of their programs; mediators see the cases they are assigned to
         in programs they still belong to; superusers see everything; nobody else sees anything.
         """
+        condition = self.visibility(user)
+        return self.none() if condition is None else self.filter(condition)
+
+    @staticmethod
+    def visibility(user) -> Q | None:
+        """What ``visible_to(user)`` filters on, a condition over ``program``, ``lead_mediator`` and
+        ``co_mediator`` (``Q()``: everything; None: nothing). A table that copies those three columns of its
+        case under the same names (the follow-up summaries) filters on it too, without joining the cases."""
         if not getattr(user, "is_authenticated", False) or not user.is_active:
-            return self.none()
+            return None
         if user.is_superuser:
-            return self
+            return Q()
         # Only the branches the user's roles need: a mediator's condition alone can use the indexes on
         # lead_mediator and co_mediator; OR'ed with a coordinator branch it scanned every case.
         roles = user_roles(user)
@@ -398,7 +406,7 @@ class CaseQuerySet(models.QuerySet):
             branches.append(Q(program_id__in=sorted(roles.coordinator_of)))
         if roles.mediator_of:
             branches.append(Q(program_id__in=sorted(roles.mediator_of)) & (Q(lead_mediator=user) | Q(co_mediator=user)))
-        return self.filter(reduce(operator.or_, branches)) if branches else self.none()
+        return reduce(operator.or_, branches) if branches else None
 
     @staticmethod
     def visibility_key(user) -> tuple:

@@ -23,7 +23,7 @@ from vom.core.errors import DomainError
 from vom.core.phones import InvalidPhone, to_e164
 from vom.notifications.models import Notification, TextOptOut
 
-from .extensions import closure_listeners, move_handlers
+from .extensions import case_change_listeners, closure_listeners, move_handlers
 from .models import (
     CONTACT_FIELDS,
     NAME_START,
@@ -624,6 +624,8 @@ def case_move(
             stale="This case was changed by someone else since you opened it. Nothing was changed: reload the page.",
             **fields,
         )
+        for listener in case_change_listeners():  # what the apps above copy of the stage and mediators
+            listener(case_id=case.pk)
         timeline_add(
             case=case,
             kind=TimelineEvent.Kind.CLOSED if to_stage == S.CLOSED else TimelineEvent.Kind.STAGE,
@@ -765,6 +767,8 @@ def case_assign(*, case: Case, expected_version: int, actor, lead, co=None) -> C
         stale="This case was changed by someone else since you opened it. Nothing was changed.",
         **updates, version=F("version") + 1, updated_at=now,
     )  # fmt: skip
+    for listener in case_change_listeners():
+        listener(case_id=case.pk)
     timeline_add(case=case, kind=TimelineEvent.Kind.ASSIGNED, summary=f"Reassigned. {summary}.", actor=actor)
     case.refresh_from_db()
     return case

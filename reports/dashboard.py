@@ -10,7 +10,7 @@ from django.db.models import Count, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
-from agreements.follow_up import behind, followed_agreements
+from agreements.follow_up import behind, followed_summaries
 from cases.models import Case, Membership, OutcomeCheck, Party, Program, overdue_q
 from cases.stages import PIPELINE
 from mediation.models import MediatorProfile, Meeting
@@ -137,7 +137,7 @@ def _stages(program, now) -> tuple[Chart, int]:
 
 def _overdue(program, today, stuck: int) -> list[Figure]:
     # From the stored summaries the Follow-up list sorts on: its red rows, counted.
-    late = behind(followed_agreements(Case.objects.filter(program=program)), today).count()
+    late = behind(followed_summaries(Q(), program=program.pk), today).count()
     unrecorded = OutcomeCheck.objects.filter(case__program=program, due_on__lte=today, result="").order_by()
     checks = unrecorded.values("pk")[: CHECKS_COUNTED + 1].count()
     return [

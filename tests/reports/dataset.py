@@ -22,6 +22,7 @@ referral cohort's view counts it (B was referred in the period).
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
+from agreements.follow_up import follow_up_placement
 from agreements.models import Agreement, Payment, ServiceLog, Term
 from cases.models import OutcomeCheck
 from cases.services import refresh_juvenile
@@ -112,6 +113,8 @@ def build(program, *, threshold: int = 1):
     agreement("A", "300.00", "300.00", hours="10", served="10")
     agreement("B", "500.00", "100.00")
     agreement("G", "200.00", "50.00")
+    # Loaded as a seeder loads them: the Follow-up list's summaries placed (signing does it in the app).
+    follow_up_placement([cases[key].pk for key in "ABG"])
 
     def check(key, months, due, result):
         OutcomeCheck.objects.create(case=cases[key], party=cases[key].offender, months=months, due_on=due,

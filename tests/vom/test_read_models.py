@@ -2,18 +2,19 @@
 one of their inputs, rebuildable and checkable by ``manage.py rebuild_read_models``.
 
 The follow-up summary (``FollowUpSummary``) is computed from terms, installments, payments, service logs,
-checks and offender returns, and made stale by raising ``Agreement.follow_up_revision``; the juvenile flag
-(``Case.juvenile``) is computed from the offenders' birth dates and the case's incident or referral date, and
-recomputed in the transaction that changes one; the reports' figures a referral day (``CohortDayFigures``) and
-the reoffending checks due a day (``DueDayFigures``) and the times taken a referral day (``TimingDayFigures``)
-are made stale by database triggers on every table they are
-computed from, which the same walk (and the case and check writes below, plain updates and SQL included) checks.
-``FOLLOW_UP_WRITES``, ``JUVENILE_WRITES`` and ``CHECK_WRITES`` list every service, Django admin page and admin
-action that writes one of those records (found by reading ``*/services.py``, ``*/follow_up.py``,
-``*/retention.py`` and ``*/admin.py``), and the writes that touch the case or its agreement without changing an
-input (closure, reopening, voiding, anonymisation…), for which the stored figure must simply stay right. Records
-the admin shows read-only (terms, installments, cases, parties) are asserted read-only below, so that opening them
-later adds a row here.
+checks and offender returns, made stale by raising its ``source_revision``, and placed (followed or not,
+program, mediators) by every write that changes its agreement's status or its case's stage or mediators; the
+juvenile flag (``Case.juvenile``) is computed from the offenders' birth dates and the case's incident or
+referral date, and recomputed in the transaction that changes one; the reports' figures a referral day
+(``CohortDayFigures``) and the reoffending checks due a day (``DueDayFigures``) and the times taken a referral
+day (``TimingDayFigures``) are made stale by database triggers on every table they are computed from, which the
+same walk (and the case and check writes below, plain updates and SQL included) checks. ``FOLLOW_UP_WRITES``,
+``JUVENILE_WRITES`` and ``CHECK_WRITES`` list every service, Django admin page and admin action that writes one
+of those records (found by reading ``*/services.py``, ``*/follow_up.py``, ``*/retention.py`` and
+``*/admin.py``), and the writes that touch the case or its agreement without changing an input (closure,
+reopening, voiding, anonymisation…), for which the stored figure must simply stay right. Records the admin shows
+read-only (terms, installments, cases, parties) are asserted read-only below, so that opening them later adds a
+row here.
 """
 
 import datetime
@@ -27,6 +28,7 @@ from django.contrib import admin
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection, transaction
+from django.db.models import Q
 from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -47,6 +49,7 @@ from cases.models import Case, OutcomeCheck, Party, Person
 from cases.retention import case_anonymise
 from cases.services import (
     PartyInput,
+    case_assign,
     case_close,
     case_reopen,
     case_update,
@@ -62,7 +65,7 @@ from reports.models import CohortDayFigures, DueDayFigures, TimingDayFigures
 from reports.periods import Period
 from tests.agreements.helpers import amend, case_in_agreement, send, sign_all
 from tests.conftest import require
-from tests.factories import CaseFactory
+from tests.factories import CaseFactory, MembershipFactory, UserFactory
 from tests.mediation.helpers import TODAY, ago, assign, case_in_session, new_case
 
 pytestmark = pytest.mark.django_db
@@ -122,8 +125,19 @@ def stored_and_stale(world: World) -> list[tuple[Agreement, FollowUpSummary, boo
     rows = []
     for agreement in Agreement.objects.filter(case=world.case, follow_up_summary__isnull=False):
         summary = FollowUpSummary.objects.get(agreement=agreement)
-        rows.append((agreement, summary, summary.revision < agreement.follow_up_revision))
+        rows.append((agreement, summary, summary.revision < summary.source_revision))
     return rows
+
+
+def assert_placed(world: World) -> None:
+    """Every summary of the case placed as its agreement and case say (followed, program, mediators), every
+    followed agreement with one, every current one right; and the Follow-up list, which reads the summaries
+    alone, lists exactly the followed agreement (or none)."""
+    versions = list(Agreement.objects.filter(case=world.case).values_list("pk", flat=True))
+    assert follow_up.follow_up_summary_differences(versions) == []
+    followed = Agreement.objects.filter(case=world.case, status="signed", case__stage="follow_up")
+    listed = follow_up.followed_summaries(Q(), program=world.case.program_id).filter(agreement__case=world.case)
+    assert [row.pk for row in listed] == [agreement.pk for agreement in followed]
 
 
 def summary_of(row: FollowUpSummary) -> follow_up.Summary:
@@ -152,6 +166,14 @@ def closed(world: World) -> None:
     case = world.current_case()
     case_close(case=case, expected_version=case.version, actor=world.coordinator, outcome="withdrawn",
                reason="The offender moved away.")  # fmt: skip
+
+
+def reassigned(world: World) -> None:
+    lead, co = UserFactory(), UserFactory()
+    for user in (lead, co):
+        MembershipFactory(user=user, program=world.case.program, role="mediator")
+    case = world.current_case()
+    case_assign(case=case, expected_version=case.version, actor=world.coordinator, lead=lead, co=co)
 
 
 # --- The writes ---------------------------------------------------------------------------------------------
@@ -387,6 +409,7 @@ FOLLOW_UP_WRITES = [
         setup=closed,
     ),
     Write("case_anonymise (retention)", lambda w: case_anonymise(case=w.current_case()), False, setup=closed),
+    Write("case_assign (another lead mediator, a co-mediator)", reassigned, False),
     # Django admin
     *_admin_writes(),
     Write(
@@ -425,6 +448,7 @@ def test_every_write_to_an_input_marks_the_follow_up_summary_stale_in_its_transa
                 assert stale, f"{write.name} left the summary of version {agreement.number} current"
             else:  # nothing it is computed from changed: what is stored is still right
                 assert stale or summary_of(summary) == follow_up.direct_follow_up_summary(agreement)
+        assert_placed(world)  # where the summaries are listed, in the same transaction
     # The next read is never stale: what the Follow-up list shows is the direct computation.
     for row in follow_up.follow_up_overview(Case.objects.filter(pk=world.case.pk)):
         assert summary_of(row.agreement.follow_up_summary) == follow_up.direct_follow_up_summary(row.agreement)
@@ -552,11 +576,30 @@ def test_the_command_rebuilds_deleted_and_corrupted_rows_and_check_catches_them(
     assert "0 differ" in run("--check")
 
     # A revision ahead of the agreement's would make a wrong row look current after the next change.
-    FollowUpSummary.objects.filter(agreement=world.agreement).update(revision=world.latest().follow_up_revision + 5)
+    ahead = FollowUpSummary.objects.get(agreement=world.agreement).source_revision + 5
+    FollowUpSummary.objects.filter(agreement=world.agreement).update(revision=ahead)
     with pytest.raises(CommandError):
         run("--check")
     run()
     assert "0 differ" in run("--check")
+
+
+def test_check_catches_a_misplaced_or_missing_summary_and_the_rebuild_places_it(world):
+    """The Follow-up list reads the summaries alone: one placed wrong, or a followed agreement without one (a
+    bulk insert, say), would list the wrong agreements."""
+    run()
+    FollowUpSummary.objects.filter(agreement=world.agreement).update(followed=False, lead_mediator=None)
+    with pytest.raises(CommandError, match="1 stored read-model row"):
+        run("--check", "--only", "follow-up summary")
+    assert "1 were missing, stale or wrong" in run("--only", "follow-up summary")
+    FollowUpSummary.objects.filter(agreement=world.agreement).delete()
+    with pytest.raises(CommandError, match="1 stored read-model row"):
+        run("--check", "--only", "follow-up summary")
+    assert "1 were missing, stale or wrong" in run("--only", "follow-up summary")
+    assert "0 differ" in run("--check")
+    assert_placed(world)
+    stored = FollowUpSummary.objects.get(agreement=world.agreement)
+    assert (stored.followed, stored.lead_mediator_id) == (True, world.case.lead_mediator_id)
 
 
 def test_a_stale_row_is_not_a_difference_and_is_rebuilt(world):
@@ -566,7 +609,7 @@ def test_a_stale_row_is_not_a_difference_and_is_rebuilt(world):
     assert "0 differ" in run("--check")
     assert "1 were missing, stale or wrong" in run()
     stored = FollowUpSummary.objects.get(agreement=world.agreement)
-    assert stored.revision == Agreement.objects.get(pk=world.agreement.pk).follow_up_revision
+    assert stored.revision == stored.source_revision
     assert stored.outstanding == D("290.00")
 
 
@@ -580,6 +623,7 @@ _operations = st.lists(
         st.tuples(st.just("move due"), st.integers(min_value=-60, max_value=60)),
         st.tuples(st.just("delete payment"), st.just(0)),
         st.tuples(st.just("read"), st.just(0)),
+        st.tuples(st.just("close or reopen"), st.just(0)),
     ),
     min_size=1,
     max_size=8,
@@ -605,6 +649,13 @@ def _apply(world: World, operation: str, value) -> None:
         last = Payment.objects.filter(term=money).last()
         if last:
             last.delete()
+    elif operation == "close or reopen":  # the case leaves the Follow-up list, or comes back to it
+        case = world.current_case()
+        if case.stage == Case.Stage.CLOSED:
+            case_reopen(case=case, expected_version=case.version, actor=world.coordinator, reason="Back.")
+        else:
+            case_close(case=case, expected_version=case.version, actor=world.coordinator, outcome="withdrawn",
+                       reason="Moved.")  # fmt: skip
     else:
         follow_up.follow_up_overview(Case.objects.filter(pk=world.case.pk))
 
@@ -614,9 +665,12 @@ def _apply(world: World, operation: str, value) -> None:
 def test_the_stored_summary_equals_the_direct_computation_after_any_writes(world, operations):
     with transaction.atomic():
         for operation, value in operations:
-            _apply(world, operation, value)
-        (row,) = follow_up.follow_up_overview(Case.objects.filter(pk=world.case.pk))
-        assert summary_of(row.agreement.follow_up_summary) == follow_up.direct_follow_up_summary(world.agreement)
+            if operation == "close or reopen" or world.current_case().stage == Case.Stage.FOLLOW_UP:
+                _apply(world, operation, value)
+        assert_placed(world)  # on the Follow-up list exactly while the case is in follow-up
+        listed = follow_up.followed_summaries(Q(), program=world.case.program_id).filter(agreement__case=world.case)
+        for row in listed:
+            assert summary_of(row) == follow_up.direct_follow_up_summary(world.agreement)
         transaction.set_rollback(True)  # each example starts from the same signed agreement
 
 
