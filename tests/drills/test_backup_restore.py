@@ -105,6 +105,13 @@ def test_a_backup_restored_on_a_new_server_serves_the_same_signed_agreement(
     status, _, body = download(mediator, f"/cases/{signed.case_id}/agreements/{signed.pk}/signed.pdf")
     assert (status, body) == (200, original)  # refused, and nothing changed
 
+    # Replacing everything: the tables, and the functions of the audit trail's and the read models' triggers.
+    done = manage("restore", str(production["backup"]), "--identity", str(production["identity"]), "--force", env=env)
+    assert "--force" in done.stdout and "0 problem(s)" in done.stdout and "ready to serve" in done.stdout
+    mediator = sign_in(web.base_url, signed.case.lead_mediator.username, DEMO_PASSWORD)  # sessions were replaced too
+    status, _, body = download(mediator, f"/cases/{signed.case_id}/agreements/{signed.pk}/signed.pdf")
+    assert (status, body) == (200, original)
+
 
 def test_a_truncated_or_altered_backup_is_refused_and_the_new_server_stays_empty(
     production, postgres_cluster, tmp_path

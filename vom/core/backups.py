@@ -50,7 +50,6 @@ DATABASE_FILES = {"postgresql": "database.dump", "sqlite": "database.sqlite3"}
 AGE_MAGIC = b"age-encryption.org/v1"
 # Made by vom/audit/migrations/0002_append_only_on_postgresql.py; a restore must bring it back.
 AUDIT_TRIGGER = "audit_auditevent_no_update_or_delete"
-AUDIT_FUNCTION = "audit_auditevent_append_only"
 CHUNK = 1 << 20
 
 Progress = Callable[[str], None]
@@ -574,7 +573,15 @@ def _clear_target(progress: Progress) -> None:
     if tables and connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("DROP TABLE IF EXISTS " + ", ".join(_quote(t) for t in tables) + " CASCADE")
-            cursor.execute(f"DROP FUNCTION IF EXISTS {AUDIT_FUNCTION}() CASCADE")
+            # The triggers' functions (the audit trail's, the read models') outlive their tables, and pg_restore's
+            # CREATE FUNCTION would then fail: every function of the schema goes, except an extension's (pg_trgm).
+            cursor.execute(
+                "SELECT p.oid::regprocedure::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+                "WHERE n.nspname = current_schema() AND NOT EXISTS "
+                "(SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e')"
+            )
+            for (function,) in cursor.fetchall():
+                cursor.execute(f"DROP FUNCTION IF EXISTS {function} CASCADE")  # nosec B608: names from pg_proc
     for entry in _media_entries():
         if entry.is_dir() and not entry.is_symlink():
             shutil.rmtree(entry)
