@@ -29,7 +29,7 @@ $$"""
 
 BACKFILL = f"""UPDATE cases_case c SET party_names = names.names
 FROM (SELECT p.case_id, {NAMES} AS names {FROM_PARTIES} GROUP BY p.case_id) AS names
-WHERE names.case_id = c.id AND c.party_names IS DISTINCT FROM names.names"""
+WHERE names.case_id = c.id AND c.party_names IS DISTINCT FROM names.names"""  # nosec B608: constant SQL
 
 # The cases whose names a statement may have changed, from its transition tables.
 CHANGED_PARTIES = "(SELECT {side}.case_id FROM old_rows o JOIN new_rows n ON n.id = o.id " \
@@ -50,7 +50,7 @@ WATCHED = {
     ),
     ("cases_person", "UPDATE"): (
         "OLD TABLE AS old_rows NEW TABLE AS new_rows",
-        f"SELECT p.case_id FROM cases_party p WHERE p.person_id IN {RENAMED}",
+        f"SELECT p.case_id FROM cases_party p WHERE p.person_id IN {RENAMED}",  # nosec B608: constant SQL
     ),
 }
 # Setting the column to anything makes the case's BEFORE trigger recompute it; unchanged rows are not written.
