@@ -8,7 +8,9 @@ juvenile flag, stage, outcome, source and offense; its agreements' status and nu
 terms' payments, disbursements and service logs. A stored ``CohortDayFigures`` row counts only at the
 revision it was computed at; a stale or missing day is recomputed by the next read (``reports.cohort``).
 ``DueDay.revision`` likewise (migration 0003), for every write to a check and every update of the case columns
-that decide a check's group (program, juvenile flag, stage, the stage it closed from, outcome).
+that decide a check's group (program, juvenile flag, stage, the stage it closed from, outcome), and
+``TimingDay.revision`` (migration 0004) for the cases' referral and closure and their joint sessions. Each pair is
+a ``RevisedDay`` and a ``FiguresAtRevision``, which say only what differs: the names, the figures' format.
 """
 
 from django.db import models
@@ -16,102 +18,103 @@ from django.db import models
 from cases.models import Program
 
 
-class CohortDay(models.Model):
-    """How many times the records of the cases referred to ``program`` on ``day`` have changed (never read
-    for a figure: a row of ``CohortDayFigures`` is current only at the same revision). Written by triggers only;
-    a day no write has touched since the triggers exist has no row and is at revision 0."""
+class RevisedDay(models.Model):
+    """How many times the sources of a program's day have changed (never read for a figure: a stored row of the
+    figures is current only at the same revision). Written by triggers only; a day no write has touched since the
+    triggers exist has no row and is at revision 0. ``subject`` names the day for ``str()``."""
+
+    subject = ""  # e.g. "Cases referred to program {program} on {day}"
 
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="+")
     day = models.DateField()
     revision = models.PositiveBigIntegerField(default=0)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["program", "day"], name="reports_cohortday_unique")]
+        abstract = True
+        constraints = [models.UniqueConstraint(fields=["program", "day"], name="%(app_label)s_%(class)s_unique")]
 
     def __str__(self) -> str:
-        return f"Cases referred to program {self.program_id} on {self.day}: revision {self.revision}"
+        return f"{self.subject.format(program=self.program_id, day=self.day)}: revision {self.revision}"
 
 
-class CohortDayFigures(models.Model):
-    """The report's additive figures for the cases referred to ``program`` on ``day``, juveniles and adults
-    apart (a cache, never a source): counts of how far they got, by source and offense, and restitution."""
+def computed_at(revisions: type[RevisedDay]) -> models.PositiveBigIntegerField:
+    """The ``revision`` of a ``FiguresAtRevision``: the revision of its day (in ``revisions``) it was computed at."""
+    return models.PositiveBigIntegerField(help_text=f"The day's revision ({revisions.__name__}) this was computed at.")
+
+
+class FiguresAtRevision(models.Model):
+    """A program's day's figures as computed at the day's revision (a cache, never a source; ``reports.daily``).
+    Each subclass declares ``revision = computed_at(<its RevisedDay>)`` and ``figures``, JSON as text (PostgreSQL
+    prints a year of jsonb rows back as text more slowly than the report reads them)."""
+
+    subject = ""  # e.g. "Figures of the cases referred to program {program} on {day}"
 
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="+")
     day = models.DateField()
-    revision = models.PositiveBigIntegerField(help_text="The day's revision (CohortDay) this was computed at.")
-    # JSON as text: PostgreSQL prints a year of jsonb rows back as text more slowly than the report reads them.
+
+    class Meta:
+        abstract = True
+        constraints = [models.UniqueConstraint(fields=["program", "day"], name="%(app_label)s_%(class)s_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.subject.format(program=self.program_id, day=self.day)} at revision {self.revision}"
+
+
+class CohortDay(RevisedDay):
+    """How many times the records of the cases referred to ``program`` on ``day`` have changed."""
+
+    subject = "Cases referred to program {program} on {day}"
+
+
+class CohortDayFigures(FiguresAtRevision):
+    """The report's additive figures for the cases referred to ``program`` on ``day``, juveniles and adults
+    apart: counts of how far they got, by source and offense, and restitution."""
+
+    subject = "Figures of the cases referred to program {program} on {day}"
+
+    revision = computed_at(CohortDay)
     figures = models.TextField(help_text='JSON: {"juvenile": […], "adult": […]} (reports.cohort.FIELDS), or {}.')
 
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["program", "day"], name="reports_cohortdayfigures_unique")]
+    class Meta(FiguresAtRevision.Meta):
         verbose_name_plural = "cohort day figures"
 
-    def __str__(self) -> str:
-        return f"Figures of the cases referred to program {self.program_id} on {self.day} at revision {self.revision}"
 
-
-class DueDay(models.Model):
+class DueDay(RevisedDay):
     """How many times the reoffending checks of ``program`` due on ``day`` (or the case columns that decide their
-    group: mediated, juvenile) have changed. Written by triggers only (migration 0003); a day no write has touched
-    since the triggers exist has no row and is at revision 0."""
+    group: mediated, juvenile) have changed (migration 0003)."""
 
-    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="+")
-    day = models.DateField()
-    revision = models.PositiveBigIntegerField(default=0)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["program", "day"], name="reports_dueday_unique")]
-
-    def __str__(self) -> str:
-        return f"Reoffending checks of program {self.program_id} due on {self.day}: revision {self.revision}"
+    subject = "Reoffending checks of program {program} due on {day}"
 
 
-class DueDayFigures(models.Model):
+class DueDayFigures(FiguresAtRevision):
     """The reoffending checks of ``program`` due on ``day``: how many, how many recorded and how many found a new
-    offense, by window, mediated and juvenile (a cache, never a source; ``reports.checks``)."""
+    offense, by window, mediated and juvenile (``reports.checks``)."""
 
-    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="+")
-    day = models.DateField()
-    revision = models.PositiveBigIntegerField(help_text="The day's revision (DueDay) this was computed at.")
+    subject = "Checks of program {program} due on {day}"
+
+    revision = computed_at(DueDay)
     figures = models.TextField(help_text="JSON: [[months, mediated, juvenile, due, recorded, reoffended], …], or {}.")
 
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["program", "day"], name="reports_duedayfigures_unique")]
+    class Meta(FiguresAtRevision.Meta):
         verbose_name_plural = "due day figures"
 
-    def __str__(self) -> str:
-        return f"Checks of program {self.program_id} due on {self.day} at revision {self.revision}"
 
-
-class TimingDay(models.Model):
+class TimingDay(RevisedDay):
     """How many times the cases referred to ``program`` on ``day`` have changed in what their times taken are
-    computed from: referral and closure, juvenile flag, their joint sessions. Written by triggers only (migration
-    0004); a day no write has touched since the triggers exist has no row and is at revision 0."""
+    computed from: referral and closure, juvenile flag, their joint sessions (migration 0004)."""
 
-    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="+")
-    day = models.DateField()
-    revision = models.PositiveBigIntegerField(default=0)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["program", "day"], name="reports_timingday_unique")]
-
-    def __str__(self) -> str:
-        return f"Times of the cases referred to program {self.program_id} on {self.day}: revision {self.revision}"
+    subject = "Times of the cases referred to program {program} on {day}"
 
 
-class TimingDayFigures(models.Model):
+class TimingDayFigures(FiguresAtRevision):
     """The days each case referred to ``program`` on ``day`` took to its first joint session and to closure,
-    juveniles and adults apart (a cache, never a source; ``reports.timing``): medians do not add up across days,
-    but the values do, and a period's median is taken from them."""
+    juveniles and adults apart (``reports.timing``): medians do not add up across days, but the values do, and a
+    period's median is taken from them."""
 
-    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="+")
-    day = models.DateField()
-    revision = models.PositiveBigIntegerField(help_text="The day's revision (TimingDay) this was computed at.")
+    subject = "Times of the cases referred to program {program} on {day}"
+
+    revision = computed_at(TimingDay)
     figures = models.TextField(help_text='JSON: {"juvenile": [[to session…], [to closure…]], "adult": …}, or {}.')
 
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["program", "day"], name="reports_timingdayfigures_unique")]
+    class Meta(FiguresAtRevision.Meta):
         verbose_name_plural = "timing day figures"
-
-    def __str__(self) -> str:
-        return f"Times of the cases referred to program {self.program_id} on {self.day} at revision {self.revision}"

@@ -18,6 +18,7 @@ row here.
 """
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from html.parser import HTMLParser
@@ -680,35 +681,49 @@ COHORT = Period(TODAY - 400 * DAY, TODAY + 400 * DAY)  # wide enough for a refer
 
 
 def stored_cohort_figures() -> None:
-    require(connection.vendor == "postgresql", "the cohort figures are stored only on PostgreSQL (its triggers)")
+    require(connection.vendor == "postgresql", "the reports' figures are stored only on PostgreSQL (its triggers)")
 
 
-def cohort_stale_or_right(program) -> int:
-    """Every stored day of the period that claims to be current equals a recomputation; returns how many do."""
-    current = 0
-    computed = cohort.compute_days(program, {"referral_date__range": (COHORT.start, COHORT.end)})
-    for day, revision_now, revision, figures in daily.stored(cohort.DAYS, program, COHORT):
-        if revision is not None and revision == revision_now:
-            assert figures == computed.get(day, {}), day
-            current += 1
-    return current
+@dataclass(frozen=True)
+class DayWalk:
+    """One of the reports' per-day read models (``reports.daily``) over a period wide enough for what the writes
+    move, with its read (stored days, stale ones recomputed) and the direct computation it must equal."""
+
+    days: daily.DayFigures
+    period: Period
+    read: Callable[[object, Period], object]
+    direct: Callable[[object, Period], object]
+
+    def stale_or_right(self, program) -> int:
+        """Every stored day of the period that claims to be current equals a recomputation; returns how many do."""
+        current = 0
+        computed = self.days.compute(program, self.days.between(self.period.start, self.period.end))
+        for day, revision_now, revision, figures in daily.stored(self.days, program, self.period):
+            if revision is not None and revision == revision_now:
+                assert figures == computed.get(day, {}), day
+                current += 1
+        return current
+
+    def walk(self, program, perform) -> None:
+        """The read stores the days; in the transaction of ``perform``, every day still claiming to be current is
+        right; after it, the read equals the direct computation."""
+        stored_cohort_figures()
+        assert self.read(program, self.period) == self.direct(program, self.period)
+        assert self.stale_or_right(program)  # the read stored the days
+        with transaction.atomic():
+            perform()
+            self.stale_or_right(program)
+        assert self.read(program, self.period) == self.direct(program, self.period)
 
 
-def cohort_write_walk(program, perform) -> None:
-    stored_cohort_figures()
-    assert cohort.cohort_totals(program, COHORT) == cohort.direct_totals(program, COHORT)
-    assert cohort_stale_or_right(program)  # the read stored the days
-    with transaction.atomic():
-        perform()
-        cohort_stale_or_right(program)
-    assert cohort.cohort_totals(program, COHORT) == cohort.direct_totals(program, COHORT)
+COHORT_WALK = DayWalk(cohort.DAYS, COHORT, cohort.cohort_totals, cohort.direct_totals)
 
 
 @pytest.mark.parametrize("write", FOLLOW_UP_WRITES, ids=[w.name for w in FOLLOW_UP_WRITES])
 def test_every_follow_up_write_leaves_the_cohort_figures_stale_or_right_in_its_transaction(world, program, write):
     if write.setup:
         write.setup(world)
-    cohort_write_walk(program, lambda: write.perform(world))
+    COHORT_WALK.walk(program, lambda: write.perform(world))
 
 
 CASE_WRITES = {
@@ -738,7 +753,7 @@ def test_every_case_write_leaves_the_cohort_figures_stale_or_right_in_its_transa
     case = new_case(program, coordinator)
     new_case(program, coordinator, juvenile=True)  # another case the same day
     kwargs = {"coordinator": coordinator, "mediator": mediator, "client": client, "admin_user": admin_user}
-    cohort_write_walk(program, lambda: CASE_WRITES[name](Case.objects.get(pk=case.pk), **kwargs))
+    COHORT_WALK.walk(program, lambda: CASE_WRITES[name](Case.objects.get(pk=case.pk), **kwargs))
 
 
 def test_a_write_marks_only_the_days_it_touches_and_the_next_read_recomputes_them(world, program):
@@ -830,25 +845,7 @@ def closed_with_checks(program, coordinator, **kwargs) -> Case:
     return Case.objects.get(pk=case.pk)
 
 
-def due_stale_or_right(program) -> int:
-    """Every stored due day of the period that claims to be current equals a recomputation; returns how many do."""
-    current = 0
-    computed = checks.compute_days(program, checks.DAYS.between(DUE.start, DUE.end))
-    for day, revision_now, revision, figures in daily.stored(checks.DAYS, program, DUE):
-        if revision is not None and revision == revision_now:
-            assert figures == computed.get(day, {}), day
-            current += 1
-    return current
-
-
-def due_write_walk(program, perform) -> None:
-    stored_cohort_figures()
-    assert checks.checks_due(program, DUE) == checks.direct_checks_due(program, DUE)
-    assert due_stale_or_right(program)  # the read stored the days
-    with transaction.atomic():
-        perform()
-        due_stale_or_right(program)
-    assert checks.checks_due(program, DUE) == checks.direct_checks_due(program, DUE)
+DUE_WALK = DayWalk(checks.DAYS, DUE, checks.checks_due, checks.direct_checks_due)
 
 
 def _record(case: Case, result: str = "yes") -> None:
@@ -898,34 +895,9 @@ def test_every_check_write_leaves_the_checks_due_stale_or_right_in_its_transacti
     def perform():
         CHECK_WRITES[name](Case.objects.get(pk=case.pk), **kwargs)
 
-    due_write_walk(program, perform)
+    DUE_WALK.walk(program, perform)
     if "program" in name:  # the days the case brought to the other program are its now
         assert checks.checks_due(other_program, DUE) == checks.direct_checks_due(other_program, DUE) != {}
-
-
-# Each trigger, disabled, and a write only it sees: the walk above must catch the stored figures left wrong.
-TRIGGERS = {
-    "reports_due_cases_outcomecheck_insert": "OutcomeCheck.objects.create",
-    "reports_due_cases_outcomecheck_update": "outcome_check_record (reoffended)",
-    "reports_due_cases_outcomecheck_delete": "OutcomeCheck.delete",
-    "reports_due_cases_case_update": "a plain update: the case mediated after all",
-}
-
-
-@pytest.mark.parametrize("trigger", list(TRIGGERS))
-def test_the_walk_fails_without_each_trigger(program, other_program, coordinator, client, admin_user, trigger):
-    stored_cohort_figures()
-    case = closed_with_checks(program, coordinator)
-    table = "cases_case" if "cases_case" in trigger else "cases_outcomecheck"
-    kwargs = {"coordinator": coordinator, "client": client, "admin_user": admin_user, "other_program": other_program}
-    with transaction.atomic():
-        _sql("SET CONSTRAINTS ALL IMMEDIATE")  # no deferred foreign key checks pending: the table can be altered
-        _sql(f"ALTER TABLE {table} DISABLE TRIGGER {trigger}")
-        checks.checks_due(program, DUE)
-        CHECK_WRITES[TRIGGERS[trigger]](Case.objects.get(pk=case.pk), **kwargs)
-        with pytest.raises(AssertionError):
-            due_stale_or_right(program)
-        transaction.set_rollback(True)
 
 
 def test_the_command_checks_and_rebuilds_the_checks_due(program, coordinator):
@@ -999,25 +971,7 @@ def test_the_stored_checks_due_equal_the_direct_computation_after_any_writes(pro
 # --- The times taken a referral day (reports.timing): triggers on the cases and their meetings -----------------
 
 
-def timing_stale_or_right(program) -> int:
-    """Every stored referral day that claims to be current equals a recomputation; returns how many do."""
-    current = 0
-    computed = timing.compute_days(program, timing.DAYS.between(COHORT.start, COHORT.end))
-    for day, revision_now, revision, figures in daily.stored(timing.DAYS, program, COHORT):
-        if revision is not None and revision == revision_now:
-            assert figures == computed.get(day, {}), day
-            current += 1
-    return current
-
-
-def timing_write_walk(program, perform) -> None:
-    stored_cohort_figures()
-    assert timing.times_taken(program, COHORT) == timing.direct_times_taken(program, COHORT)
-    assert timing_stale_or_right(program)  # the read stored the days
-    with transaction.atomic():
-        perform()
-        timing_stale_or_right(program)
-    assert timing.times_taken(program, COHORT) == timing.direct_times_taken(program, COHORT)
+TIMING_WALK = DayWalk(timing.DAYS, COHORT, timing.times_taken, timing.direct_times_taken)
 
 
 def _joint(case: Case) -> Meeting:
@@ -1062,33 +1016,7 @@ def test_every_case_and_meeting_write_leaves_the_times_taken_stale_or_right_in_i
     other, _ = case_in_session(program, coordinator, mediator)  # another case the same day, its session held
     _hold(other, mediator=mediator)
     kwargs = {"coordinator": coordinator, "mediator": mediator, "client": client, "admin_user": admin_user}
-    timing_write_walk(program, lambda: TIMING_WRITES[name](Case.objects.get(pk=case.pk), **kwargs))
-
-
-TIMING_TRIGGERS = {
-    "reports_timing_mediation_meeting_insert": ("mediation_meeting", "Meeting.objects.create (held)"),
-    "reports_timing_mediation_meeting_update": ("mediation_meeting", "meeting_hold (the joint session held)"),
-    "reports_timing_mediation_meeting_delete": ("mediation_meeting", "Meeting.delete"),
-    "reports_timing_cases_case_insert": ("cases_case", "Case.objects.create (a closed case the same day, imported)"),
-    "reports_timing_cases_case_update": ("cases_case", "a plain update: the closure dated"),
-}
-
-
-@pytest.mark.parametrize("trigger", list(TIMING_TRIGGERS))
-def test_the_times_taken_walk_fails_without_each_trigger(program, coordinator, mediator, trigger):
-    stored_cohort_figures()
-    case, _ = case_in_session(program, coordinator, mediator)
-    if "delete" in trigger:
-        _hold(case, mediator=mediator)  # a held session to lose
-    table, write = TIMING_TRIGGERS[trigger]
-    with transaction.atomic():
-        _sql("SET CONSTRAINTS ALL IMMEDIATE")  # no deferred foreign key checks pending: the table can be altered
-        _sql(f"ALTER TABLE {table} DISABLE TRIGGER {trigger}")
-        timing.times_taken(program, COHORT)
-        TIMING_WRITES[write](Case.objects.get(pk=case.pk), coordinator=coordinator, mediator=mediator)
-        with pytest.raises(AssertionError):
-            timing_stale_or_right(program)
-        transaction.set_rollback(True)
+    TIMING_WALK.walk(program, lambda: TIMING_WRITES[name](Case.objects.get(pk=case.pk), **kwargs))
 
 
 def test_the_command_checks_and_rebuilds_the_times_taken(program, coordinator, mediator):
@@ -1165,3 +1093,70 @@ def test_the_stored_times_taken_equal_the_direct_computation_after_any_writes(pr
             one = Period(TODAY + day * DAY, TODAY + day * DAY)
             assert timing.times_taken(program, one) == timing.direct_times_taken(program, one)
         transaction.set_rollback(True)  # each example starts from nothing
+
+
+# --- Each trigger, disabled, and a write only it sees: the read model's walk must catch the figures left wrong ---
+
+
+@dataclass(frozen=True)
+class TriggerOff:
+    walk: DayWalk
+    table: str
+    arrange: Callable  # (program, coordinator, mediator) -> the case the write is given
+    write: Callable  # (case, **kwargs), as in the walks' tables of writes
+
+
+def _in_session(program, coordinator, mediator) -> Case:
+    return case_in_session(program, coordinator, mediator)[0]
+
+
+def _session_held(program, coordinator, mediator) -> Case:
+    case = _in_session(program, coordinator, mediator)
+    _hold(case, mediator=mediator)  # a held session to lose
+    return case
+
+
+def _closed(program, coordinator, mediator) -> Case:
+    return closed_with_checks(program, coordinator)
+
+
+TRIGGERS_OFF = {
+    "reports_due_cases_outcomecheck_insert": TriggerOff(
+        DUE_WALK, "cases_outcomecheck", _closed, CHECK_WRITES["OutcomeCheck.objects.create"]),
+    "reports_due_cases_outcomecheck_update": TriggerOff(
+        DUE_WALK, "cases_outcomecheck", _closed, CHECK_WRITES["outcome_check_record (reoffended)"]),
+    "reports_due_cases_outcomecheck_delete": TriggerOff(
+        DUE_WALK, "cases_outcomecheck", _closed, CHECK_WRITES["OutcomeCheck.delete"]),
+    "reports_due_cases_case_update": TriggerOff(
+        DUE_WALK, "cases_case", _closed, CHECK_WRITES["a plain update: the case mediated after all"]),
+    "reports_timing_mediation_meeting_insert": TriggerOff(
+        TIMING_WALK, "mediation_meeting", _in_session, TIMING_WRITES["Meeting.objects.create (held)"]),
+    "reports_timing_mediation_meeting_update": TriggerOff(
+        TIMING_WALK, "mediation_meeting", _in_session, TIMING_WRITES["meeting_hold (the joint session held)"]),
+    "reports_timing_mediation_meeting_delete": TriggerOff(
+        TIMING_WALK, "mediation_meeting", _session_held, TIMING_WRITES["Meeting.delete"]),
+    "reports_timing_cases_case_insert": TriggerOff(
+        TIMING_WALK, "cases_case", _in_session,
+        TIMING_WRITES["Case.objects.create (a closed case the same day, imported)"]),
+    "reports_timing_cases_case_update": TriggerOff(
+        TIMING_WALK, "cases_case", _in_session, TIMING_WRITES["a plain update: the closure dated"]),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("trigger", list(TRIGGERS_OFF))
+def test_the_walk_fails_without_each_trigger(
+    program, other_program, coordinator, mediator, client, admin_user, trigger
+):
+    stored_cohort_figures()
+    off = TRIGGERS_OFF[trigger]
+    case = off.arrange(program, coordinator, mediator)
+    kwargs = {"coordinator": coordinator, "mediator": mediator, "client": client, "admin_user": admin_user,
+              "other_program": other_program}  # fmt: skip
+    with transaction.atomic():
+        _sql("SET CONSTRAINTS ALL IMMEDIATE")  # no deferred foreign key checks pending: the table can be altered
+        _sql(f"ALTER TABLE {off.table} DISABLE TRIGGER {trigger}")
+        off.walk.read(program, off.walk.period)
+        off.write(Case.objects.get(pk=case.pk), **kwargs)
+        with pytest.raises(AssertionError):
+            off.walk.stale_or_right(program)
+        transaction.set_rollback(True)
