@@ -431,10 +431,12 @@ class CaseQuerySet(models.QuerySet):
 
     def for_caseload_page(self) -> "CaseQuerySet":
         """The caseload list's rows as plain values: only the columns it shows (no description, address or
-        phone is read), no model instances (``cases.selectors.caseload_rows`` shapes them for the page)."""
+        phone is read), no model instances (``cases.selectors.caseload_rows`` shapes them for the page). Every
+        column the list sorts by is among them: "Next" continues from the last row's."""
         people = ("username", "first_name", "last_name")
         return self.values(
-            "pk", "number", "stage", "mode", "offense_category", "referral_date", "referral_source__name",
+            "pk", "number", "stage", "mode", "offense_category", "referral_date", "stage_changed_at",
+            "referral_source__name",
             *(f"{who}__{field}" for who in ("lead_mediator", "co_mediator") for field in people),
         )  # fmt: skip
 

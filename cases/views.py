@@ -19,7 +19,7 @@ from vom.core.errors import DomainError, StaleObjectError
 from vom.core.exports import csv_response
 from vom.core.forms import add_domain_error
 from vom.core.once import not_saved, once_per_submission
-from vom.core.pagination import BoundedPaginator
+from vom.core.pagination import KeysetOrder, keyset_page
 from vom.core.phones import InvalidPhone, to_e164
 from vom.notifications.sms import signature_valid
 
@@ -109,12 +109,13 @@ def case_list(request):
     cases = _filtered(form, Case.objects.visible_to(user))
     sort = (form.cleaned_data.get("sort") if form.is_bound and form.is_valid() else "") or "-referral_date"
     listed = cases.for_caseload_page().with_overdue(timezone.now())
-    number = request.GET.get("page")
-    ordered = listed.order_by(sort, "-pk" if sort.startswith("-") else "pk")
-    # Counted without the joins the rows' names need (they cost more than the count), and only so far.
-    page = BoundedPaginator(ordered, CASELOAD_PAGE_SIZE, counted=cases, number=number).get_page(number)
+    # "Next" seeks past the last row's sort key; counted without the joins the rows' names need (they cost more
+    # than the count), and only so far.
+    page = keyset_page(listed, order=KeysetOrder.of(Case, sort), params=request.GET, path=request.path,
+                       per_page=CASELOAD_PAGE_SIZE, counted=cases)  # fmt: skip
     query = request.GET.copy()
-    query.pop("page", None)
+    for name in ("page", "after", "before"):
+        query.pop(name, None)
     title = "Caseload" if roles.is_coordinator or user.is_superuser else "All my cases"
     context = {"page": page, "rows": caseload_rows(page.object_list), "title": title, "form": form}
     context["query"], context["can_export"] = query.urlencode(), bool(program_scope(user, "export"))
