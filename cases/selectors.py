@@ -16,6 +16,7 @@ from django.utils.translation import gettext
 from vom.audit.models import AuditEvent
 from vom.core.cache import derived
 from vom.core.forms import RenderedChoices
+from vom.core.pagination import KeysetOrder, KeysetPage, keyset_page
 from vom.core.precompiled import Precompiled
 from vom.core.reversing import reverse_once
 from vom.notifications.models import Notification, TextOptOut
@@ -133,6 +134,25 @@ def filter_caseload(cases, filters: dict, now):
     if filters.get("juvenile"):
         cases = cases.juvenile(filters["juvenile"] == "yes")
     return cases
+
+
+def filtered_caseload(form, cases, now):
+    """``cases`` narrowed by a ``CaseloadFilterForm``; none while its filters are invalid (the form says why)."""
+    if form.is_bound and not form.is_valid():
+        return cases.none()
+    return filter_caseload(cases, form.cleaned_data if form.is_bound else {}, now)
+
+
+def caseload_page(user, form, params, *, path: str, per_page: int) -> KeysetPage:
+    """The caseload page an address asks for (``params``: its query, ``form`` bound to it), in the form's sort:
+    "Next" and "Previous" seek past their row's sort key (``vom.core.pagination.keyset_page``). Counted without
+    the joins the rows' names need (they cost more than the count), and only so far."""
+    now = timezone.now()
+    cases = filtered_caseload(form, Case.objects.visible_to(user), now)
+    sort = (form.cleaned_data.get("sort") if form.is_bound and form.is_valid() else "") or "-referral_date"
+    listed = cases.for_caseload_page().with_overdue(now)
+    order = KeysetOrder.of(Case, sort)
+    return keyset_page(listed, order=order, params=params, path=path, per_page=per_page, counted=cases)
 
 
 STAGE_LABELS = dict(Case.Stage.choices)

@@ -19,7 +19,6 @@ from vom.core.errors import DomainError, StaleObjectError
 from vom.core.exports import csv_response
 from vom.core.forms import add_domain_error
 from vom.core.once import not_saved, once_per_submission
-from vom.core.pagination import KeysetOrder, keyset_page
 from vom.core.phones import InvalidPhone, to_e164
 from vom.notifications.sms import signature_valid
 
@@ -56,8 +55,9 @@ from .selectors import (
     case_text_figures,
     caseload_export_rows,
     caseload_filter_choices,
+    caseload_page,
     caseload_rows,
-    filter_caseload,
+    filtered_caseload,
     get_case_for_page,
     my_cases_rows,
     my_open_cases,
@@ -93,26 +93,13 @@ def _caseload_form(request) -> CaseloadFilterForm:
     return CaseloadFilterForm(request.GET or None, **caseload_filter_choices(request.user))
 
 
-def _filtered(form: CaseloadFilterForm, cases):
-    """The cases the filters select; none while the filters are invalid (the form says why)."""
-    if form.is_bound and not form.is_valid():
-        return cases.none()
-    return filter_caseload(cases, form.cleaned_data if form.is_bound else {}, timezone.now())
-
-
 @require_GET
 @login_required
 def case_list(request):
     user = request.user
     roles = user_roles(user)
     form = _caseload_form(request)
-    cases = _filtered(form, Case.objects.visible_to(user))
-    sort = (form.cleaned_data.get("sort") if form.is_bound and form.is_valid() else "") or "-referral_date"
-    listed = cases.for_caseload_page().with_overdue(timezone.now())
-    # "Next" seeks past the last row's sort key; counted without the joins the rows' names need (they cost more
-    # than the count), and only so far.
-    page = keyset_page(listed, order=KeysetOrder.of(Case, sort), params=request.GET, path=request.path,
-                       per_page=CASELOAD_PAGE_SIZE, counted=cases)  # fmt: skip
+    page = caseload_page(user, form, request.GET, path=request.path, per_page=CASELOAD_PAGE_SIZE)
     query = request.GET.copy()
     for name in ("page", "after", "before"):
         query.pop(name, None)
@@ -133,7 +120,7 @@ def caseload_export(request):
     if form.is_bound and not form.is_valid():
         messages.error(request, "The filters are not valid: nothing was exported.")
         return redirect(f"{reverse('cases:list')}?{request.GET.urlencode()}")
-    cases = _filtered(form, Case.objects.filter(program_id__in=exported))
+    cases = filtered_caseload(form, Case.objects.filter(program_id__in=exported), timezone.now())
     count = cases.count()
     audit_record(
         request=request, action=AuditEvent.Action.EXPORT,

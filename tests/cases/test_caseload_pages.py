@@ -177,3 +177,20 @@ def test_a_later_page_reads_as_few_queries_as_the_first(
     with django_assert_num_queries(7):
         response = client.get(next_page)
     assert response.context["page"].number == 2 and len(listed(response)) == 3
+
+
+@pytest.mark.django_db
+def test_a_page_reached_by_next_counts_only_to_the_bound_and_knows_its_last_page(
+    client, program, coordinator, mediator, monkeypatch
+):
+    from vom.core import pagination
+
+    monkeypatch.setattr(views, "CASELOAD_PAGE_SIZE", 2)
+    monkeypatch.setattr(pagination, "COUNT_BOUND", 3)
+    ties(program, mediator, 7)
+    client.force_login(coordinator)
+    pages, last = walk(client, "/cases/", "next")
+    assert [len(page) for page in pages] == [2, 2, 2, 1]
+    body = " ".join(client.get(last).content.decode().split())
+    # Page 4 no longer counts one row past itself (7 rows): "Next" knows from one row more than the page.
+    assert "More than 3 cases." in body and "<span>Page 4</span>" in body and 'rel="next"' not in body

@@ -1,5 +1,6 @@
 """The load test runs end to end on a tiny data set: gunicorn, real sign-ins, locust, the report."""
 
+from datetime import date
 from io import StringIO
 
 import pytest
@@ -31,3 +32,21 @@ def test_loadtest_serves_signs_in_drives_the_mix_and_reports_every_endpoint(sett
     assert "mix throughput / bare view throughput:" in text
     assert "All targets met." in text
     assert (ROOT / "devtools" / "locustfile.py").exists()
+
+
+@pytest.mark.django_db
+def test_the_later_pages_are_the_addresses_next_leads_to(client, program, coordinator, mediator):
+    from devtools.bench import followed_next
+    from devtools.management.commands.loadtest import caseload_reached_by_next
+    from tests.factories import CaseFactory
+
+    for index in range(130):
+        stage = "screening" if index % 2 else "referred"
+        CaseFactory(program=program, stage=stage, lead_mediator=mediator, referral_date=date(2026, 3, 1 + index % 4))
+    client.force_login(coordinator)
+    caseload_reached_by_next.cache_clear()
+    assert caseload_reached_by_next("coord", (), 3) == followed_next(client.get, "/cases/", 2)
+    assert "after=" in caseload_reached_by_next("coord", (), 3)
+    filtered = caseload_reached_by_next("coord", (("stage", "screening"),), 2)
+    assert filtered == followed_next(client.get, "/cases/?stage=screening", 1) != "/cases/?stage=screening"
+    assert followed_next(client.get, "/cases/", 99) == followed_next(client.get, "/cases/", 2)  # as far as Next leads

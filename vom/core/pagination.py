@@ -150,7 +150,9 @@ class KeysetPage:
     notice: str = ""
 
 
-def keyset_page(rows, *, order: KeysetOrder, params: QueryDict, path: str, per_page: int, counted) -> KeysetPage:
+def keyset_page(
+    rows, *, order: KeysetOrder, params: QueryDict, path: str, per_page: int, counted, bound: int | None = None
+) -> KeysetPage:
     """The page of ``rows`` (values holding ``pk`` and the order's column) the address asks for: ``after`` (or
     ``before``) a cursor that "Next" (or "Previous") wrote, read by seeking in the order; else page ``page``
     counted from the start (an address typed in or bookmarked: OFFSET, as the database must count rows to
@@ -168,12 +170,15 @@ def keyset_page(rows, *, order: KeysetOrder, params: QueryDict, path: str, per_p
         if at is None:
             notice = "That page's address was not valid: this is the first page."
         else:
-            page = _seek(rows, order, at, backwards, params.get("page"), per_page, counted)
+            page = _seek(
+                rows, order, at, backwards, params.get("page"), per_page, _counter(rows, per_page, counted, bound)
+            )
             if page is None and not backwards:
                 notice = "That page is past the end of the list: this is the first page."
     if page is None:
         number = None if cursor is not None else params.get("page")
-        offset = BoundedPaginator(rows.order_by(*order.order_by()), per_page, counted=counted, number=number)
+        ordered = rows.order_by(*order.order_by())
+        offset = BoundedPaginator(ordered, per_page, counted=counted, number=number, bound=bound)
         paged = offset.get_page(number)
         page = KeysetPage(list(paged.object_list), paged.number, offset, paged.has_previous(), paged.has_next())
     page.notice = notice
@@ -182,24 +187,24 @@ def keyset_page(rows, *, order: KeysetOrder, params: QueryDict, path: str, per_p
     return page
 
 
-def _seek(rows, order: KeysetOrder, at, backwards: bool, number, per_page: int, counted) -> KeysetPage | None:
-    """The page after (before) the cursor ``at``; None when there is none (past either end of the list)."""
+def _seek(rows, order: KeysetOrder, at, backwards: bool, number, per_page: int, counter) -> KeysetPage | None:
+    """The page after (before) the cursor ``at``; None when there is none (past either end of the list). Whether
+    there is a next page is known from one row more than the page, so the count stops at its bound whatever the
+    page's number (a numbered page counts one row past itself: its "Next" depends on it)."""
     found = list(order.beyond(rows, *at, reverse=backwards)[: per_page + 1])
     if backwards:
         if len(found) <= per_page:  # nothing before these rows: the first page (read from the start, to fill it)
             return None
         number = max(2, _page_number(number))
-        counter = _counter(rows, per_page, counted, number)
         return _numbered(KeysetPage(found[per_page - 1 :: -1], number, counter, True, True))
     if not found:
         return None
     number = max(2, _page_number(number))
-    paginator = _counter(rows, per_page, counted, number)
-    return _numbered(KeysetPage(found[:per_page], number, paginator, True, len(found) > per_page))
+    return _numbered(KeysetPage(found[:per_page], number, counter, True, len(found) > per_page))
 
 
-def _counter(rows, per_page: int, counted, number: int) -> BoundedPaginator:
-    return BoundedPaginator(rows, per_page, counted=counted, number=number)
+def _counter(rows, per_page: int, counted, bound: int | None) -> BoundedPaginator:
+    return BoundedPaginator(rows, per_page, counted=counted, number=1, bound=bound)
 
 
 def _numbered(page: KeysetPage) -> KeysetPage:

@@ -29,7 +29,7 @@ from agreements.documents import agreement_layout, agreement_pdf
 from agreements.models import Agreement, Signature
 from agreements.reminders import plan_follow_up_reminders
 from cases.reminders import plan_case_reminders
-from devtools.bench import BARE, PAGES, YARDSTICKS, other_cpu_use
+from devtools.bench import BARE, PAGES, YARDSTICKS, followed_next, other_cpu_use
 from mediation.reminders import plan_meeting_reminders
 from vom.core.progress import progress_bar
 from vom.users.selectors import two_factor_required
@@ -128,7 +128,7 @@ class Command(BaseCommand):
     def measure_pages(self, pages, clients, users, repeat: int, bar):
         """Each page warmed up twice, then ``repeat`` rounds that request every page once, so that each page
         and the bare view meet the same machine (a neighbour's burst slows a round, not one page's figures)."""
-        paths = [page.path(users) for page in pages]
+        paths = [followed_next(clients[p.user].get, p.path(users), p.next_links) for p in pages]
         for page, path in zip(pages, paths, strict=True):
             for _ in range(2):
                 self.check_ok(self.fetch(clients[page.user], path), path)

@@ -15,6 +15,7 @@ It lives in the tooling (devtools) because the mix reaches into every app; the r
 """
 
 import csv
+import functools
 import json
 import os
 import random
@@ -33,9 +34,13 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.db.models import Q
+from django.http import QueryDict
 
 from cases.demo import DEMO_PROGRAM_SLUG, LAST_NAMES
+from cases.forms import CaseloadFilterForm
 from cases.models import Case, Membership, Program
+from cases.selectors import caseload_filter_choices, caseload_page
+from cases.views import CASELOAD_PAGE_SIZE
 from devtools.bench import other_cpu_use
 from devtools.serve import DEMO_PASSWORD, ROOT, Gunicorn, code_step, collectstatic, production_env, sign_in
 from vom.users.selectors import authenticator_for, next_totp_code
@@ -90,15 +95,31 @@ def _filtered_caseload(rng: random.Random, person: Person) -> str:
         "source": lambda: rng.choice(facts.source_ids),
         "overdue": lambda: "on",
     }[choice]()
-    page = "" if rng.random() < 0.8 else f"&page={rng.randint(2, 5)}"
-    return f"/cases/?{choice}={value}{page}"
+    if rng.random() < 0.8:
+        return f"/cases/?{choice}={value}"
+    return caseload_reached_by_next(person.username, ((choice, str(value)),), rng.randint(2, 5))
 
 
 def _deep_page(rng: random.Random, person: Person) -> str:
     # Paging on: mostly the next few pages, sometimes far back in the program's history.
     top = max(2, person.program.pages)
     page = rng.randint(2, min(6, top)) if rng.random() < 0.7 else rng.randint(min(7, top), top)
-    return f"/cases/?page={page}"
+    return caseload_reached_by_next(person.username, (), page)
+
+
+@functools.lru_cache(maxsize=4096)
+def caseload_reached_by_next(username: str, filters: tuple, number: int) -> str:
+    """The address of the caseload's page ``number`` as users reach it: the "Next" link of the page before it
+    (which carries that page's last sort key), computed by the list's own selector. A page number in the address
+    alone is what a bookmark or typing does: it counts the rows from the start."""
+    user = get_user_model().objects.get(username=username)
+    params = QueryDict(mutable=True)
+    for name, value in filters:
+        params[name] = value
+    params["page"] = str(number - 1)
+    form = CaseloadFilterForm(params, **caseload_filter_choices(user))
+    page = caseload_page(user, form, params, path="/cases/", per_page=CASELOAD_PAGE_SIZE)
+    return page.next_url or page.previous_url or f"/cases/?{params.urlencode()}"  # a list shorter than asked
 
 
 # The mix. Each simulated user is a mediator or a coordinator (--coordinator-share of the users, at least
@@ -164,6 +185,7 @@ class Command(BaseCommand):
     def handle(self, *args, users, duration, warmup, workers, sweep, mediators, coordinators, password,
                coordinator_share, p95, ratio, skip, seed, log, **options):  # fmt: skip
         self.coordinator_share = coordinator_share
+        caseload_reached_by_next.cache_clear()  # addresses of another database (under pytest) or older rows
         unknown = set(skip) - {r.name for r in MIX}
         if unknown:
             raise CommandError(f"Not in the mix: {', '.join(sorted(unknown))}")
