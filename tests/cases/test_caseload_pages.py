@@ -194,3 +194,24 @@ def test_a_page_reached_by_next_counts_only_to_the_bound_and_knows_its_last_page
     body = " ".join(client.get(last).content.decode().split())
     # Page 4 no longer counts one row past itself (7 rows): "Next" knows from one row more than the page.
     assert "More than 3 cases." in body and "<span>Page 4</span>" in body and 'rel="next"' not in body
+
+
+@pytest.mark.django_db
+def test_a_name_search_counts_its_matches_only_to_its_own_bound(client, program, coordinator, mediator, monkeypatch):
+    from cases import selectors
+
+    def shown(**query) -> tuple[str, list[int]]:
+        response = client.get("/cases/", query)
+        return " ".join(response.content.decode().split()), listed(response)
+
+    monkeypatch.setattr(selectors, "SEARCH_COUNT_BOUND", 2)
+    monkeypatch.setattr(views, "CASELOAD_PAGE_SIZE", 1)  # a page counts at least to its own end
+    ties(program, mediator, 4)
+    for case in Case.objects.filter(program=program)[:3]:
+        PartyFactory(case=case, role="victim", person__last_name="Okafor")
+    client.force_login(coordinator)
+    body, rows = shown(q="okaf")
+    assert "More than 2 cases." in body and len(rows) == 1
+    assert "4 cases." in shown()[0]  # the list itself counts to its own bound
+    monkeypatch.setattr(selectors, "SEARCH_COUNT_BOUND", 3)
+    assert "3 cases." in shown(q="okaf")[0]  # below the bound: exact
