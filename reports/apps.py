@@ -10,10 +10,11 @@ class ReportsConfig(AppConfig):
 
         from vom.core.read_models import register
 
-        from . import checks, cohort, timing
+        from . import checks, cohort, offenders, timing
         from .aggregates import register_sqlite_median
 
         connection_created.connect(register_sqlite_median, dispatch_uid="reports.sqlite_median")
         register(cohort.READ_MODEL)
         register(checks.READ_MODEL)
         register(timing.READ_MODEL)
+        register(offenders.READ_MODEL)

@@ -8,9 +8,11 @@ juvenile flag, stage, outcome, source and offense; its agreements' status and nu
 terms' payments, disbursements and service logs. A stored ``CohortDayFigures`` row counts only at the
 revision it was computed at; a stale or missing day is recomputed by the next read (``reports.cohort``).
 ``DueDay.revision`` likewise (migration 0003), for every write to a check and every update of the case columns
-that decide a check's group (program, juvenile flag, stage, the stage it closed from, outcome), and
-``TimingDay.revision`` (migration 0004) for the cases' referral and closure and their joint sessions. Each pair is
-a ``RevisedDay`` and a ``FiguresAtRevision``, which say only what differs: the names, the figures' format.
+that decide a check's group (program, juvenile flag, stage, the stage it closed from, outcome),
+``TimingDay.revision`` (migration 0004) for the cases' referral and closure and their joint sessions, and
+``OffenderDay.revision`` (migration 0005) for the cases' offenders, their checks and returns, and the referrals of
+the same people. Each pair is a ``RevisedDay`` and a ``FiguresAtRevision``, which say only what differs: the names,
+the figures' format.
 """
 
 from django.db import models
@@ -118,3 +120,26 @@ class TimingDayFigures(FiguresAtRevision):
 
     class Meta(FiguresAtRevision.Meta):
         verbose_name_plural = "timing day figures"
+
+
+class OffenderDay(RevisedDay):
+    """How many times the offenders of the cases referred to ``program`` on ``day`` have changed in what their
+    figures are computed from: the offender parties and their people, their checks and returns, the case columns
+    that decide juvenile, mediated and outcome, and the referrals of the same people's other cases (migration
+    0005)."""
+
+    subject = "Offenders of the cases referred to program {program} on {day}"
+
+
+class OffenderDayFigures(FiguresAtRevision):
+    """The offenders of the cases referred to ``program`` on ``day`` (``reports.offenders``): whose follow-up
+    ended, and the people's reoffending checks keyed by each one's previous referral to the program, so that a
+    period counts each person once."""
+
+    subject = "Offenders referred to program {program} on {day}"
+
+    revision = computed_at(OffenderDay)
+    figures = models.TextField(help_text='JSON: {"ended": …, "people": […], "results": […], "windows": […]}, or {}.')
+
+    class Meta(FiguresAtRevision.Meta):
+        verbose_name_plural = "offender day figures"

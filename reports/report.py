@@ -6,24 +6,23 @@ Juveniles and adults are counted apart: a case is juvenile when an offender was 
 incident date (``cases.rules.is_juvenile``).
 """
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from urllib.parse import urlencode
 
-from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db.models import Count, Q, Sum
 from django.urls import reverse
 
 from agreements.documents import money
-from agreements.models import OffenderReturn
 from agreements.schedule import CENT
-from cases.models import Case, OutcomeCheck, Party, Program, ReferralSource, juvenile_flag
+from cases.models import Case, Program, ReferralSource
 from surveys.models import SurveyResponse
 from surveys.questions import FIELDS, QUESTIONS
 
-from .checks import checks_due, mediated_expression
+from .checks import checks_due
 from .cohort import AMOUNTS, cohort_totals
+from .offenders import People, cohort_people
 from .periods import Period
 from .suppression import AddsUp, Rules, suppress
 from .timing import times_taken
@@ -168,8 +167,8 @@ def outcome_report(program: Program, period: Period, today: date) -> OutcomeRepo
         ])
     )  # fmt: skip
     ended = {g: counts["completed"][g] + counts["returned"][g] + counts["mixed"][g] for g, _ in GROUPS}
-    cohort_offenders = _cohort_offenders(program, period)
-    offenders = _offenders_ended(cohort_offenders)
+    people = cohort_people(program, period)  # one stored row a day (``offenders``)
+    offenders = people.ended
     offenders_ended = {g: offenders["fulfilled"][g] + offenders["returned"][g] for g, _ in GROUPS}
     progress.rows += [
         Row(ENDED_ROWS[0], [
@@ -196,7 +195,7 @@ def outcome_report(program: Program, period: Period, today: date) -> OutcomeRepo
     satisfaction, comments = _satisfaction(program, period)
     sections += [
         satisfaction,
-        _reoffending_cohort(program, period, cohort_offenders),
+        _reoffending_cohort(people),
         _reoffending(program, period, today, columns),
     ]
     threshold = program.report_threshold
@@ -221,45 +220,6 @@ def _rules(section: Section) -> Rules:
     }.get(section.key, [])
     # The first column is all cases (or all who answered), the others its parts; the cohort's columns are not.
     return Rules(split_columns=section.key != "reoffending", groups=groups)
-
-
-@dataclass(frozen=True)
-class _Offender:
-    party_id: int
-    person_id: int
-    juvenile: bool
-    mediated: bool
-    outcome: str
-    returned_alone: bool
-
-
-def _cohort_offenders(program, period) -> list[_Offender]:
-    """The offenders of the cohort's cases, in referral order: one query, read by two sections (the offenders
-    whose follow-up ended, and reoffending by person), which each read them before."""
-    rows = (
-        Party.objects.filter(role=Party.Role.OFFENDER, **cohort_filter(program, period, "case"))
-        .annotate(juvenile=juvenile_flag("case"), mediated=mediated_expression(),
-                  returned_alone=Exists(OffenderReturn.objects.filter(party=OuterRef("pk"))))
-        .order_by("case__referral_date", "case_id", "pk")
-        .values_list("pk", "person_id", "juvenile", "mediated", "case__outcome", "returned_alone")
-    )  # fmt: skip
-    return [_Offender(*row) for row in rows]
-
-
-def _offenders_ended(offenders: list[_Offender]) -> dict:
-    """Offenders of the cohort whose follow-up ended, each one on their own: fulfilled their part (a completed
-    case, or a mixed one they were not returned from) or returned (a returned case, or their own return)."""
-    out = {name: {"juvenile": 0, "adult": 0} for name in ("fulfilled", "returned")}
-    for offender in offenders:
-        group = "juvenile" if offender.juvenile else "adult"
-        mixed = offender.outcome == Case.Outcome.MIXED
-        if offender.outcome == Case.Outcome.COMPLETED or (mixed and not offender.returned_alone):
-            out["fulfilled"][group] += 1
-        elif offender.outcome == Case.Outcome.RETURNED or (mixed and offender.returned_alone):
-            out["returned"][group] += 1
-    for by_group in out.values():
-        by_group["all"] = by_group["juvenile"] + by_group["adult"]
-    return out
 
 
 def _referrals_by(counts, program, referred, link) -> Section:
@@ -429,39 +389,15 @@ def _reoffending(program, period, today, columns) -> Section:
     return section
 
 
-def _reoffending_cohort(program, period, offenders: list[_Offender]) -> Section:
-    """The people referred in the period and their reoffending checks at each window, mediated against not.
-
-    One offender is one person: a person referred twice in the period counts once, with their first case. One
-    query (their checks) besides the cohort's offenders, then counted here."""
-    first: dict[int, tuple] = {}
-    for offender in offenders:
-        first.setdefault(offender.person_id, (offender.party_id, offender.juvenile, offender.mediated))
-    parties = {party_id: (juvenile, mediated) for party_id, juvenile, mediated in first.values()}
-    offender_ids = {offender.party_id for offender in offenders}
-    results = defaultdict(dict)  # party -> months -> result ("" while not recorded)
-    # Joined to the cases only (the cohort's index), not to the parties: which are offenders is known above.
-    checks = OutcomeCheck.objects.filter(**cohort_filter(program, period, "case"), party__isnull=False)
-    for party_id, months, result in checks.order_by().values_list("party_id", "months", "result"):
-        if party_id in offender_ids:
-            results[party_id][months] = result
-    windows = sorted(set(program.check_windows) | {m for by in results.values() for m in by})
+def _reoffending_cohort(people: People) -> Section:
+    """The people referred in the period and their reoffending checks at each window, mediated against not: one
+    offender is one person, counted once with their first case in the period (``reports.offenders``)."""
     section = Section("reoffending", "Reoffending of the people referred in the period", COHORT_COLUMNS,
                       note=COMPARISON_NOTE)  # fmt: skip
-    tallies = {
-        (months, group): {mediated: {"yes": 0, "no": 0, "unknown": 0, "to_come": 0} for mediated in (True, False)}
-        for months in windows for group, _ in GROUPS
-    }  # fmt: skip
-    for party_id, (juvenile, mediated) in parties.items():  # one pass over the people, every window at once
-        found, groups = results.get(party_id, {}), ("all", "juvenile" if juvenile else "adult")
-        for months in windows:
-            result = found.get(months, "") or "to_come"
-            for group in groups:
-                tallies[(months, group)][mediated][result] += 1
-    for months in windows:
+    for months in people.windows:
         for group, label in GROUPS:
             section.rows.append(
-                Row(f"{months} months after closure, {label.lower()}", _cohort_cells(tallies[(months, group)]))
+                Row(f"{months} months after closure, {label.lower()}", _cohort_cells(people.tallies[(months, group)]))
             )
     return section
 

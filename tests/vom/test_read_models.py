@@ -18,6 +18,7 @@ row here.
 """
 
 import datetime
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -61,12 +62,12 @@ from cases.services import (
 )
 from mediation import services as mediation_services
 from mediation.models import Meeting
-from reports import checks, cohort, daily, timing
-from reports.models import CohortDayFigures, DueDayFigures, TimingDayFigures
+from reports import checks, cohort, daily, offenders, timing
+from reports.models import CohortDayFigures, DueDayFigures, OffenderDayFigures, TimingDayFigures
 from reports.periods import Period
 from tests.agreements.helpers import amend, case_in_agreement, send, sign_all
 from tests.conftest import require
-from tests.factories import CaseFactory, MembershipFactory, UserFactory
+from tests.factories import CaseFactory, MembershipFactory, PartyFactory, PersonFactory, UserFactory
 from tests.mediation.helpers import TODAY, ago, assign, case_in_session, new_case
 
 pytestmark = pytest.mark.django_db
@@ -1095,6 +1096,295 @@ def test_the_stored_times_taken_equal_the_direct_computation_after_any_writes(pr
         transaction.set_rollback(True)  # each example starts from nothing
 
 
+# --- The offenders of the cases referred a day (reports.offenders): triggers on parties, checks, returns, cases --
+
+# Periods starting on either side of the people's referrals: a day's people count or not by their previous referral.
+OFFENDER_PERIODS = [COHORT, *(Period(TODAY - days * DAY, TODAY + 400 * DAY) for days in (70, 55, 45, 30, 15, 10, 5))]
+
+
+OFFENDER_WALK = DayWalk(offenders.DAYS, COHORT, offenders.cohort_people, offenders.direct_people)
+
+
+def offenders_agree(program) -> None:
+    for period in OFFENDER_PERIODS:
+        assert offenders.cohort_people(program, period) == offenders.direct_people(program, period), period
+
+
+def offenders_write_walk(program, perform) -> None:
+    """The walk, and then the stored days equal the direct computation over periods starting on either side of
+    each person's referrals."""
+    OFFENDER_WALK.walk(program, perform)
+    offenders_agree(program)
+
+
+@pytest.mark.parametrize("write", FOLLOW_UP_WRITES, ids=[w.name for w in FOLLOW_UP_WRITES])
+def test_every_follow_up_write_leaves_the_offender_figures_stale_or_right_in_its_transaction(world, program, write):
+    if write.setup:
+        write.setup(world)
+    offenders_write_walk(program, lambda: write.perform(world))
+
+
+@dataclass
+class People:
+    """Kai Lopez (an adult) referred 40 and 10 days ago; a juvenile Kai Lopez (another person: another birth date)
+    referred 60 days ago and 20 days ago, with Sam Reyes, that case closed as mixed (its checks scheduled)."""
+
+    program: object
+    other_program: object
+    coordinator: object
+    mediator: object
+    client: object
+    admin_user: object
+    first: Case  # adult Kai's later case
+    earlier: Case  # adult Kai's earlier case
+    oldest: Case  # juvenile Kai's first case
+    closed: Case  # juvenile Kai's second case, with Sam Reyes
+
+    def case(self, name: str) -> Case:
+        return Case.objects.get(pk=getattr(self, name).pk)
+
+    def offender(self, name: str, first_name: str = "Kai") -> Party:
+        return Party.objects.get(case=getattr(self, name), role="offender", person__first_name=first_name)
+
+
+def _referred(case: Case, days_ago: int) -> Case:
+    Case.objects.filter(pk=case.pk).update(referral_date=TODAY - days_ago * DAY)
+    return Case.objects.get(pk=case.pk)
+
+
+def arrange_people(program, other_program, coordinator, mediator, client, admin_user) -> People:
+    first = new_case(program, coordinator)
+    earlier = _referred(new_case(program, coordinator), 40)  # the same person: same name and birth date
+    oldest = _referred(new_case(program, coordinator, juvenile=True), 60)
+    closed = _referred(closed_with_checks(program, coordinator, juvenile=True, second_offender=True), 20)
+    Case.objects.filter(pk=closed.pk).update(outcome="mixed")  # its offenders fulfilled or returned, each their own
+    return People(program, other_program, coordinator, mediator, client, admin_user, first, earlier, oldest, closed)
+
+
+@pytest.fixture
+def people(program, other_program, coordinator, mediator, client, admin_user) -> People:
+    return arrange_people(program, other_program, coordinator, mediator, client, admin_user)
+
+
+def _adult_kai() -> PartyInput:
+    return PartyInput(role="offender", first_name="Kai", last_name="Lopez",
+                      date_of_birth=TODAY - datetime.timedelta(days=30 * 365))  # fmt: skip
+
+
+def _anonymise_earlier(p: People) -> None:
+    closed(World(p.case("earlier"), None, p.coordinator, None, None, None))
+    case_anonymise(case=p.case("earlier"))
+
+
+def _return(p: People, party: Party) -> OffenderReturn:
+    return OffenderReturn.objects.create(case=party.case, party=party, on=TODAY, reason="x", recorded_by=p.coordinator)
+
+
+OFFENDER_WRITES = {
+    "case_intake (the same person referred again)": lambda p: new_case(p.program, p.coordinator),
+    "party_add (the same person, on an earlier case)": lambda p: party_add(
+        case=p.case("oldest"), actor=p.coordinator, party=_adult_kai()),
+    "party_add_supporter (not an offender)": lambda p: party_add_supporter(
+        case=p.case("first"), actor=p.coordinator, for_party=p.case("first").parties.get(role="victim"),
+        supporter=PartyInput(role="support", first_name="Lee", last_name="Park")),
+    "case_update (referral date: the later case now first)": lambda p: case_update(
+        case=p.case("first"), expected_version=p.case("first").version, actor=p.coordinator,
+        changes={"referral_date": TODAY - 50 * DAY, "incident_date": TODAY - 60 * DAY}),
+    "case_assign (referred to screening)": lambda p: assign(p.case("first"), p.coordinator, p.mediator),
+    "case_close (declined: its checks scheduled)": lambda p: closed_with_checks(p.program, p.coordinator),
+    "case_close of the person's earlier case": lambda p: case_close(
+        case=p.case("earlier"), expected_version=p.case("earlier").version, actor=p.coordinator,
+        outcome="withdrawn", reason="Moved away."),
+    "outcome_check_record (reoffended)": lambda p: _record(p.case("closed"), "yes"),
+    "outcome_check_record (could not be determined)": lambda p: _record(p.case("closed"), "unknown"),
+    "case_reopen (its unrecorded checks deleted)": lambda p: case_reopen(
+        case=p.case("closed"), expected_version=p.case("closed").version, actor=p.coordinator, reason="Back."),
+    "case_anonymise of the person's earlier case (a nameless person now)": _anonymise_earlier,
+    "Person.save (a birth date corrected)": lambda p: JUVENILE_WRITES["Person.save (a birth date corrected)"](
+        p.case("first")),
+    "admin change of a person's birth date": lambda p: JUVENILE_WRITES["admin change of a person's birth date"](
+        p.case("first"), client=p.client, admin_user=p.admin_user),
+    "a plain update: the juvenile's parties given to the adult (people merged)": lambda p: Party.objects.filter(
+        pk=p.offender("closed").pk).update(person=p.offender("first").person),
+    "Party.delete (the person's earlier offender party)": lambda p: p.offender("earlier").delete(),
+    "Party.objects.create (an offender added)": lambda p: PartyFactory(case=p.case("first")),
+    "plain SQL: an offender made a victim": lambda p: _sql(
+        "UPDATE cases_party SET role = 'victim' WHERE id = %s", p.offender("earlier").pk),
+    "plain SQL: the earlier case moved to another program": lambda p: _sql(
+        "UPDATE cases_case SET program_id = %s WHERE id = %s", p.other_program.pk, p.earlier.pk),
+    "a plain update: the case mediated after all": lambda p: Case.objects.filter(pk=p.first.pk).update(
+        outcome="no_agreement", stage="closed"),
+    "plain SQL: the case's juvenile flag": lambda p: _sql(
+        "UPDATE cases_case SET juvenile = NOT juvenile WHERE id = %s", p.first.pk),
+    "OutcomeCheck.objects.create (a window of its own)": lambda p: OutcomeCheck.objects.create(
+        case=p.closed, party=p.offender("closed", "Sam"), months=48, due_on=TODAY + 9 * DAY),
+    "a plain update of the results (a data fix)": lambda p: OutcomeCheck.objects.filter(case=p.closed).update(
+        result="no"),
+    "OutcomeCheck delete (a window's checks)": lambda p: OutcomeCheck.objects.filter(
+        case=p.closed, months=30).delete(),
+    "OffenderReturn.objects.create (one offender of a mixed case)": lambda p: _return(p, p.offender("closed")),
+    "OffenderReturn.delete": lambda p: OffenderReturn.objects.filter(case=p.closed).delete(),
+    "a plain update: the return moved to another case's offender": lambda p: OffenderReturn.objects.filter(
+        case=p.closed).update(party=p.offender("first")),
+}  # fmt: skip
+OFFENDER_SETUPS = {  # a return to delete or move
+    "OffenderReturn.delete": lambda p: _return(p, p.offender("closed")),
+    "a plain update: the return moved to another case's offender": lambda p: _return(p, p.offender("closed")),
+}
+
+
+@pytest.mark.parametrize("name", list(OFFENDER_WRITES))
+def test_every_offender_write_leaves_the_offender_figures_stale_or_right_in_its_transaction(people, name):
+    if name in OFFENDER_SETUPS:
+        OFFENDER_SETUPS[name](people)
+    offenders_write_walk(people.program, lambda: OFFENDER_WRITES[name](people))
+    if "program" in name:  # the days the case brought to the other program are its now
+        assert offenders.cohort_people(people.other_program, COHORT) == offenders.direct_people(
+            people.other_program, COHORT
+        )
+
+
+def test_a_person_counts_once_in_a_period_with_their_first_case_there(people):
+    """Adult Kai (40 and 10 days ago) counts on the earlier day in a period holding both, on the later one in a
+    period starting after the earlier, and moving the later case first moves him: the stored days follow."""
+    stored_cohort_figures()
+
+    def adults(days_ago: int) -> int:
+        tally = offenders.cohort_people(people.program, Period(TODAY - days_ago * DAY, TODAY))
+        return sum(tally.tallies[(6, "adult")][mediated][result] for mediated in (True, False)
+                   for result in ("yes", "no", "unknown", "to_come"))  # fmt: skip
+
+    assert (adults(45), adults(30)) == (1, 1)
+    stored = OffenderDayFigures.objects.get(program=people.program, day=people.first.referral_date).figures
+    assert [previous for previous, *_ in json.loads(stored)["people"]] == [(TODAY - 40 * DAY).isoformat()]
+    _referred(people.first, 50)  # now the earlier of the two: the other day's Kai has a previous referral
+    assert (adults(55), adults(45), adults(30)) == (1, 1, 0)
+    offenders_agree(people.program)
+
+
+def _arranged_people(program, coordinator, mediator, write: str) -> People:
+    """The people of the walk above, without another program or an admin (the trigger-off test needs neither)."""
+    world = arrange_people(program, None, coordinator, mediator, None, None)
+    if write in OFFENDER_SETUPS:
+        OFFENDER_SETUPS[write](world)
+    return world
+
+
+def _offender_trigger_off(table: str, write: str) -> "TriggerOff":
+    return TriggerOff(OFFENDER_WALK, table, lambda *args: _arranged_people(*args, write),
+                      lambda world, **k: OFFENDER_WRITES[write](world))  # fmt: skip
+
+
+# For the trigger-off test below: each of these triggers, disabled, and a write only it sees.
+OFFENDER_TRIGGERS = {
+    "cases_party": {
+        "insert": "Party.objects.create (an offender added)",
+        "update": "plain SQL: an offender made a victim",
+        "delete": "Party.delete (the person's earlier offender party)",
+    },
+    "cases_case": {"update": "a plain update: the case mediated after all"},
+    "cases_outcomecheck": {
+        "insert": "OutcomeCheck.objects.create (a window of its own)",
+        "update": "a plain update of the results (a data fix)",
+        "delete": "OutcomeCheck delete (a window's checks)",
+    },
+    "agreements_offenderreturn": {
+        "insert": "OffenderReturn.objects.create (one offender of a mixed case)",
+        "update": "a plain update: the return moved to another case's offender",
+        "delete": "OffenderReturn.delete",
+    },
+}
+
+
+def test_the_command_checks_and_rebuilds_the_offender_figures(people):
+    stored_cohort_figures()
+    offenders.cohort_people(people.program, COHORT)
+    assert "0 differ" in run("--check", "--only", "offender day figures")
+    row = OffenderDayFigures.objects.get(program=people.program, day=people.first.referral_date)
+    OffenderDayFigures.objects.filter(pk=row.pk).update(figures='{"ended":{},"people":[],"results":[],"windows":[]}')
+    with pytest.raises(CommandError, match="1 stored read-model row"):
+        run("--check", "--only", "offender day figures")
+    assert "1 were missing, stale or wrong" in run("--only", "offender day figures")
+    assert "0 differ" in run("--check", "--only", "offender day figures")
+    offenders_agree(people.program)
+
+
+_offender_operations = st.lists(
+    st.one_of(
+        st.tuples(st.just("offender"), st.tuples(st.integers(0, 3), st.integers(0, 4))),  # (person, case)
+        st.tuples(st.just("refer on"), st.tuples(st.integers(0, 4), st.integers(-3, 3))),  # (case, day)
+        st.tuples(st.just("person"), st.tuples(st.integers(0, 9), st.integers(0, 3))),  # (party, person)
+        st.tuples(st.just("remove"), st.integers(0, 9)),  # party
+        st.tuples(st.just("outcome"), st.tuples(st.integers(0, 4), st.sampled_from(
+            ["", "completed", "returned", "mixed", "no_agreement", "declined"]))),
+        st.tuples(st.just("juvenile"), st.tuples(st.integers(0, 4), st.booleans())),
+        st.tuples(st.just("return"), st.integers(0, 9)),  # party: returned, or no longer
+        st.tuples(st.just("check"), st.tuples(st.integers(0, 9), st.sampled_from([6, 12, 18]),
+                                              st.sampled_from(["", "yes", "no", "unknown", None]))),
+        st.tuples(st.just("read"), st.integers(-3, 3)),
+    ),
+    min_size=1,
+    max_size=10,
+)  # fmt: skip
+
+
+def _apply_to_offenders(program, cases, persons, user, operation: str, value) -> None:
+    parties = list(Party.objects.filter(case__in=cases, role="offender").order_by("pk"))
+    party = parties[value[0] % len(parties)] if parties and isinstance(value, tuple) else None
+    if operation == "offender":
+        person, case = persons[value[0]], cases[value[1]]
+        if not Party.objects.filter(case=case, person=person, role="offender").exists():
+            Party.objects.create(case=case, person=person, role="offender")
+    elif operation == "refer on":
+        Case.objects.filter(pk=cases[value[0]].pk).update(referral_date=TODAY + value[1] * DAY)
+    elif operation == "person" and party:
+        taken = Party.objects.filter(case=party.case, person=persons[value[1]], role="offender").exists()
+        if not taken:
+            Party.objects.filter(pk=party.pk).update(person=persons[value[1]])
+    elif operation == "remove" and parties:
+        chosen = parties[value % len(parties)]
+        OutcomeCheck.objects.filter(party=chosen).delete()
+        OffenderReturn.objects.filter(party=chosen).delete()
+        chosen.delete()
+    elif operation == "outcome":
+        Case.objects.filter(pk=cases[value[0]].pk).update(outcome=value[1], stage="closed" if value[1] else "referred")
+    elif operation == "juvenile":
+        Case.objects.filter(pk=cases[value[0]].pk).update(juvenile=value[1])
+    elif operation == "return" and parties:
+        chosen = parties[value % len(parties)]
+        if not OffenderReturn.objects.filter(party=chosen).delete()[0]:
+            OffenderReturn.objects.create(case=chosen.case, party=chosen, on=TODAY, reason="x", recorded_by=user)
+    elif operation == "check" and party:
+        _, months, result = value
+        if result is None:
+            OutcomeCheck.objects.filter(party=party, months=months).delete()
+        else:
+            OutcomeCheck.objects.update_or_create(case=party.case, party=party, months=months,
+                                                  defaults={"result": result, "due_on": TODAY})  # fmt: skip
+    elif operation == "read":
+        offenders.cohort_people(program, Period(TODAY + value * DAY, TODAY + 3 * DAY))
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(operations=_offender_operations)
+def test_the_stored_offender_figures_equal_the_direct_computation_after_any_writes(program, coordinator, operations):
+    stored_cohort_figures()
+    with transaction.atomic():
+        cases = [CaseFactory(program=program, referral_date=TODAY + day * DAY) for day in (-3, -1, -1, 0, 2)]
+        persons = [PersonFactory() for _ in range(4)]
+        for index, case in enumerate(cases):
+            Party.objects.create(case=case, person=persons[index % 3], role="offender")
+        offenders.cohort_people(program, COHORT)
+        for operation, value in operations:
+            _apply_to_offenders(program, cases, persons, coordinator, operation, value)
+        OFFENDER_WALK.stale_or_right(program)
+        for start in range(-4, 4):  # every start: each person counts once, from their first case in the period
+            for end in (start, 3):
+                period = Period(TODAY + start * DAY, TODAY + max(start, end) * DAY)
+                assert offenders.cohort_people(program, period) == offenders.direct_people(program, period), period
+        transaction.set_rollback(True)  # each example starts from nothing
+
+
 # --- Each trigger, disabled, and a write only it sees: the read model's walk must catch the figures left wrong ---
 
 
@@ -1102,8 +1392,8 @@ def test_the_stored_times_taken_equal_the_direct_computation_after_any_writes(pr
 class TriggerOff:
     walk: DayWalk
     table: str
-    arrange: Callable  # (program, coordinator, mediator) -> the case the write is given
-    write: Callable  # (case, **kwargs), as in the walks' tables of writes
+    arrange: Callable  # (program, coordinator, mediator) -> the case (or the world of cases) the write is given
+    write: Callable  # (case or world, **kwargs), as in the walks' tables of writes
 
 
 def _in_session(program, coordinator, mediator) -> Case:
@@ -1140,6 +1430,9 @@ TRIGGERS_OFF = {
         TIMING_WRITES["Case.objects.create (a closed case the same day, imported)"]),
     "reports_timing_cases_case_update": TriggerOff(
         TIMING_WALK, "cases_case", _in_session, TIMING_WRITES["a plain update: the closure dated"]),
+} | {
+    f"reports_offender_{table}_{operation}": _offender_trigger_off(table, write)
+    for table, writes in OFFENDER_TRIGGERS.items() for operation, write in writes.items()
 }  # fmt: skip
 
 
@@ -1149,14 +1442,14 @@ def test_the_walk_fails_without_each_trigger(
 ):
     stored_cohort_figures()
     off = TRIGGERS_OFF[trigger]
-    case = off.arrange(program, coordinator, mediator)
+    arranged = off.arrange(program, coordinator, mediator)  # a case, or a world of cases (``People``)
     kwargs = {"coordinator": coordinator, "mediator": mediator, "client": client, "admin_user": admin_user,
               "other_program": other_program}  # fmt: skip
     with transaction.atomic():
         _sql("SET CONSTRAINTS ALL IMMEDIATE")  # no deferred foreign key checks pending: the table can be altered
         _sql(f"ALTER TABLE {off.table} DISABLE TRIGGER {trigger}")
         off.walk.read(program, off.walk.period)
-        off.write(Case.objects.get(pk=case.pk), **kwargs)
+        off.write(Case.objects.get(pk=arranged.pk) if isinstance(arranged, Case) else arranged, **kwargs)
         with pytest.raises(AssertionError):
             off.walk.stale_or_right(program)
         transaction.set_rollback(True)
