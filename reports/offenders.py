@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db import connection
-from django.db.models import Exists, F, OuterRef, Q, Subquery
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q
 
 from agreements.models import OffenderReturn
 from cases.models import Case, OutcomeCheck, Party, Program, juvenile_flag
@@ -119,48 +119,44 @@ def direct_people(program: Program, period: Period) -> People:
 # --- One stored row a referral day --------------------------------------------------------------------------
 
 
-def _previous_referral(program: Program):
-    """The referral date of the same person's previous offender party in ``program``, in the order (referral date,
-    case, party), or NULL: the latest referral date among the parties before this one."""
-    day, case = OuterRef("case__referral_date"), OuterRef("case_id")
-    before = (
-        Q(case__referral_date__lt=day)
-        | Q(case__referral_date=day, case_id__lt=case)
-        | Q(case_id=case, pk__lt=OuterRef("pk"))
-    )
-    earlier = Party.objects.filter(before, person=OuterRef("person"), role=OFFENDER, case__program=program)
-    return Subquery(earlier.order_by("-case__referral_date").values("case__referral_date")[:1])
-
-
 def compute_days(program: Program, days: dict) -> dict[date, dict]:
     """The offenders of the cases of ``program`` referred on ``days`` (filter arguments on the case's referral
     date), two queries: {day: {"ended": {"juvenile" or "adult": [fulfilled, returned]}, "people": [[previous
     referral, juvenile, mediated, people], …], "results": [[previous referral, months, juvenile, mediated, result,
     people], …], "windows": [months, …]}} as stored, each list in order; a person is counted on the day of every
-    offender party, under that party's previous referral date (ISO, or None)."""
-    offenders = (
-        Party.objects.filter(role=OFFENDER, case__program=program, **days)
-        .annotate(juvenile=juvenile_flag("case"), mediated=mediated_expression(), returned_alone=_returned_alone(),
-                  previous=_previous_referral(program))
+    offender party, under the referral date of the same person's offender party before it in the program, in the
+    order (referral date, case, party): ISO, or None when it is their first."""
+    on_days = Party.objects.filter(role=OFFENDER, case__program=program, **days)
+    # Every offender party of the people of these days in the program: theirs, and the ones before them.
+    parties = (
+        Party.objects.filter(role=OFFENDER, case__program=program, person__in=on_days.values("person"))
+        .annotate(on_day=ExpressionWrapper(Q(**days), output_field=BooleanField()), juvenile=juvenile_flag("case"),
+                  mediated=mediated_expression(), returned_alone=_returned_alone())
         .order_by()
-        .values_list("pk", "case__referral_date", "previous", "juvenile", "mediated", "case__outcome",
-                     "returned_alone")
+        .values_list("person_id", "case__referral_date", "case_id", "pk", "on_day", "juvenile", "mediated",
+                     "case__outcome", "returned_alone")
     )  # fmt: skip
     ended = defaultdict(lambda: {group: [0, 0] for group in GROUPS})
-    people, party_of = defaultdict(Counter), {}
-    for party_id, day, previous, juvenile, mediated, outcome, returned_alone in offenders:
+    people, party_of, previous_day = defaultdict(Counter), {}, {}
+    for person, day, case_id, party_id, on_day, juvenile, mediated, outcome, returned_alone in sorted(parties):
+        previous, previous_day[person] = previous_day.get(person), day  # in (person, referral date, case, party) order
+        if not on_day:
+            continue
         group = "juvenile" if juvenile else "adult"
         counts = ended[day][group]
         if name := _ended_outcome(outcome, returned_alone):
             counts[0 if name == "fulfilled" else 1] += 1
         key = (previous.isoformat() if previous else None, bool(juvenile), bool(mediated))
         people[day][key] += 1
-        party_of[party_id] = (day, key)
+        party_of[party_id] = (case_id, day, key)
     results, windows = defaultdict(Counter), defaultdict(set)
-    # Each offender's own checks: on their case (its covering index), for this party.
-    checks = OutcomeCheck.objects.filter(case__program=program, party__role=OFFENDER, party__case=F("case"), **days)
-    for party_id, months, result in checks.order_by().values_list("party_id", "months", "result"):
-        day, (previous, juvenile, mediated) = party_of[party_id]
+    # Each offender's own checks, read from the days' cases alone (their covering index): a join to the parties
+    # made PostgreSQL misjudge the rows and read every check.
+    checks = OutcomeCheck.objects.filter(case__program=program, party__isnull=False, **days)
+    for case_id, party_id, months, result in checks.order_by().values_list("case_id", "party_id", "months", "result"):
+        case, day, (previous, juvenile, mediated) = party_of.get(party_id, (None, None, (None, None, None)))
+        if case != case_id:
+            continue  # not an offender of these days, or not on their own case
         windows[day].add(months)
         if result:
             results[day][(previous, months, juvenile, mediated, result)] += 1
