@@ -5,8 +5,9 @@ forwarded and owed all add up across days, since each case is referred on one da
 (program, referral day) in ``CohortDayFigures``, a read model (``vom.core.read_models``): a period reads one
 row a day instead of every case, term and payment of the period, and a day whose records changed since its
 row was computed (``CohortDay.revision``, raised by database triggers in the writing transaction) is
-recomputed from the sources by the read itself. Medians and people counted once do not add up across days:
-the report computes those from the cases (``report``).
+recomputed from the sources by the read itself. Medians and people counted once do not add up across days as
+they are: the values of the medians are kept a day (``timing``), and the people keyed by their previous referral
+(``offenders``).
 
 The triggers exist on PostgreSQL only; elsewhere (the SQLite of a development machine) the figures are
 computed directly on each read, by the same queries.
