@@ -10,7 +10,7 @@ class ReportsConfig(AppConfig):
 
         from vom.core.read_models import register
 
-        from . import checks, cohort, offenders, timing
+        from . import checks, cohort, offenders, satisfaction, timing
         from .aggregates import register_sqlite_median
 
         connection_created.connect(register_sqlite_median, dispatch_uid="reports.sqlite_median")
@@ -18,3 +18,4 @@ class ReportsConfig(AppConfig):
         register(checks.READ_MODEL)
         register(timing.READ_MODEL)
         register(offenders.READ_MODEL)
+        register(satisfaction.READ_MODEL)

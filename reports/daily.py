@@ -4,7 +4,8 @@ A ``DayFigures`` pairs a table of revisions (program, day, revision), raised by 
 transaction of every write to a record the day's figures are computed from, with a table of stored figures
 (program, day, revision, figures as JSON text). A period reads one stored row a day; a day whose revision moved
 past its stored row's (or that has none) is recomputed from the sources by the read itself and stored. The
-reports keep two: the cases referred on a day (``cohort``) and the reoffending checks due on a day (``checks``).
+reports keep four: the cases referred on a day (``cohort``), the reoffending checks due on a day (``checks``), the
+times the cases referred on a day took (``timing``) and the survey answers submitted on a day (``satisfaction``).
 
 The triggers exist on PostgreSQL only; elsewhere (the SQLite of a development machine) the figures are
 computed directly on each read, by the same queries.

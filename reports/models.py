@@ -143,3 +143,24 @@ class OffenderDayFigures(FiguresAtRevision):
 
     class Meta(FiguresAtRevision.Meta):
         verbose_name_plural = "offender day figures"
+
+
+class SurveyDay(RevisedDay):
+    """How many times the survey responses to ``program``'s cases submitted on ``day`` (or their cases' program)
+    have changed (migration 0006). The triggers raise the day before and after too: a day is the current time
+    zone's (``reports.satisfaction``), which is within a day of the UTC date a trigger sees."""
+
+    subject = "Survey responses of program {program} submitted on {day}"
+
+
+class SurveyDayFigures(FiguresAtRevision):
+    """The survey responses to ``program``'s cases submitted on ``day``, per respondent role: how many, and each
+    question's sum and count of answers (``reports.satisfaction``)."""
+
+    subject = "Survey answers of program {program} submitted on {day}"
+
+    revision = computed_at(SurveyDay)
+    figures = models.TextField(help_text='JSON: {"<role>": [responses, fair sum, fair count, …]}, or {}.')
+
+    class Meta(FiguresAtRevision.Meta):
+        verbose_name_plural = "survey day figures"

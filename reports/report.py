@@ -11,19 +11,19 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from urllib.parse import urlencode
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q
 from django.urls import reverse
 
 from agreements.documents import money
 from agreements.schedule import CENT
 from cases.models import Case, Program, ReferralSource
-from surveys.models import SurveyResponse
-from surveys.questions import FIELDS, QUESTIONS
+from surveys.questions import QUESTIONS
 
 from .checks import checks_due
 from .cohort import AMOUNTS, cohort_totals
 from .offenders import People, cohort_people
 from .periods import Period
+from .satisfaction import answers_by_role, survey_comments
 from .suppression import AddsUp, Rules, suppress
 from .timing import times_taken
 
@@ -315,10 +315,7 @@ COMMENTS_SHOWN = 200
 def _satisfaction(program, period) -> tuple[Section, list[dict]]:
     """Survey answers submitted in the period: the average agreement (1 to 5) per question and side.
     Comments go with their side and occasion only, ordered by their text, never by who or when."""
-    start, end = period.moments()
-    answers = SurveyResponse.objects.filter(case__program=program, submitted_at__gte=start, submitted_at__lt=end)
-    totals = {f"{field}_sum": Sum(field) for field in FIELDS} | {f"{field}_n": Count(field) for field in FIELDS}
-    by_role = list(answers.order_by().values("respondent_role").annotate(responses=Count("pk"), **totals))
+    by_role = answers_by_role(program, period)  # one stored row a day
     section = Section(
         "satisfaction", "Satisfaction (average agreement, 1 = strongly disagree, 5 = strongly agree)",
         [label for _, label, _ in SIDES],
@@ -327,7 +324,7 @@ def _satisfaction(program, period) -> tuple[Section, list[dict]]:
     )  # fmt: skip
 
     def side_rows(roles):
-        return [row for row in by_role if roles is None or row["respondent_role"] in roles]
+        return [row for role, row in by_role.items() if roles is None or role in roles]
 
     section.rows.append(Row(RESPONSES, [
         count_cell(sum(row["responses"] for row in side_rows(roles))) for _, _, roles in SIDES
@@ -336,7 +333,7 @@ def _satisfaction(program, period) -> tuple[Section, list[dict]]:
         cells = []
         for _, _, roles in SIDES:
             rows = side_rows(roles)
-            total, n = sum(row[f"{name}_sum"] or 0 for row in rows), sum(row[f"{name}_n"] for row in rows)
+            total, n = sum(row[f"{name}_sum"] for row in rows), sum(row[f"{name}_n"] for row in rows)
             if not n:
                 cells.append(Cell(None, None, "—"))
                 continue
@@ -353,10 +350,7 @@ def _satisfaction(program, period) -> tuple[Section, list[dict]]:
             )
         section.rows.append(Row(text, cells))
     # The words only: never the side, the occasion, the day or the case, which could point at who wrote them.
-    comments = [
-        {"text": text}
-        for text in answers.exclude(comment="").order_by("comment").values_list("comment", flat=True)[:COMMENTS_SHOWN]
-    ]
+    comments = [{"text": text} for text in survey_comments(program, period, COMMENTS_SHOWN)]
     return section, comments
 
 

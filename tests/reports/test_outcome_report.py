@@ -264,8 +264,9 @@ def test_report_query_count_does_not_grow_with_cases(program, coordinator, clien
     # 6 the chosen program (form), 7 program choices (rendered), then the report: 8 the period's stored figures
     # a day (progress, by source and offense, restitution: ``reports.cohort``), 9 source names, 10 the cohort's
     # offenders stored a day (whose follow-up ended, and reoffending by person: ``reports.offenders``), 11 the
-    # times taken stored a day (both medians: ``reports.timing``), 12 satisfaction, 13 comments, 14 the checks due
-    # in the period stored a day (``reports.checks``), 15 the audit row of this view. SQLite stores nothing (no
+    # times taken stored a day (both medians: ``reports.timing``), 12 the survey answers stored a day
+    # (``reports.satisfaction``), 13 comments, 14 the checks due in the period stored a day (``reports.checks``),
+    # 15 the audit row of this view. SQLite stores nothing (no
     # triggers): it reads the cohort's offenders and then their checks, one query more.
     pg = connection.vendor == "postgresql"
     with django_assert_num_queries(15 if pg else 16):

@@ -6,15 +6,16 @@ checks and offender returns, made stale by raising its ``source_revision``, and 
 program, mediators) by every write that changes its agreement's status or its case's stage or mediators; the
 juvenile flag (``Case.juvenile``) is computed from the offenders' birth dates and the case's incident or
 referral date, and recomputed in the transaction that changes one; the reports' figures a referral day
-(``CohortDayFigures``) and the reoffending checks due a day (``DueDayFigures``) and the times taken a referral
-day (``TimingDayFigures``) are made stale by database triggers on every table they are computed from, which the
-same walk (and the case and check writes below, plain updates and SQL included) checks. ``FOLLOW_UP_WRITES``,
-``JUVENILE_WRITES`` and ``CHECK_WRITES`` list every service, Django admin page and admin action that writes one
+(``CohortDayFigures``), the reoffending checks due a day (``DueDayFigures``), the times taken a referral day
+(``TimingDayFigures``) and the survey answers a day (``SurveyDayFigures``) are made stale by database triggers on
+every table they are computed from, which the same walk (``DayWalk``, and the case, check and survey writes below,
+plain updates and SQL included) checks. ``FOLLOW_UP_WRITES``, ``JUVENILE_WRITES``, ``CHECK_WRITES`` and
+``SURVEY_WRITES`` list every service, Django admin page and admin action that writes one
 of those records (found by reading ``*/services.py``, ``*/follow_up.py``, ``*/retention.py`` and
 ``*/admin.py``), and the writes that touch the case or its agreement without changing an input (closure,
 reopening, voiding, anonymisation…), for which the stored figure must simply stay right. Records the admin shows
-read-only (terms, installments, cases, parties) are asserted read-only below, so that opening them later adds a
-row here.
+read-only (terms, installments, cases, parties, survey responses) are asserted read-only below, so that opening
+them later adds a row here.
 """
 
 import datetime
@@ -30,8 +31,9 @@ from django.contrib import admin
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
+from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -62,13 +64,17 @@ from cases.services import (
 )
 from mediation import services as mediation_services
 from mediation.models import Meeting
-from reports import checks, cohort, daily, offenders, timing
-from reports.models import CohortDayFigures, DueDayFigures, OffenderDayFigures, TimingDayFigures
+from reports import checks, cohort, daily, offenders, satisfaction, timing
+from reports.models import CohortDayFigures, DueDayFigures, OffenderDayFigures, SurveyDayFigures, TimingDayFigures
 from reports.periods import Period
+from surveys.models import VALID_FOR, SurveyInvitation, SurveyResponse
+from surveys.services import survey_case_anonymise, survey_response_submit
+from surveys.tokens import new_nonce
 from tests.agreements.helpers import amend, case_in_agreement, send, sign_all
 from tests.conftest import require
 from tests.factories import CaseFactory, MembershipFactory, PartyFactory, PersonFactory, UserFactory
 from tests.mediation.helpers import TODAY, ago, assign, case_in_session, new_case
+from vom.core.bulk import bulk_insert
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -1382,6 +1388,190 @@ def test_the_stored_offender_figures_equal_the_direct_computation_after_any_writ
             for end in (start, 3):
                 period = Period(TODAY + start * DAY, TODAY + max(start, end) * DAY)
                 assert offenders.cohort_people(program, period) == offenders.direct_people(program, period), period
+
+
+# --- The survey answers a day submitted (reports.satisfaction): triggers on the responses and the cases' program -
+
+HOUR = datetime.timedelta(hours=1)
+SCORES = {"fair": 4, "satisfied": 3, "safe": 5, "heard": None, "recommend": 2}
+SURVEY_WALK = DayWalk(satisfaction.DAYS, COHORT, satisfaction.answers_by_role, satisfaction.direct_answers_by_role)
+
+
+def _late_evening(day: datetime.date) -> datetime.datetime:
+    """Half past eleven at night in the current time zone: already the next day in UTC (in America/Chicago)."""
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(23, 30)))
+
+
+def respond(case: Case, role: str = "offender", *, at=None, comment: str = "", **scores) -> SurveyResponse:
+    """A party of ``role`` answers (the first of its invitations not yet made), as the survey link does."""
+    at = at or timezone.now()
+    party, occasion = next((party, occasion) for party in case.parties.filter(role=role).order_by("pk")
+                           for occasion in ("joint_session", "closure")
+                           if not SurveyInvitation.objects.filter(party=party, occasion=occasion).exists())  # fmt: skip
+    invitation = SurveyInvitation.objects.create(case=case, party=party, occasion=occasion, nonce=new_nonce(),
+                                                 created_at=at - HOUR, expires_at=at + VALID_FOR)  # fmt: skip
+    return survey_response_submit(invitation=invitation, nonce=invitation.nonce, scores=SCORES | scores,
+                                  comment=comment, now=at)  # fmt: skip
+
+
+def _response(case: Case) -> SurveyResponse:
+    return SurveyResponse.objects.filter(case=case).order_by("pk").first()
+
+
+def _imported(case: Case, **k) -> None:
+    """The demo seeder's way: invitations and responses inserted in bulk (COPY on PostgreSQL)."""
+    party = case.parties.get(role="victim")
+    now = timezone.now()
+    invitation = SurveyInvitation(case=case, party=party, occasion="closure", nonce="", created_at=now - HOUR,
+                                  expires_at=now + VALID_FOR, used_at=now)  # fmt: skip
+    bulk_insert([invitation])
+    bulk_insert([SurveyResponse(invitation=invitation, case=case, respondent_role="victim", occasion="closure",
+                                submitted_at=now, fair=1, comment="")])  # fmt: skip
+
+
+SURVEY_WRITES = {
+    "survey_response_submit (the victim answers)": lambda case, **k: respond(case, "victim", fair=5),
+    "survey_response_submit (late in the evening: the next day in UTC)": lambda case, **k: respond(
+        case, "victim", at=_late_evening(timezone.localdate()), fair=1),
+    "survey_response_submit (another case's party the same day)": lambda case, **k: respond(
+        new_case(case.program, k["coordinator"]), "offender", satisfied=1),
+    "survey_case_anonymise (comments cleared, scores kept)": lambda case, **k: survey_case_anonymise(case=case),
+    "case_close and case_anonymise (retention)": lambda case, **k: case_anonymise(case=case_close(
+        case=case, expected_version=case.version, actor=k["coordinator"], outcome="withdrawn", reason="Moved.")),
+    "SurveyResponse.objects.create": lambda case, **k: SurveyResponse.objects.create(
+        invitation=SurveyInvitation.objects.create(case=case, party=case.parties.get(role="victim"),
+                                                   occasion="joint_session", created_at=timezone.now(),
+                                                   expires_at=timezone.now() + VALID_FOR),
+        case=case, respondent_role="victim", occasion="joint_session", submitted_at=timezone.now(), safe=1),
+    "bulk_insert (the demo seeder)": _imported,
+    "SurveyResponse.delete": lambda case, **k: _response(case).delete(),
+    "SurveyResponse.save (a score corrected)": lambda case, **k: _orm_save(None, _response(case), fair=1),
+    "a plain update of the scores (a data fix)": lambda case, **k: SurveyResponse.objects.filter(case=case).update(
+        recommend=None, heard=5),
+    "a plain update: submitted a day earlier": lambda case, **k: SurveyResponse.objects.filter(case=case).update(
+        submitted_at=F("submitted_at") - DAY),
+    "plain SQL: the role corrected": lambda case, **k: _sql(
+        "UPDATE surveys_surveyresponse SET respondent_role = 'guardian' WHERE case_id = %s", case.pk),
+    "plain SQL: the case moved to another program": lambda case, **k: _sql(
+        "UPDATE cases_case SET program_id = %s WHERE id = %s", k["other_program"].pk, case.pk),
+}  # fmt: skip
+
+
+def _answered(program, coordinator, mediator=None) -> Case:
+    """A case whose offender answered this morning and last night, and another case answered the same days."""
+    case = new_case(program, coordinator, juvenile=True)
+    respond(case, "offender", comment="Fair.")
+    respond(case, "offender", at=_late_evening(timezone.localdate() - DAY), fair=2)
+    other = new_case(program, coordinator)
+    respond(other, "victim", satisfied=5)
+    respond(other, "victim", at=_late_evening(timezone.localdate() - DAY), safe=None)
+    return case
+
+
+@pytest.mark.parametrize("name", list(SURVEY_WRITES))
+def test_every_survey_write_leaves_the_answers_stale_or_right_in_its_transaction(
+    program, other_program, coordinator, mediator, client, admin_user, name
+):
+    case = _answered(program, coordinator)
+    kwargs = {"coordinator": coordinator, "mediator": mediator, "client": client, "admin_user": admin_user,
+              "other_program": other_program}  # fmt: skip
+    SURVEY_WALK.walk(program, lambda: SURVEY_WRITES[name](Case.objects.get(pk=case.pk), **kwargs))
+    if "program" in name:  # the days the case brought to the other program are its now
+        assert satisfaction.answers_by_role(other_program, COHORT) == satisfaction.direct_answers_by_role(
+            other_program, COHORT) != {}  # fmt: skip
+
+
+def test_the_admin_shows_survey_answers_read_only(rf, admin_user):
+    """Responses are written only by the survey services (listed above): opening them in the admin needs a row."""
+    request = rf.get("/")
+    request.user = admin_user
+    responses = admin.site._registry[SurveyResponse]
+    assert not any(allowed(request) for allowed in (responses.has_add_permission, responses.has_change_permission,
+                                                    responses.has_delete_permission))  # fmt: skip
+
+
+def test_a_day_is_the_current_time_zones_as_the_periods_moments(program, coordinator):
+    """A response late in the evening counts on that day, in a one-day period and in its stored day alike."""
+    stored_cohort_figures()
+    today = timezone.localdate()
+    case = new_case(program, coordinator)
+    respond(case, "victim", at=_late_evening(today))
+    satisfaction.answers_by_role(program, COHORT)
+    respond(case, "victim", at=_late_evening(today) + HOUR, fair=1)  # after midnight: tomorrow
+    for day in (today, today + DAY):
+        one = Period(day, day)
+        assert satisfaction.answers_by_role(program, one) == satisfaction.direct_answers_by_role(program, one)
+        assert satisfaction.answers_by_role(program, one)["victim"]["responses"] == 1
+
+
+def test_the_command_checks_and_rebuilds_the_survey_answers(program, coordinator):
+    stored_cohort_figures()
+    _answered(program, coordinator)
+    satisfaction.answers_by_role(program, COHORT)
+    assert "0 differ" in run("--check", "--only", "survey day figures")
+    SurveyDayFigures.objects.filter(program=program, day=timezone.localdate()).update(figures='{"victim":[9]}')
+    with pytest.raises(CommandError, match="1 stored read-model row"):
+        run("--check", "--only", "survey day figures")
+    assert "1 were missing, stale or wrong" in run("--only", "survey day figures")
+    assert "0 differ" in run("--check", "--only", "survey day figures")
+    assert satisfaction.answers_by_role(program, COHORT) == satisfaction.direct_answers_by_role(program, COHORT)
+
+
+_survey_operations = st.lists(
+    st.one_of(
+        # minutes from the current time zone's midnight today: yesterday evening to tomorrow morning
+        st.tuples(st.just("respond"), st.integers(min_value=-180, max_value=1440 + 180)),
+        st.tuples(st.just("move"), st.integers(min_value=-1500, max_value=1500)),
+        st.tuples(st.just("score"), st.sampled_from([None, 1, 3, 5])),
+        st.tuples(st.just("role"), st.sampled_from(["victim", "offender", "guardian", "victim_rep"])),
+        st.tuples(st.just("delete"), st.just(0)),
+        st.tuples(st.just("other program"), st.just(0)),
+        st.tuples(st.just("read"), st.just(0)),
+    ),
+    min_size=1,
+    max_size=8,
+)
+
+
+def _apply_to_survey(cases: list[Case], index: int, operation: str, value, other_program) -> None:
+    case = cases[index % len(cases)]
+    midnight = timezone.make_aware(datetime.datetime.combine(timezone.localdate(), datetime.time.min))
+    response = SurveyResponse.objects.filter(case__in=cases).order_by("?").first()
+    if operation == "respond":
+        role = ["offender", "victim"][index % 2]
+        if SurveyInvitation.objects.filter(case=case, party__role=role).count() < 2:
+            respond(case, role, at=midnight + datetime.timedelta(minutes=value), fair=index % 5 + 1)
+    elif operation == "move" and response:
+        _orm_save(None, response, submitted_at=response.submitted_at + datetime.timedelta(minutes=value))
+    elif operation == "score" and response:
+        SurveyResponse.objects.filter(pk=response.pk).update(satisfied=value)
+    elif operation == "role" and response:
+        SurveyResponse.objects.filter(pk=response.pk).update(respondent_role=value)
+    elif operation == "delete" and response:
+        response.delete()
+    elif operation == "other program":
+        Case.objects.filter(pk=case.pk).update(program=other_program)
+    elif operation == "read":
+        satisfaction.answers_by_role(cases[0].program, COHORT)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(operations=_survey_operations)
+def test_the_stored_survey_answers_equal_the_direct_computation_after_any_writes(
+    program, other_program, coordinator, operations
+):
+    stored_cohort_figures()
+    with transaction.atomic():
+        cases = [new_case(program, coordinator, juvenile=True), new_case(program, coordinator)]
+        respond(cases[0], "offender", at=_late_evening(timezone.localdate() - DAY))
+        satisfaction.answers_by_role(program, COHORT)
+        for index, (operation, value) in enumerate(operations):
+            _apply_to_survey(cases, index, operation, value, other_program)
+        for which in (program, other_program):
+            assert satisfaction.answers_by_role(which, COHORT) == satisfaction.direct_answers_by_role(which, COHORT)
+            for day in range(-2, 3):  # a period of one day: the answers add up the same from any slice
+                one = Period(timezone.localdate() + day * DAY, timezone.localdate() + day * DAY)
+                assert satisfaction.answers_by_role(which, one) == satisfaction.direct_answers_by_role(which, one)
         transaction.set_rollback(True)  # each example starts from nothing
 
 
@@ -1430,6 +1620,14 @@ TRIGGERS_OFF = {
         TIMING_WRITES["Case.objects.create (a closed case the same day, imported)"]),
     "reports_timing_cases_case_update": TriggerOff(
         TIMING_WALK, "cases_case", _in_session, TIMING_WRITES["a plain update: the closure dated"]),
+    "reports_survey_surveys_surveyresponse_insert": TriggerOff(
+        SURVEY_WALK, "surveys_surveyresponse", _answered, SURVEY_WRITES["SurveyResponse.objects.create"]),
+    "reports_survey_surveys_surveyresponse_update": TriggerOff(
+        SURVEY_WALK, "surveys_surveyresponse", _answered, SURVEY_WRITES["a plain update of the scores (a data fix)"]),
+    "reports_survey_surveys_surveyresponse_delete": TriggerOff(
+        SURVEY_WALK, "surveys_surveyresponse", _answered, SURVEY_WRITES["SurveyResponse.delete"]),
+    "reports_survey_cases_case_update": TriggerOff(
+        SURVEY_WALK, "cases_case", _answered, SURVEY_WRITES["plain SQL: the case moved to another program"]),
 } | {
     f"reports_offender_{table}_{operation}": _offender_trigger_off(table, write)
     for table, writes in OFFENDER_TRIGGERS.items() for operation, write in writes.items()
