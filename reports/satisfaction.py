@@ -13,10 +13,11 @@ from datetime import date
 
 from django.db import connection
 from django.db.models import Count, Sum
-from django.db.models.functions import TruncDate
+from django.db.models.functions import Length, TruncDate
+from django.db.models.lookups import GreaterThan, LessThanOrEqual
 
 from cases.models import Program
-from surveys.models import SurveyResponse
+from surveys.models import INDEXED_COMMENT_LENGTH, SurveyResponse
 from surveys.questions import FIELDS
 
 from . import daily
@@ -83,7 +84,21 @@ def answers_by_role(program: Program, period: Period) -> dict[str, dict[str, int
 
 
 def survey_comments(program: Program, period: Period, shown: int) -> list[str]:
-    """The first ``shown`` comments submitted in ``period``, ordered by their text (never by who or when)."""
+    """The first ``shown`` comments submitted in ``period``, ordered by their text (never by who or when).
+
+    On PostgreSQL, the first ``shown`` of those short enough for the comments-by-text index (read in that order,
+    they stop at the last one shown) and every longer one of the period (by time, a few), ordered together: the
+    same comments as ordering them all (``direct_survey_comments``), however many the period holds."""
+    if connection.vendor != "postgresql":
+        return direct_survey_comments(program, period, shown)
+    commented = submitted(program, period).exclude(comment="").values_list("comment", flat=True)
+    short = commented.filter(LessThanOrEqual(Length("comment"), INDEXED_COMMENT_LENGTH)).order_by("comment")
+    longer = commented.filter(GreaterThan(Length("comment"), INDEXED_COMMENT_LENGTH)).order_by()
+    return list(short[:shown].union(longer, all=True).order_by("comment")[:shown])
+
+
+def direct_survey_comments(program: Program, period: Period, shown: int) -> list[str]:
+    """The same, by ordering every comment of the period."""
     return list(
         submitted(program, period).exclude(comment="").order_by("comment").values_list("comment", flat=True)[:shown]
     )

@@ -9,12 +9,17 @@ from datetime import timedelta
 
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Length
+from django.db.models.lookups import GreaterThan, LessThanOrEqual
 
 from cases.models import Party
 
 from .questions import COMMENT_MAX_LENGTH, FIELDS, SCALE_MAX, SCALE_MIN
 
 VALID_FOR = timedelta(days=30)
+# Comments up to this many characters are in the comments-by-text index: at most four bytes a character, under
+# PostgreSQL's limit for a B-tree row (2,704 bytes); the few longer ones are found by time (``reports.satisfaction``).
+INDEXED_COMMENT_LENGTH = 600
 
 
 class SurveyInvitation(models.Model):
@@ -75,7 +80,20 @@ class SurveyResponse(models.Model):
     class Meta:
         ordering = ["-submitted_at", "-pk"]
         constraints = [_score_in_range(field) for field in FIELDS]
-        indexes = [models.Index(fields=["occasion", "submitted_at"]), models.Index(fields=["submitted_at"])]
+        indexes = [
+            models.Index(fields=["occasion", "submitted_at"]),
+            models.Index(fields=["submitted_at"]),
+            # The report's comments, first by their text: read in that order with the time and case alongside
+            # (an index-only scan), they stop at the last one shown instead of sorting every one of the period.
+            models.Index(
+                fields=["comment"], include=["submitted_at", "case"], name="surveys_comments_by_text",
+                condition=~Q(comment="") & Q(LessThanOrEqual(Length("comment"), INDEXED_COMMENT_LENGTH)),
+            ),
+            models.Index(
+                fields=["submitted_at"], name="surveys_long_comments_by_time",
+                condition=Q(GreaterThan(Length("comment"), INDEXED_COMMENT_LENGTH)),
+            ),
+        ]  # fmt: skip
 
     def __str__(self) -> str:
         return f"Survey response {self.pk} ({self.get_respondent_role_display()}, {self.get_occasion_display()})"

@@ -2,17 +2,20 @@
 
 import csv
 import io
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 from pypdf import PdfReader
 
 from agreements.models import Agreement, Payment, Term
 from cases.models import OutcomeCheck, Party
 from reports.periods import Period
 from reports.report import outcome_report
+from reports.satisfaction import direct_survey_comments, survey_comments
+from surveys.models import SurveyInvitation, SurveyResponse
 from tests.factories import CaseFactory, PartyFactory
 from tests.reports.dataset import PERIOD, TODAY, build
 from vom.audit.models import AuditEvent
@@ -282,3 +285,22 @@ def test_report_query_count_does_not_grow_with_cases(program, coordinator, clien
     # their checks) and stored (one). SQLite stores nothing (no triggers): each read computes them, as above.
     with django_assert_num_queries(24 if pg else 16):
         client.get("/reports/outcomes/", query)
+
+
+def test_the_comments_shown_are_the_first_by_text_however_long(program):
+    """Short comments are read in order from their index and long ones by time: together, the same comments as
+    ordering every one of the period, whatever the number shown."""
+    cases = build(program)
+    texts = ["b", "Z" * 700, "A" + "b" * 700, "ña", "a" * 600, "a" * 601, "Too slow.", "", "a" * 599 + "é"]
+    for index, (text, day) in enumerate([(text, 15) for text in texts] + [("Y" * 900, 1), ("a", 1)]):
+        party = PartyFactory(case=cases["A"], role="victim")
+        month = 2 if day == 15 else 4  # two after the period
+        at = timezone.make_aware(datetime(2026, month, day, 12, index))
+        invitation = SurveyInvitation.objects.create(case=cases["A"], party=party, occasion="closure", nonce="",
+                                                     created_at=at, expires_at=at, used_at=at)  # fmt: skip
+        SurveyResponse.objects.create(invitation=invitation, case=cases["A"], respondent_role="victim",
+                                      occasion="closure", comment=text, submitted_at=at)  # fmt: skip
+    every = direct_survey_comments(program, PERIOD, 200)
+    assert len(every) == 10 and {"Z" * 700, "A" + "b" * 700, "a" * 601} < set(every)  # the two before, eight here
+    for shown in range(1, 12):
+        assert survey_comments(program, PERIOD, shown) == every[:shown]
