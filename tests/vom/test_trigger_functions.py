@@ -1,0 +1,62 @@
+"""The statement-level triggers' functions (PostgreSQL): none pairs its transition tables by a join, whose plan,
+kept for the connection, would be sized for the first call (reports migration 0007), and each one plans."""
+
+import importlib
+
+import pytest
+from django.db import connection
+
+from tests.conftest import require
+
+rewrite = importlib.import_module("reports.migrations.0007_update_triggers_set_difference")
+
+pytestmark = pytest.mark.django_db
+
+TRIGGER_FUNCTIONS = """
+    SELECT p.proname, p.prosrc FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
+    WHERE l.lanname = 'plpgsql' AND p.pronamespace = current_schema()::regnamespace
+      AND p.prorettype = 'trigger'::regtype ORDER BY 1"""
+
+
+def trigger_functions() -> list[tuple[str, str]]:
+    require(connection.vendor == "postgresql", "the read models' triggers exist only on PostgreSQL")
+    with connection.cursor() as cursor:
+        cursor.execute(TRIGGER_FUNCTIONS)
+        return cursor.fetchall()
+
+
+def test_no_trigger_function_joins_its_transition_tables():
+    functions = dict(trigger_functions())
+    comparing = [name for name, source in functions.items() if "old_rows" in source and "new_rows" in source]
+    assert len(comparing) >= 12  # the read models' UPDATE triggers and the party names'
+    joined = [name for name, source in functions.items() if "JOIN new_rows" in source or "JOIN old_rows" in source]
+    assert joined == []
+    for name in comparing:
+        assert " EXCEPT SELECT id, " in functions[name], name
+
+
+def test_the_rewrite_reverses_to_the_join_and_back():
+    # The functions the migration rewrote (later ones are written with a set difference of their own).
+    rewritten = [(name, source) for name, source in trigger_functions() if rewrite.SUBTRACTED.search(source)]
+    assert len(rewritten) >= 12
+    for name, source in rewritten:
+        joined = rewrite.SUBTRACTED.sub(rewrite._joined, source)
+        assert "FROM old_rows o JOIN new_rows n ON n.id = o.id WHERE o." in joined, name
+        assert " EXCEPT " not in joined, name
+        assert rewrite.JOINED.sub(rewrite._subtracted, joined) == source, name
+
+
+def test_every_update_trigger_with_transition_tables_plans():
+    """A statement trigger fires for an UPDATE of no rows: PL/pgSQL plans its statements then, so a column the
+    rewrite left out of the set difference but a statement reads would fail here."""
+    require(connection.vendor == "postgresql", "the read models' triggers exist only on PostgreSQL")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT DISTINCT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+            "WHERE t.tgnewtable IS NOT NULL AND t.tgoldtable IS NOT NULL AND NOT t.tgisinternal ORDER BY 1"
+        )
+        tables = [table for (table,) in cursor.fetchall()]
+    assert {"cases_case", "cases_party", "cases_person", "agreements_term"} <= set(tables)
+    for table in tables:
+        with connection.cursor() as cursor:
+            cursor.execute(f"UPDATE {connection.ops.quote_name(table)} SET id = id WHERE false")  # noqa: S608
