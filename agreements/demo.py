@@ -21,7 +21,7 @@ from PIL import Image, ImageDraw
 from cases.models import Case, Party
 from mediation.models import ContactAttempt
 from mediation.selectors import OFFENDER_SIDE
-from vom.core.bulk import bulk_insert
+from vom.core.bulk import bulk_insert, new
 
 from .follow_up import follow_up_placement
 from .letters import CLOSURE_KINDS, letter_write
@@ -118,7 +118,7 @@ def seed_agreements(*, cases: list[Case], parties_by_case: dict[int, list[Party]
                 dates = due_dates(term.first_due_date, term.installment_count, term.frequency)
                 shares = split_amount(term.amount, term.installment_count)
                 installments += [
-                    Installment(term=term, number=n, due_date=d, amount=a)
+                    new(Installment, term=term, number=n, due_date=d, amount=a)
                     for n, (d, a) in enumerate(zip(dates, shares, strict=True), start=1)
                 ]
     bulk_insert(installments, batch_size=5000)
@@ -144,7 +144,7 @@ def _closure_letters(cases: list[Case]) -> None:
         case.refresh_from_db()
         if case.outcome == Case.Outcome.RETURNED:
             OffenderReturn.objects.bulk_create(
-                OffenderReturn(case=case, party=party, on=timezone.localtime(case.closed_at).date(),
+                new(OffenderReturn, case=case, party=party, on=timezone.localtime(case.closed_at).date(),
                                reason="Payments stopped despite reminders.", recorded_by=case.lead_mediator)
                 for party in case.parties.filter(role=Party.Role.OFFENDER)
             )  # fmt: skip
@@ -177,7 +177,7 @@ def _amended_story(case: Case, parties: list[Party]) -> None:
                                    translations=_translations(Term.Kind.MONEY, languages),
                                    installment_count=len(dates), frequency="monthly", first_due_date=dates[0],
                                    due_date=dates[-1], **extra)  # fmt: skip
-        Installment.objects.bulk_create(Installment(term=term, number=n, due_date=d, amount=a)
+        Installment.objects.bulk_create(new(Installment, term=term, number=n, due_date=d, amount=a)
                                         for n, (d, a) in enumerate(zip(dates, amounts, strict=True), 1))  # fmt: skip
         return term
 
@@ -220,18 +220,18 @@ def _amended_story(case: Case, parties: list[Party]) -> None:
     renegotiated = missed.due_date + timedelta(days=40)
     second = version(2, amends=first, reason="Lost his job: $50 a month for the $400 still owed.",
                      reason_es="Perdió su trabajo: $50 al mes por los $400 que todavía debe.")  # fmt: skip
-    new = money_term(second, "400.00", due_dates(renegotiated + timedelta(days=14), 8, "monthly"),
-                     [Decimal("50.00")] * 8, schedule=Term.Schedule.FIXED, period_amount=Decimal("50.00"),
-                     continues=old, carried_base=Decimal("200.00"))  # fmt: skip
+    renegotiated_term = money_term(second, "400.00", due_dates(renegotiated + timedelta(days=14), 8, "monthly"),
+                                   [Decimal("50.00")] * 8, schedule=Term.Schedule.FIXED, period_amount=Decimal("50.00"),
+                                   continues=old, carried_base=Decimal("200.00"))  # fmt: skip
     sign(second, renegotiated)
     Agreement.objects.filter(pk=first.pk).update(status=Agreement.Status.SUPERSEDED)
     today = timezone.localdate()
-    paid = [i for i in new.installments.all() if i.due_date <= today]
+    paid = [i for i in renegotiated_term.installments.all() if i.due_date <= today]
     for installment in paid:
-        Payment.objects.create(term=new, amount=installment.amount, received_on=installment.due_date,
+        Payment.objects.create(term=renegotiated_term, amount=installment.amount, received_on=installment.due_date,
                                method="money_order", recorded_by=lead)  # fmt: skip
     for installment in paid[:-1]:  # the latest payment is still held by the program
-        Disbursement.objects.create(term=new, amount=installment.amount, method="check", recorded_by=lead,
+        Disbursement.objects.create(term=renegotiated_term, amount=installment.amount, method="check", recorded_by=lead,
                                     paid_on=min(today, installment.due_date + timedelta(days=7)))  # fmt: skip
     victim_update_amended(agreement=second)
 
@@ -266,11 +266,11 @@ def _seed_follow_up(plans: list[dict], installments: list[Installment], seed: in
                 for installment in due:
                     received = min(until, installment.due_date - timedelta(days=rng.randint(0, 3)))
                     payments.append(
-                        Payment(term=term, amount=installment.amount, received_on=received, method="money_order",
+                        new(Payment, term=term, amount=installment.amount, received_on=received, method="money_order",
                                 recorded_by=lead)
                     )  # fmt: skip
                     disbursements.append(
-                        Disbursement(term=term, amount=installment.amount, method="check",
+                        new(Disbursement, term=term, amount=installment.amount, method="check",
                                      paid_on=received + timedelta(days=7), recorded_by=lead)
                     )  # fmt: skip
                 if due and not completed:
@@ -281,13 +281,13 @@ def _seed_follow_up(plans: list[dict], installments: list[Installment], seed: in
                     while hours > 0:
                         chunk = min(hours, Decimal(4))
                         logs.append(
-                            ServiceLog(term=term, on=day, hours=chunk, place="Riverbend Parks Department",
+                            new(ServiceLog, term=term, on=day, hours=chunk, place="Riverbend Parks Department",
                                        verified_by="Parks supervisor", recorded_by=lead)
                         )  # fmt: skip
                         hours -= chunk
                         day -= timedelta(days=7)
             elif completed or (term.due_date < today and not behind):
-                checks.append(TermCheck(term=term, on=min(until, term.due_date), fulfilled=True, note="Confirmed",
+                checks.append(new(TermCheck, term=term, on=min(until, term.due_date), fulfilled=True, note="Confirmed",
                                         recorded_by=lead))  # fmt: skip
     bulk_insert(payments, batch_size=5000)
     bulk_insert([d for d in disbursements if d.paid_on <= today], batch_size=5000)
@@ -300,14 +300,14 @@ def _plan(case: Case, parties: list[Party], rng: random.Random, small: bool) -> 
     signed_at = _when(session_day)
     offenders = [p for p in parties if p.role == Party.Role.OFFENDER]
     languages = document_languages_for(parties, case.program)
-    agreement = Agreement(case=case, number=1, created_by=case.lead_mediator, languages=languages)
+    agreement = new(Agreement, case=case, number=1, created_by=case.lead_mediator, languages=languages)
     extra = rng.choice(
         [Term.Kind.APOLOGY, Term.Kind.COMMUNITY_SERVICE, Term.Kind.BEHAVIOUR, Term.Kind.SERVICE_TO_VICTIM]
     )
     terms = []
     kinds = [(Term.Kind.MONEY, offender) for offender in offenders] + [(extra, offenders[0])]
     for position, (kind, responsible) in enumerate(kinds, start=1):
-        term = Term(kind=kind, position=position, responsible=responsible, description=TERM_TEXT[kind],
+        term = new(Term, kind=kind, position=position, responsible=responsible, description=TERM_TEXT[kind],
                     translations=_translations(kind, languages))  # fmt: skip
         if kind == Term.Kind.MONEY:
             term.amount = Decimal(rng.randrange(12000, 180000)) / 100
@@ -343,7 +343,8 @@ def _plan(case: Case, parties: list[Party], rng: random.Random, small: bool) -> 
 
 
 def _signature(case: Case, signer, signed_at, small: bool) -> Signature:
-    signature = Signature(
+    signature = new(
+        Signature,
         party=signer.party,
         mediator=signer.mediator,
         role=signer.role,

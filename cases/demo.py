@@ -23,7 +23,7 @@ from django.db.models import IntegerField, Max
 from django.db.models.functions import Cast, Substr
 from django.utils import timezone
 
-from vom.core.bulk import bulk_insert
+from vom.core.bulk import bulk_insert, new
 from vom.users.selectors import authenticator_for, two_factor_required
 from vom.users.services import DEMO_DEVICE_NAME, totp_demo_device
 
@@ -285,7 +285,8 @@ def _build_case(index: int, total: int, seed: int, today: date, program, sources
         referral_date + timedelta(days=min(low, (today - referral_date).days)), time(hour=rng.randint(9, 17))
     )
     stage_changed = timezone.make_aware(stage_changed, timezone.get_default_timezone())
-    case = Case(
+    case = new(
+        Case,
         program=program,
         referral_source=source,
         referral_date=referral_date,
@@ -318,7 +319,7 @@ def _build_case(index: int, total: int, seed: int, today: date, program, sources
     def individual(age_low, age_high):
         first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
         dob = incident_date - timedelta(days=rng.randint(age_low * 365 + 1, age_high * 365 - 1))
-        return Person(kind=Person.Kind.INDIVIDUAL, first_name=first, last_name=last, date_of_birth=dob)
+        return new(Person, kind=Person.Kind.INDIVIDUAL, first_name=first, last_name=last, date_of_birth=dob)
 
     def contact(person, language):
         handle = f"{person.first_name}.{person.last_name}".lower()
@@ -353,7 +354,8 @@ def _build_case(index: int, total: int, seed: int, today: date, program, sources
         parties.append((guardian, Party.Role.GUARDIAN, 0, contact(guardian, language)))
     if story == "two_offenders":
         second = random.Random(f"{seed}:{index}:second")
-        accomplice = Person(
+        accomplice = new(
+            Person,
             kind=Person.Kind.INDIVIDUAL,
             first_name=second.choice(FIRST_NAMES),
             last_name=second.choice(LAST_NAMES),
@@ -361,7 +363,7 @@ def _build_case(index: int, total: int, seed: int, today: date, program, sources
         )
         parties.append((accomplice, Party.Role.OFFENDER, None, contact(accomplice, "en")))
     if rng.random() < 0.2 and story != "declined":  # the declining victim is a person
-        org = Person(kind=Person.Kind.ORGANISATION, organisation_name=rng.choice(ORGANISATIONS))
+        org = new(Person, kind=Person.Kind.ORGANISATION, organisation_name=rng.choice(ORGANISATIONS))
         victim_index = len(parties)
         parties.append((org, Party.Role.VICTIM, None, {"consent_to_contact": True, "phone": _phone(rng)}))
         rep = individual(25, 65)
@@ -592,7 +594,8 @@ def _insert_batch(built, seed: int) -> None:
         independent, dependent = [], []
         for case, (_, parties) in zip(cases, built, strict=True):
             case_parties = [
-                Party(case=case, person=next(people_iter), role=role, **details) for _p, role, _i, details in parties
+                new(Party, case=case, person=next(people_iter), role=role, **details)
+                for _p, role, _i, details in parties
             ]
             for party, (_p, _role, related_index, _details) in zip(case_parties, parties, strict=True):
                 if related_index is None:
@@ -616,8 +619,12 @@ def _history(cases: list[Case], parties_by_case: dict[int, list[Party]]) -> None
     for case in cases:
         received = timezone.make_aware(datetime.combine(case.referral_date, time(9)))
         events.append(
-            TimelineEvent(
-                case=case, at=received, kind=TimelineEvent.Kind.CREATED, summary=f"Referral from {case.referral_source}"
+            new(
+                TimelineEvent,
+                case=case,
+                at=received,
+                kind=TimelineEvent.Kind.CREATED,
+                summary=f"Referral from {case.referral_source}",
             )
         )
         if case.lead_mediator_id:
@@ -626,21 +633,21 @@ def _history(cases: list[Case], parties_by_case: dict[int, list[Party]]) -> None
                 f", co-mediator {case.co_mediator}" if case.co_mediator_id else ""
             )
             events.append(
-                TimelineEvent(case=case, at=assigned, kind=TimelineEvent.Kind.STAGE, summary=f"Assigned. {team}.",
+                new(TimelineEvent, case=case, at=assigned, kind=TimelineEvent.Kind.STAGE, summary=f"Assigned. {team}.",
                               from_stage=Case.Stage.REFERRED, to_stage=Case.Stage.SCREENING)
             )  # fmt: skip
             for role, user in ((Assignment.Role.LEAD, case.lead_mediator), (Assignment.Role.CO, case.co_mediator)):
                 if user is not None:
-                    assignments.append(Assignment(case=case, mediator=user, role=role, started_at=assigned))
+                    assignments.append(new(Assignment, case=case, mediator=user, role=role, started_at=assigned))
         if case.stage == Case.Stage.CLOSED:
             summary = f"Closed: {case.get_outcome_display()}."
             events.append(
-                TimelineEvent(case=case, at=case.closed_at, kind=TimelineEvent.Kind.CLOSED, summary=summary,
+                new(TimelineEvent, case=case, at=case.closed_at, kind=TimelineEvent.Kind.CLOSED, summary=summary,
                               to_stage=Case.Stage.CLOSED)
             )  # fmt: skip
         elif case.stage not in {Case.Stage.REFERRED, Case.Stage.SCREENING}:
             events.append(
-                TimelineEvent(case=case, at=case.stage_changed_at, kind=TimelineEvent.Kind.STAGE,
+                new(TimelineEvent, case=case, at=case.stage_changed_at, kind=TimelineEvent.Kind.STAGE,
                               summary=f"Moved to {case.get_stage_display().lower()}.", to_stage=case.stage)
             )  # fmt: skip
     bulk_insert(events, batch_size=5000)
@@ -666,7 +673,7 @@ def _outcome_checks(cases: list[Case], parties_by_case: dict[int, list[Party]]) 
         reoffended_on = None
         for months in case.program.check_windows:
             due = closed_on + relativedelta(months=months)
-            check = OutcomeCheck(case=case, party=offender, months=months, due_on=due)
+            check = new(OutcomeCheck, case=case, party=offender, months=months, due_on=due)
             if due <= today and rng.random() < 0.85:  # some checks are never recorded
                 if reoffended_on is None and rng.random() < rate * months / 6:
                     reoffended_on = closed_on + timedelta(days=rng.randint(10, months * 30 - 5))

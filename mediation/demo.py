@@ -12,7 +12,7 @@ from datetime import datetime, time, timedelta
 from django.utils import timezone
 
 from cases.models import Case, Party
-from vom.core.bulk import bulk_insert
+from vom.core.bulk import bulk_insert, new
 
 from .models import ContactAttempt, MediatorProfile, Meeting, Screening, ShuttleRound
 from .selectors import OFFENDER_SIDE, required_screening_parties
@@ -58,7 +58,8 @@ def ensure_profiles(users) -> None:
             continue
         languages, max_cases, availability, conflicts = PROFILES.get(user.username, ("English", 8, "", ""))
         profiles.append(
-            MediatorProfile(
+            new(
+                MediatorProfile,
                 user=user,
                 languages=languages,
                 max_active_cases=max_cases,
@@ -105,7 +106,8 @@ def seed_mediation(*, cases: list[Case], parties_by_case: dict[int, list[Party]]
 def _screen(rows: _Rows, case: Case, party: Party, rng, on, outcome=Screening.Outcome.SUITABLE, reason="") -> None:
     mediator = case.lead_mediator
     rows.attempts.append(
-        ContactAttempt(
+        new(
+            ContactAttempt,
             party=party,
             at=_aware(on, 10),
             method=ContactAttempt.Method.PHONE,
@@ -117,7 +119,8 @@ def _screen(rows: _Rows, case: Case, party: Party, rng, on, outcome=Screening.Ou
     suitable = outcome == Screening.Outcome.SUITABLE
     concerns = victim and rng.random() < 0.25
     rows.screenings.append(
-        Screening(
+        new(
+            Screening,
             party=party,
             screened_on=on,
             screened_by=mediator,
@@ -151,7 +154,8 @@ def _seed_case(case: Case, parties: list[Party], rng: random.Random, rows: _Rows
             if rng.random() < 0.5:
                 _screen(rows, case, party, rng, day)
             else:
-                attempt = ContactAttempt(
+                attempt = new(
+                    ContactAttempt,
                     party=party,
                     at=_aware(day, 15),
                     method=ContactAttempt.Method.PHONE,
@@ -186,7 +190,8 @@ def _seed_case(case: Case, parties: list[Party], rng: random.Random, rows: _Rows
             when = _aware(prep_day + timedelta(days=index * 2), 17, 30)
         else:
             when = _aware(today + timedelta(days=rng.randint(2, 9)), 17, 30)
-        meeting = Meeting(
+        meeting = new(
+            Meeting,
             case=case,
             kind=kind,
             scheduled_for=when,
@@ -207,10 +212,11 @@ def _seed_case(case: Case, parties: list[Party], rng: random.Random, rows: _Rows
     common = {"case": case, "kind": Meeting.Kind.JOINT, "duration_minutes": 120, "created_by": mediator}
     if reached == 3 and case.stage != S.CLOSED:
         upcoming = _aware(today + timedelta(days=rng.randint(1, 12)), 18)
-        rows.meetings.append((Meeting(scheduled_for=upcoming, location=rng.choice(PLACES), **common), everyone))
+        rows.meetings.append((new(Meeting, scheduled_for=upcoming, location=rng.choice(PLACES), **common), everyone))
         return
     if case.outcome == O.CANCELLED:
-        joint = Meeting(
+        joint = new(
+            Meeting,
             scheduled_for=_aware(session_day, 18),
             location=rng.choice(PLACES),
             status=Meeting.Status.CANCELLED,
@@ -220,7 +226,8 @@ def _seed_case(case: Case, parties: list[Party], rng: random.Random, rows: _Rows
         )
     else:
         outcome = Meeting.Outcome.NO_AGREEMENT if case.outcome == O.NO_AGREEMENT else Meeting.Outcome.AGREEMENT
-        joint = Meeting(
+        joint = new(
+            Meeting,
             scheduled_for=_aware(session_day, 18),
             location=rng.choice(PLACES),
             status=Meeting.Status.HELD,
@@ -234,7 +241,8 @@ def _seed_case(case: Case, parties: list[Party], rng: random.Random, rows: _Rows
 def _seed_exchanges(case: Case, rows: _Rows, on, concluded: bool) -> None:
     mediator = case.lead_mediator
     rows.rounds.append(
-        ShuttleRound(
+        new(
+            ShuttleRound,
             case=case,
             held_on=on,
             direction=ShuttleRound.Direction.VICTIM_TO_OFFENDER,
@@ -245,7 +253,8 @@ def _seed_exchanges(case: Case, rows: _Rows, on, concluded: bool) -> None:
     )
     if concluded:
         rows.rounds.append(
-            ShuttleRound(
+            new(
+                ShuttleRound,
                 case=case,
                 held_on=on + timedelta(days=5),
                 direction=ShuttleRound.Direction.OFFENDER_TO_VICTIM,

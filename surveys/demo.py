@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from cases.models import Case, Party
 from mediation.models import Meeting
-from vom.core.bulk import bulk_insert
+from vom.core.bulk import bulk_insert, new
 
 from .models import VALID_FOR, SurveyInvitation, SurveyResponse
 from .questions import FIELDS
@@ -68,7 +68,7 @@ def seed_surveys(*, cases: list[Case], parties_by_case: dict[int, list[Party]], 
         for party in survey_recipients(parties_by_case[case.pk], attended):
             for occasion, after in asked:
                 created = min(after + timedelta(hours=rng.randint(2, 20)), now)
-                invitation = SurveyInvitation(case=case, party=party, occasion=occasion, nonce=new_nonce(),
+                invitation = new(SurveyInvitation, case=case, party=party, occasion=occasion, nonce=new_nonce(),
                                               created_at=created, expires_at=created + VALID_FOR)  # fmt: skip
                 invitations.append(invitation)
                 answered_at = created + timedelta(hours=rng.randint(3, 24 * 12))
@@ -78,7 +78,7 @@ def seed_surveys(*, cases: list[Case], parties_by_case: dict[int, list[Party]], 
     bulk_insert(invitations, batch_size=5000)
     bulk_insert(
         [
-            SurveyResponse(
+            new(SurveyResponse,
                 invitation=invitation, case_id=invitation.case_id, respondent_role=party.role,
                 occasion=invitation.occasion, submitted_at=invitation.used_at,
                 comment=rng.choice(COMMENTS.get(party.role, [""])) if rng.random() < 0.4 else "",

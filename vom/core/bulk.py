@@ -5,9 +5,15 @@ first (one query), so each object learns its id as ``bulk_create`` would tell it
 streamed without Django compiling, nor psycopg parsing, an INSERT with thousands of placeholders (which
 was most of the seeders' time). Elsewhere it is ``bulk_create``. Like ``bulk_create``, it calls no
 ``save()`` and sends no signals; unlike it, it is meant only for objects that are all new.
+
+``new(Model, **fields)`` makes such an object without ``Model.__init__``, whose per-field work (a default
+looked up, a descriptor called, for each of the model's fields) was a third of the seeders' time.
 """
 
+from functools import cache
+
 from django.db import connections, router
+from django.db.models.base import ModelState
 from django.db.models.expressions import DatabaseDefault
 
 # Fields whose Python value is what the column takes: read as is, without Django's per-value preparation.
@@ -27,6 +33,44 @@ _AS_IS = {
     "SmallIntegerField",
     "TextField",
 }
+
+
+def new(model, **values):
+    """A new, unsaved ``model`` instance with ``values``, as ``model(**values)`` makes it for a bulk insert:
+    each field not given takes its default, a related object given by its field's name sets the id and is
+    kept as the cached related object. Only concrete fields are accepted; no ``pre_init``/``post_init`` signal
+    is sent (like ``bulk_insert``, for rows that no code watches as they are built)."""
+    defaults, made, relations, attnames = _blueprint(model)
+    obj = model.__new__(model)
+    obj._state = ModelState()
+    fields = obj.__dict__
+    fields.update(defaults)
+    for attname, make in made:
+        fields[attname] = make()
+    for name, value in values.items():
+        if (relation := relations.get(name)) is not None:
+            fields[relation.attname] = None if value is None else getattr(value, relation.target_field.attname)
+            relation.set_cached_value(obj, value)
+        elif name in attnames:
+            fields[name] = value
+        else:
+            raise TypeError(f"{model.__name__}() got an unexpected keyword argument {name!r}")
+    return obj
+
+
+@cache
+def _blueprint(model):
+    """A model's field defaults (the values, and the callables to call for each instance), its forward
+    relations by name, and its fields' attribute names."""
+    defaults, made, relations = {}, [], {}
+    for field in model._meta.concrete_fields:
+        if field.has_default() and callable(field.default):
+            made.append((field.attname, field.default))
+        else:
+            defaults[field.attname] = field.get_default()
+        if field.is_relation and (field.many_to_one or field.one_to_one):
+            relations[field.name] = field
+    return defaults, tuple(made), relations, frozenset(defaults) | {attname for attname, _ in made}
 
 
 def bulk_insert(objs: list, *, batch_size: int = 5000) -> list:
