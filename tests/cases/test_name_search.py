@@ -142,6 +142,35 @@ def test_the_walk_fails_when_a_trigger_is_off(program, coordinator, trigger, wri
         transaction.set_rollback(True)
 
 
+def _case_after_its_parties(program) -> Case:
+    """A case inserted after its parties, with the foreign keys deferred (as Django makes them on PostgreSQL)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(pg_get_serial_sequence('cases_case', 'id'))")
+        (case_id,) = cursor.fetchone()
+    (person,) = bulk_insert([Person(first_name="Ines", last_name="Moreau", created_at=TODAY_AT)])
+    bulk_insert([Party(case_id=case_id, person=person, role="victim", created_at=TODAY_AT)])
+    case = CaseFactory.build(pk=case_id, program=program, referral_source__program=program)
+    case.referral_source.save()
+    case.save(force_insert=True)
+    return case
+
+
+@pytest.mark.parametrize("trigger_on", [True, False])
+def test_a_case_inserted_after_its_parties_has_their_names(program, trigger_on):
+    """The case's trigger skips looking for parties only when the case has none; off, the names stay empty."""
+    stored_party_names()
+    with transaction.atomic():
+        if not trigger_on:
+            _sql("SET CONSTRAINTS ALL IMMEDIATE")  # no deferred check pending: the table can be altered
+            _sql("ALTER TABLE cases_case DISABLE TRIGGER cases_case_party_names")
+            _sql("SET CONSTRAINTS ALL DEFERRED")
+        case = _case_after_its_parties(program)
+        stored = Case.objects.get(pk=case.pk).party_names
+        assert stored == ("|INES|MOREAU|" if trigger_on else "")
+        assert list(differences()) == ([] if trigger_on else [case.pk])
+        transaction.set_rollback(True)
+
+
 def test_a_minimised_partys_name_leaves_the_stored_names_and_the_search(program, coordinator, mediator):
     stored_party_names()
     case = assign(new_case(program, coordinator), coordinator, mediator)

@@ -10,6 +10,7 @@ from tests.conftest import require
 
 rewrite = importlib.import_module("reports.migrations.0007_update_triggers_set_difference")
 arrays = importlib.import_module("reports.migrations.0008_trigger_lookups_by_array")
+names_computed_once = importlib.import_module("cases.migrations.0024_party_names_computed_once")
 
 pytestmark = pytest.mark.django_db
 
@@ -74,3 +75,10 @@ def test_no_trigger_function_looks_rows_up_by_a_semi_join():
         semi_joins = arrays.to_semi_joins(source)
         assert " IN (" in semi_joins and arrays.ARRAY not in semi_joins, name
         assert arrays.to_arrays(semi_joins) == source, name
+
+
+def test_only_the_party_name_triggers_write_the_party_names():
+    """The case's BEFORE trigger trusts the names an UPDATE made from inside a trigger brings (cases migration
+    0024): only the party-name triggers may make one."""
+    writing = sorted(name for name, source in trigger_functions() if "party_names" in source)
+    assert writing == sorted(["cases_case_party_names", *names_computed_once.STATEMENTS])
