@@ -95,6 +95,8 @@ def test_new_calls_callable_defaults_for_each_object_and_refuses_unknown_names()
     assert first.languages == [] and first.amendment_reason_translations == {}
     assert first.languages is not second.languages  # default=list called for each, never shared
     assert first.amendment_reason_translations is not second.amendment_reason_translations
+    given = ["fr"]
+    assert new(Agreement, number=3, languages=given).languages is given  # given: kept, no default made
     with pytest.raises(TypeError, match="unexpected keyword argument 'nickname'"):
         new(Person, nickname="Ana")
     with pytest.raises(TypeError, match="unexpected keyword argument 'parties'"):

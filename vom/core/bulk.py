@@ -46,7 +46,8 @@ def new(model, **values):
     fields = obj.__dict__
     fields.update(defaults)
     for attname, make in made:
-        fields[attname] = make()
+        if attname not in values:  # a value given is not made first (a uuid, a timestamp) only to be replaced
+            fields[attname] = make()
     for name, value in values.items():
         if (relation := relations.get(name)) is not None:
             fields[relation.attname] = None if value is None else getattr(value, relation.target_field.attname)
