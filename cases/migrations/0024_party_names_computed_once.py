@@ -32,7 +32,7 @@ NEW = (
         SELECT p.case_id, {names.NAMES} AS names {names.FROM_PARTIES}
         AND p.case_id = ANY (ARRAY(SELECT id FROM touched)) GROUP BY p.case_id
     ) g ON g.case_id = t.id
-    WHERE c.id = t.id AND c.party_names IS DISTINCT FROM COALESCE(g.names, '');""",
+    WHERE c.id = t.id AND c.party_names IS DISTINCT FROM COALESCE(g.names, '');""",  # nosec B608: constant SQL
 )
 
 ROW_BEFORE = """
