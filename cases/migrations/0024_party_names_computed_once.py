@@ -68,7 +68,11 @@ def _replace(schema_editor, statements: tuple, row: str) -> None:
     if schema_editor.connection.vendor != "postgresql":
         return
     with schema_editor.connection.cursor() as cursor:
-        cursor.execute("SELECT proname, prosrc FROM pg_proc WHERE proname = ANY (%s)", [STATEMENTS])
+        cursor.execute(
+            "SELECT proname, prosrc FROM pg_proc WHERE proname = ANY (%s) "
+            "AND pronamespace = current_schema()::regnamespace",
+            [STATEMENTS],
+        )
         sources = dict(cursor.fetchall())
     for name in STATEMENTS:
         body = _swap(sources[name], *statements)
