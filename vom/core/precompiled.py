@@ -13,6 +13,8 @@ from collections.abc import Callable
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
 
+from .prepared import prepare_text
+
 PLACEHOLDER = -7_319_000_000_001  # no row has a negative id: the parameters to replace, and only they
 
 
@@ -44,6 +46,8 @@ class Precompiled:
                 return None
             if not all(placeholder in params for placeholder in placeholders):
                 raise ValueError("an id is not a parameter of the compiled query")
+            if compiler.connection.vendor == "postgresql":
+                prepare_text(sql)  # planned once per connection too, not only compiled once per process
             self.compiled[key] = (queryset, compiler, sql, tuple(params))
         return self.compiled[key]
 
