@@ -5,9 +5,11 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 from django.core.signals import request_started
+from django.utils import timezone
 
 from agreements.models import Signature
-from devtools.bench import ADMIN, BARE, PAGES
+from devtools.bench import ADMIN, BARE, PAGES, median_mediator, open_caseloads
+from tests.factories import CaseFactory, UserFactory
 
 
 @pytest.mark.django_db
@@ -67,3 +69,14 @@ def test_benchmark_without_an_agreement_to_render_stops_before_measuring_any_pag
     args = ["--cases", "40", "--repeat", "1", "--renders", "0", "--sweeps", "0", "--only", "bare"]
     call_command("benchmark", *args, stdout=out)
     assert BARE.label in out.getvalue() and "PDF render" not in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_the_median_mediator_is_the_middle_of_the_open_caseloads(program, mediator):
+    busy, light = UserFactory(username="busy"), UserFactory(username="light")
+    for lead, co, stage in [(busy, mediator, "screening"), (busy, None, "preparation"), (busy, light, "follow_up"),
+                            (mediator, None, "closed"), (light, busy, "closed")]:  # fmt: skip
+        closed = {"outcome": "declined", "closed_at": timezone.now()} if stage == "closed" else {}
+        CaseFactory(program=program, lead_mediator=lead, co_mediator=co, stage=stage, **closed)
+    assert open_caseloads() == {"light": 1, mediator.username: 1, "busy": 3}
+    assert median_mediator(open_caseloads()) == mediator.username

@@ -29,7 +29,16 @@ from agreements.documents import agreement_layout, agreement_pdf
 from agreements.models import Agreement, Signature
 from agreements.reminders import plan_follow_up_reminders
 from cases.reminders import plan_case_reminders
-from devtools.bench import BARE, PAGES, YARDSTICKS, followed_next, other_cpu_use
+from devtools.bench import (
+    BARE,
+    MEDIAN_MEDIATOR,
+    PAGES,
+    YARDSTICKS,
+    followed_next,
+    median_mediator,
+    open_caseloads,
+    other_cpu_use,
+)
 from mediation.reminders import plan_meeting_reminders
 from vom.core.progress import progress_bar
 from vom.users.selectors import two_factor_required
@@ -69,6 +78,13 @@ class Command(BaseCommand):
         agreement = self.agreement_to_render() if renders else None
         User = get_user_model()
         users = {name: User.objects.get(username=name) for name in ("coordinator", "mediator", "admin")}
+        caseloads = open_caseloads()
+        users[MEDIAN_MEDIATOR] = User.objects.get(username=median_mediator(caseloads))
+        self.stdout.write(
+            f"open cases: the demo mediator {caseloads.get('mediator', 0)}, the median mediator "
+            f"({users[MEDIAN_MEDIATOR].username}) {caseloads[users[MEDIAN_MEDIATOR].username]}, of {len(caseloads)} "
+            "mediators with any"
+        )
         rows = []
         with override_settings(ROOT_URLCONF="devtools.bench_urls", ALLOWED_HOSTS=["testserver"], DEBUG=False):
             clients = {}
