@@ -83,3 +83,15 @@ def test_the_setting_turns_preparing_off_for_new_connections(postgres, settings,
         assert _prepared_texts(other) == (["SELECT $1::int AS answer"] if enabled else [])
     finally:
         other.close()
+
+
+def test_a_prepared_read_is_logged_with_its_values(postgres):
+    from django.test.utils import CaptureQueriesContext
+
+    sql = "SELECT %s::int + 1, %s::text"
+    prepare_text(sql)
+    with CaptureQueriesContext(connection) as queries, connection.cursor() as cursor:
+        cursor.execute(sql, [41, "it's"])
+        assert cursor.fetchall() == [(42, "it's")]
+    assert "SELECT $1::int + 1, $2::text" in _prepared_texts()
+    assert queries.captured_queries[-1]["sql"] == "SELECT 41::int + 1, 'it''s'::text"

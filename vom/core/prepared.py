@@ -18,7 +18,8 @@ transactions (PgBouncer in transaction mode before 1.21).
 from django.conf import settings
 from django.db.backends.postgresql.base import Cursor
 from psycopg._cursor_base import BaseCursor
-from psycopg._queries import PostgresQuery
+from psycopg._queries import PostgresClientQuery, PostgresQuery
+from psycopg.adapt import Transformer
 
 _registered: set[str] = set()
 PREPARE_NEVER_BY_COUNT = 2**31 - 1
@@ -41,9 +42,11 @@ class PreparingCursor(Cursor):
         if prepare is None and type(query) is str and query in _registered:
             self._server_side = True
             try:
-                return super().execute(query, params, prepare=True, binary=binary)
+                super().execute(query, params, prepare=True, binary=binary)
             finally:
                 self._server_side = False
+            self._query = _ForTheLog(self, query, params)
+            return self
         return super().execute(query, params, prepare=prepare, binary=binary)
 
     # psycopg's three steps that differ between client- and server-side binding: the base class's for a
@@ -64,6 +67,23 @@ class PreparingCursor(Cursor):
         if self._server_side:
             return BaseCursor._execute_send(self, query, force_extended=force_extended, binary=binary)
         return super()._execute_send(query, force_extended=force_extended, binary=binary)
+
+
+class _ForTheLog:
+    """What Django logs of a prepared read (``last_executed_query`` reads ``cursor._query.query``, which psycopg
+    leaves empty for a prepared statement): the text with its parameters merged, as a client-side cursor
+    sends it, made only if it is read (DEBUG, a test's captured queries)."""
+
+    __slots__ = ("cursor", "params", "sql")
+
+    def __init__(self, cursor, sql: str, params):
+        self.cursor, self.sql, self.params = cursor, sql, params
+
+    @property
+    def query(self) -> bytes:
+        merged = PostgresClientQuery(Transformer(self.cursor))
+        merged.convert(self.sql, self.params)
+        return merged.query
 
 
 def use_preparing_cursor(sender, connection, **kwargs) -> None:
