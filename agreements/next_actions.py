@@ -8,6 +8,7 @@ from django.utils import timezone
 from cases.extensions import CaseFacts, NextAction
 from cases.models import Case
 from cases.selectors import count_of
+from vom.core.precompiled import Precompiled
 from vom.core.reversing import reverse_once
 
 from .facts import agreement_facts
@@ -58,18 +59,23 @@ def case_next_actions(facts: CaseFacts) -> list[NextAction]:
     return []
 
 
+def _open_versions(*case_ids: int):
+    """The cases' agreements not superseded, each with how many have signed it, oldest version first."""
+    signed = count_of(Signature.objects.filter(agreement=OuterRef("pk")), "agreement_id")
+    current = Agreement.objects.filter(case_id__in=case_ids).exclude(status=Agreement.Status.SUPERSEDED)
+    return current.annotate(signed=signed).order_by("number")
+
+
+# Compiled once per process and number of cases, and prepared on each connection (the mediator home's).
+_OPEN_VERSIONS = Precompiled(_open_versions)
+
+
 def next_actions(cases: list[Case]) -> dict[int, list[NextAction]]:
     result = _follow_up_actions(cases)
     waiting = [c for c in cases if c.stage == Case.Stage.AGREEMENT]
     if not waiting:
         return result
-    open_versions = {
-        a.case_id: a
-        for a in Agreement.objects.filter(case__in=waiting)
-        .exclude(status=Agreement.Status.SUPERSEDED)
-        .annotate(signed=count_of(Signature.objects.filter(agreement=OuterRef("pk")), "agreement_id"))
-        .order_by("number")
-    }
+    open_versions = {a.case_id: a for a in _OPEN_VERSIONS.rows(*(case.pk for case in waiting))}
     for case in waiting:
         agreement = open_versions.get(case.pk)
         result[case.pk] = [_signing_action(case, agreement, agreement.signed if agreement else 0)]

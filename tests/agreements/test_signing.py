@@ -8,7 +8,8 @@ from agreements import services
 from agreements.models import Agreement, Signature
 from agreements.selectors import required_signers
 from cases.models import Case
-from tests.agreements.helpers import PNG_URL, case_in_agreement, draft_with_money, send, sign_all
+from cases.selectors import my_cases_rows, my_open_cases
+from tests.agreements.helpers import PNG_URL, TODAY, case_in_agreement, draft_with_money, send, sign_all
 from tests.factories import TEST_PASSWORD
 from tests.two_factor import code_for, give_authenticator
 from vom.audit.models import AuditEvent
@@ -146,3 +147,26 @@ def test_a_program_may_require_both_mediators_to_sign(awaiting, program, mediato
     signed = sign_all(awaiting, mediator)  # the co-mediator signs from their own account
     assert signed.status == Agreement.Status.SIGNED
     assert signed.signatures.get(mediator=unassigned_mediator).recorded_by == unassigned_mediator
+
+
+@pytest.mark.django_db
+def test_the_mediator_home_says_what_the_agreement_waits_for(client, program, coordinator, mediator):
+    from agreements.selectors import signer_statuses
+
+    def home_action(case) -> str:
+        row = next(row for row in my_cases_rows(my_open_cases(mediator), TODAY) if row["pk"] == case.pk)
+        return row["action"].label
+
+    case = case_in_agreement(program, coordinator, mediator)
+    other = case_in_agreement(program, coordinator, mediator)
+    assert home_action(case) == "Draft the written agreement"
+    agreement = draft_with_money(case, mediator)
+    assert home_action(case) == "Add the terms and send the agreement for signatures"
+    agreement = send(agreement, mediator)
+    first = next(status.signer for status in signer_statuses(agreement) if not status.signer.mediator)
+    services.signature_add(agreement=agreement, signer_key=first.key, actor=mediator, method="drawn", drawn=PNG_URL,
+                           credential="", ip_address="10.0.0.7", user_agent="tablet")  # fmt: skip
+    assert home_action(case) == "Collect signatures (1 signed so far)"
+    assert home_action(other) == "Draft the written agreement"  # each case its own agreement
+    client.force_login(mediator)
+    assert "Collect signatures (1 signed so far)" in client.get("/my/").content.decode()
