@@ -49,9 +49,9 @@ def open_caseloads() -> dict[str, int]:
 
 
 def median_mediator(caseloads: dict[str, int]) -> str:
-    """The username in the middle of ``open_caseloads``."""
+    """The username in the middle of ``open_caseloads`` (the demo mediator when nobody has an open case)."""
     names = list(caseloads)
-    return names[(len(names) - 1) // 2]
+    return names[(len(names) - 1) // 2] if names else "mediator"
 
 
 def _first_case_id(stage: str) -> int:

@@ -127,7 +127,8 @@ else:
     # SQLite: wait for a writer instead of failing at once with "database is locked".
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
 # The by-key reads compiled once per process are also prepared once per connection (vom/core/prepared.py);
-# off behind a pooler that does not keep prepared statements (PgBouncer in transaction mode before 1.21).
+# off behind a pooler that does not keep prepared statements (PgBouncer in transaction mode
+# needs 1.22 or later with max_prepared_statements above 0).
 DB_PREPARED_STATEMENTS = env.bool("DB_PREPARED_STATEMENTS", default=True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

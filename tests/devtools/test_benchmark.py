@@ -80,3 +80,7 @@ def test_the_median_mediator_is_the_middle_of_the_open_caseloads(program, mediat
         CaseFactory(program=program, lead_mediator=lead, co_mediator=co, stage=stage, **closed)
     assert open_caseloads() == {"light": 1, mediator.username: 1, "busy": 3}
     assert median_mediator(open_caseloads()) == mediator.username
+
+
+def test_with_no_open_case_the_median_mediator_is_the_demo_one():
+    assert median_mediator({}) == "mediator"

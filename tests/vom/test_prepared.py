@@ -95,3 +95,55 @@ def test_a_prepared_read_is_logged_with_its_values(postgres):
         assert cursor.fetchall() == [(42, "it's")]
     assert "SELECT $1::int + 1, $2::text" in _prepared_texts()
     assert queries.captured_queries[-1]["sql"] == "SELECT 41::int + 1, 'it''s'::text"
+
+
+def test_small_and_large_ids_share_one_statement(postgres):
+    sql = "SELECT %s::bigint + 0 AS small_or_large"
+    prepare_text(sql)
+    with connection.cursor() as cursor:
+        for value in (7, 40_000, 3_000_000_000):
+            cursor.execute(sql, [value])
+            assert cursor.fetchall() == [(value,)]
+    assert _prepared_texts().count("SELECT $1::bigint + 0 AS small_or_large") == 1
+
+
+def test_client_side_statements_and_their_values_are_not_kept_by_psycopg(postgres):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT %s::text", ["12 Secret Lane"])
+    kept = connection.connection._prepared._counts  # psycopg's memory of statements to prepare
+    assert not any(b"Secret Lane" in key[0] for key in kept)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_statement_prepared_before_a_migration_is_prepared_again(postgres):
+    """Another connection (a deploy's migrate) changes a column the prepared read returns: the read is prepared
+    again outside a transaction; inside one the error goes up and the rollback drops the statements."""
+    from django.db import transaction
+
+    sql = "SELECT id, label FROM vom_prepared_probe WHERE id = %s"
+    prepare_text(sql)
+    migrating = connections.create_connection("default")
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE vom_prepared_probe (id bigint PRIMARY KEY, label varchar(10))")
+        cursor.execute("INSERT INTO vom_prepared_probe VALUES (1, 'before')")
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [1])
+            assert cursor.fetchall() == [(1, "before")]
+        with migrating.cursor() as other:
+            other.execute("ALTER TABLE vom_prepared_probe ALTER label TYPE integer USING 42")
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [1])
+            assert cursor.fetchall() == [(1, 42)]
+        with migrating.cursor() as other:
+            other.execute("ALTER TABLE vom_prepared_probe ALTER label TYPE text USING 'after'")
+        refused = pytest.raises(Exception, match="cached plan must not change result type")
+        with refused, transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql, [1])
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [1])
+            assert cursor.fetchall() == [(1, "after")]
+    finally:
+        migrating.close()
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE vom_prepared_probe")

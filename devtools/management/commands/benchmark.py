@@ -80,10 +80,10 @@ class Command(BaseCommand):
         users = {name: User.objects.get(username=name) for name in ("coordinator", "mediator", "admin")}
         caseloads = open_caseloads()
         users[MEDIAN_MEDIATOR] = User.objects.get(username=median_mediator(caseloads))
+        median = users[MEDIAN_MEDIATOR].username
         self.stdout.write(
-            f"open cases: the demo mediator {caseloads.get('mediator', 0)}, the median mediator "
-            f"({users[MEDIAN_MEDIATOR].username}) {caseloads[users[MEDIAN_MEDIATOR].username]}, of {len(caseloads)} "
-            "mediators with any"
+            f"open cases: the demo mediator {caseloads.get('mediator', 0)}, the median mediator ({median}) "
+            f"{caseloads.get(median, 0)}, of {len(caseloads)} mediators with any"
         )
         rows = []
         with override_settings(ROOT_URLCONF="devtools.bench_urls", ALLOWED_HOSTS=["testserver"], DEBUG=False):
