@@ -37,19 +37,9 @@ def followed_next(get: Callable[[str], object], path: str, times: int) -> str:
     return path
 
 
-def open_caseloads() -> dict[str, int]:
-    """Each mediator with open cases (lead or co-mediator) and how many, fewest first (ties by username)."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT u.username, count(*) FROM cases_case c JOIN users_user u"
-            " ON u.id = c.lead_mediator_id OR u.id = c.co_mediator_id WHERE c.stage <> 'closed'"
-            " GROUP BY u.username ORDER BY count(*), u.username"
-        )
-        return dict(cursor.fetchall())
-
-
 def median_mediator(caseloads: dict[str, int]) -> str:
-    """The username in the middle of ``open_caseloads`` (the demo mediator when nobody has an open case)."""
+    """The username in the middle of ``caseloads`` (username: open cases, fewest first); the demo mediator when
+    nobody has an open case."""
     names = list(caseloads)
     return names[(len(names) - 1) // 2] if names else "mediator"
 

@@ -8,7 +8,8 @@ from django.core.signals import request_started
 from django.utils import timezone
 
 from agreements.models import Signature
-from devtools.bench import ADMIN, BARE, PAGES, median_mediator, open_caseloads
+from devtools.bench import ADMIN, BARE, PAGES, median_mediator
+from devtools.management.commands.benchmark import open_caseloads
 from tests.factories import CaseFactory, UserFactory
 
 

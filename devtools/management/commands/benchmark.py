@@ -16,6 +16,7 @@ It lives in the tooling (devtools) because it drives every app; the pages it req
 import os
 import statistics
 import time
+from collections import Counter
 
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
@@ -28,6 +29,7 @@ from django.test.utils import CaptureQueriesContext
 from agreements.documents import agreement_layout, agreement_pdf
 from agreements.models import Agreement, Signature
 from agreements.reminders import plan_follow_up_reminders
+from cases.models import Case
 from cases.reminders import plan_case_reminders
 from devtools.bench import (
     BARE,
@@ -36,7 +38,6 @@ from devtools.bench import (
     YARDSTICKS,
     followed_next,
     median_mediator,
-    open_caseloads,
     other_cpu_use,
 )
 from mediation.reminders import plan_meeting_reminders
@@ -195,6 +196,16 @@ class Command(BaseCommand):
         self.stdout.write(f"{'page':<{width}}{'median ms':>10}{'p95 ms':>10}{'x bare':>8}{'queries':>9}")
         for label, median, p95, queries in rows:
             self.stdout.write(f"{label:<{width}}{median:>10.1f}{p95:>10.1f}{median / bare:>8.1f}{queries:>9}")
+
+
+def open_caseloads() -> dict[str, int]:
+    """Each mediator with open cases (``Case.objects.open()``, as lead or co-mediator) and how many, fewest first
+    (ties by username)."""
+    carried = Counter()
+    for role in ("lead_mediator", "co_mediator"):
+        per_mediator = Case.objects.open().exclude(**{role: None}).order_by().values_list(f"{role}__username")
+        carried.update(dict(per_mediator.annotate(n=Count("pk"))))
+    return dict(sorted(carried.items(), key=lambda item: (item[1], item[0])))
 
 
 def measured_pages(only) -> list:
