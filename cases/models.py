@@ -676,6 +676,26 @@ class Case(models.Model):
         return self.stage == Stage.FOLLOW_UP
 
 
+class CaseRevision(models.Model):
+    """A number that changes, in the same transaction, with every write to a case or to a record its next action
+    is computed from (its parties and their people, their contact attempts and screenings, its meetings and their
+    attendees, its exchanges, agreements, signatures and follow-up summary): the key under which a process may
+    keep what it computed from them (``cases.selectors.my_next_actions``).
+
+    Kept by PostgreSQL statement triggers (cases migration 0025), whoever writes: a service, Django admin,
+    ``update()``, plain SQL, a seeder's bulk insert. Each write sets a new random number, not the next one, so
+    that a database restored from a backup cannot reach a number again with other contents. A case has a row
+    from its first write after that migration; other databases have no rows and nothing is kept. No foreign
+    key: a case's records are deleted before it, and their triggers would write a row the case's deletion
+    could not then be checked against; a deleted case's row is removed by the case's own trigger."""
+
+    case_id = models.BigIntegerField(primary_key=True)
+    revision = models.BigIntegerField()
+
+    def __str__(self) -> str:
+        return f"Case {self.case_id} at revision {self.revision}"
+
+
 class CaseNumberCounter(models.Model):
     """The last case number handed out per program and year; claimed with an atomic UPDATE."""
 

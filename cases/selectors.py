@@ -1,9 +1,11 @@
 """Reads that more than one view needs."""
 
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.db.models import BooleanField, CharField, Count, Exists, F, Func, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
@@ -11,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateformat import TimeFormat
 from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 
 from vom.audit.models import AuditEvent
 from vom.core.cache import derived
@@ -30,7 +32,18 @@ from .extensions import (
     fact_loaders,
     next_action_providers,
 )
-from .models import Case, Membership, Note, Party, Person, Program, ReferralSource, TimelineEvent, user_roles
+from .models import (
+    Case,
+    CaseRevision,
+    Membership,
+    Note,
+    Party,
+    Person,
+    Program,
+    ReferralSource,
+    TimelineEvent,
+    user_roles,
+)
 from .stages import FALLBACK_ACTIONS
 
 
@@ -321,10 +334,17 @@ def overdue_first(rows, today):
 
 
 # The mediator home's cases, compiled once per process and user roles (the visibility's branches and the open
-# stages cost more to compile than the indexed query to run).
+# stages cost more to compile than the indexed query to run), each with its revision (``CaseRevision``, 0 before
+# its first write) and what of its program its next action depends on.
 _MY_OPEN_CASES = Precompiled(
     lambda user_id, user: (
-        Case.objects.visible_to(user).open().filter(Q(lead_mediator_id=user_id) | Q(co_mediator_id=user_id))
+        Case.objects.visible_to(user)
+        .open()
+        .filter(Q(lead_mediator_id=user_id) | Q(co_mediator_id=user_id))
+        .annotate(
+            revision=Coalesce(Subquery(CaseRevision.objects.filter(case_id=OuterRef("pk")).values("revision")), 0),
+            default_after_days=F("program__default_after_days"),
+        )
     )
 )
 
@@ -334,10 +354,55 @@ def my_open_cases(user) -> list[Case]:
     return _MY_OPEN_CASES.rows(user.pk, key=Case.objects.visibility_key(user), user=user)
 
 
+class KeptActions:
+    """Next actions kept in this process under what they were computed from: the case's id and revision, its
+    program's follow-up setting, the day ("due today", a follow-up's status), the language and the time zone
+    (labels). A write to any of the case's records changes its revision in the write's transaction
+    (``CaseRevision``), so a kept action is never read after its inputs changed, by anyone: the user who wrote
+    included. Kept in the process only (the latest ``KEPT``): the labels name victims and offenders, which stay
+    out of the shared cache. Only where the revisions are kept (PostgreSQL)."""
+
+    KEPT = 20_000
+    _ABSENT = object()
+
+    def __init__(self):
+        self._kept: OrderedDict = OrderedDict()
+
+    def of(self, cases: list[Case]) -> dict[int, NextAction]:
+        """``next_actions_for(cases)``, computed only for the cases whose key is not kept."""
+        if connection.vendor != "postgresql":
+            return next_actions_for(cases)
+        context = (timezone.localdate(), get_language(), timezone.get_current_timezone_name())
+        keys = {case.pk: (case.pk, case.revision, case.default_after_days, *context) for case in cases}
+        found, missing = {}, []
+        for case in cases:
+            action = self._kept.get(keys[case.pk], self._ABSENT)
+            if action is self._ABSENT:
+                missing.append(case)
+            elif action is not None:
+                found[case.pk] = action
+        computed = next_actions_for(missing) if missing else {}
+        for case in missing:
+            self._keep(keys[case.pk], computed.get(case.pk))
+        return found | computed
+
+    def _keep(self, key, action: NextAction | None) -> None:
+        if len(self._kept) >= self.KEPT:
+            self._kept.popitem(last=False)
+        self._kept[key] = action
+
+    def clear(self) -> None:
+        self._kept.clear()
+
+
+my_next_actions = KeptActions()
+
+
 def my_cases_rows(cases: list[Case], today) -> list[dict]:
-    """The mediator's home: each of ``cases`` with its one next action, overdue first, shaped for the page
-    (offenders' and victims' names in one query, labels mapped here)."""
-    actions = next_actions_for(cases)
+    """The mediator's home: each of ``cases`` (``my_open_cases``) with its one next action (kept per revision:
+    ``my_next_actions``), overdue first, shaped for the page (offenders' and victims' names in one query, labels
+    mapped here)."""
+    actions = my_next_actions.of(cases)
     parties = listed_parties([case.pk for case in cases])
     months, address = month_abbreviations(), case_page_addresses()
     rows = []

@@ -63,6 +63,15 @@ def _verification_not_rate_limited(settings):
 
 
 @pytest.fixture(autouse=True)
+def _no_next_actions_kept_from_another_test():
+    # A process keeps the home's next actions per case revision; tests that register other providers or reuse
+    # a rolled-back case's revision must not meet what an earlier test kept.
+    from cases.selectors import my_next_actions
+
+    my_next_actions.clear()
+
+
+@pytest.fixture(autouse=True)
 def _mail_in_memory(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
