@@ -1,10 +1,11 @@
 """Signal receivers of the cases app."""
 
 from django.contrib.auth import get_user_model
+from django.db.models import Q
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 
-from .models import Membership, Party, Person, Program, ReferralSource
+from .models import Case, Membership, Party, Person, Program, ReferralSource
 from .services import program_filters_changed, refresh_juvenile
 
 
@@ -59,4 +60,7 @@ def _user_saved(sender, instance, created: bool, update_fields=None, **kwargs):
     if created or (update_fields is not None and not NAME_FIELDS & set(update_fields)):
         return
     mediates = Membership.objects.filter(user_id=instance.pk, role=Membership.Role.MEDIATOR).values("program_id")
-    program_filters_changed(program_ids=mediates)
+    # And where they lead or co-mediate a case: a colleague on a mediator's cases who has since left the program
+    # is still a choice of that mediator's filter (``cases.selectors._colleague_choices``).
+    led = Case.objects.filter(Q(lead_mediator_id=instance.pk) | Q(co_mediator_id=instance.pk)).values("program_id")
+    program_filters_changed(program_ids=Program.objects.filter(Q(pk__in=mediates) | Q(pk__in=led)).values("pk"))

@@ -1,5 +1,6 @@
 """Reads that more than one view needs."""
 
+import hashlib
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -17,7 +18,7 @@ from django.utils.translation import get_language, gettext
 
 from vom.audit.models import AuditEvent
 from vom.core.cache import derived
-from vom.core.forms import RenderedChoices
+from vom.core.forms import Fragments, RenderedChoices
 from vom.core.pagination import KeysetOrder, KeysetPage, keyset_page
 from vom.core.precompiled import Precompiled
 from vom.core.reversing import reverse_once
@@ -103,7 +104,7 @@ def caseload_filter_choices(user) -> dict[str, RenderedChoices]:
     roster of a program's volunteers is not theirs to browse, and a long list helps nobody). What follows
     from the user's programs alone is built once and kept in the cache under the programs' ``filters_version``
     (read with the user's roles), which every change to those choices replaces in its own transaction; a
-    mediator's colleagues follow from their cases' assignments and are read on each request (a few rows).
+    mediator's colleagues follow from their cases' assignments (``_colleague_choices``).
     """
     if user.is_superuser:
         return _program_filter_choices(None, None)  # every program's: admins are few, their list is not kept
@@ -115,12 +116,28 @@ def caseload_filter_choices(user) -> dict[str, RenderedChoices]:
     choices = derived(key, lambda: _keyed(key, _program_filter_choices(coordinated, scope)))
     mediated = roles.mediator_of - roles.coordinator_of
     if mediated:
-        own = Case.objects.visible_to(user).filter(program_id__in=mediated)
-        colleagues = Q(pk__in=own.values("lead_mediator")) | Q(pk__in=own.values("co_mediator"))
-        runs = Membership.objects.filter(role=Membership.Role.MEDIATOR, program_id__in=coordinated)
-        run = Q(pk__in=runs.values("user_id"))
-        choices = {**choices, "mediators": _mediator_choices(run | colleagues)}
+        choices = {**choices, "mediators": _colleague_choices(user, mediated, coordinated, key)}
     return choices
+
+
+COLLEAGUES = Fragments(kept=1024)
+
+
+def _colleague_choices(user, mediated, coordinated: list[int], programs_key: str) -> RenderedChoices:
+    """A mediator's choice of mediators: whoever leads or co-mediates one of their cases, and the mediators of the
+    programs they coordinate. The ids are read on each request (one indexed query); the names, and each option's
+    HTML, are kept in this process under those ids and the programs' filter versions (``programs_key``), which
+    renaming any of them replaces (``cases.receivers``): the same HTML from the second request on."""
+    own = Case.objects.visible_to(user).filter(program_id__in=mediated)
+    pairs = own.order_by().values_list("lead_mediator_id", "co_mediator_id").distinct()
+    ids = sorted({pk for pair in pairs for pk in pair if pk is not None})
+    key = f"{programs_key}:colleagues:{user.pk}:" + hashlib.sha256(repr(ids).encode()).hexdigest()
+
+    def named() -> RenderedChoices:
+        runs = Membership.objects.filter(role=Membership.Role.MEDIATOR, program_id__in=coordinated)
+        return _mediator_choices(Q(pk__in=runs.values("user_id")) | Q(pk__in=ids)).keyed(key)
+
+    return COLLEAGUES.get(key, named)
 
 
 def filter_caseload(cases, filters: dict, now):

@@ -189,3 +189,30 @@ def test_a_mediators_filter_is_never_a_coordinators_kept_one(signed_in, client, 
     client.force_login(mediator)
     assert set(offered(client, "mediator")) == {""}
     assert set(offered(client, "program")) == {"", str(program.pk)}
+
+
+@pytest.mark.django_db
+def test_a_mediators_colleagues_follow_their_assignments_and_names(client, program, mediator, unassigned_mediator):
+    """A mediator's colleagues are kept per process under their ids and the program's filter version: a new
+    colleague, a colleague renamed (even one who has since left the program) and a colleague no longer on any
+    of their cases show on the next request."""
+    from cases.selectors import COLLEAGUES
+    from tests.factories import CaseFactory
+
+    COLLEAGUES.html.clear()
+    client.force_login(mediator)
+    case = CaseFactory(program=program, stage="screening", lead_mediator=mediator, co_mediator=unassigned_mediator)
+    assert offered(client, "mediator")[str(unassigned_mediator.pk)] == "Erik Lindqvist"
+    assert offered(client, "mediator")[str(unassigned_mediator.pk)] == "Erik Lindqvist"  # kept
+    Membership.objects.filter(user=unassigned_mediator).delete()  # left the program; their cases remain
+    assert offered(client, "mediator")[str(unassigned_mediator.pk)] == "Erik Lindqvist"
+    unassigned_mediator.first_name = "Erika"
+    unassigned_mediator.save()
+    assert offered(client, "mediator")[str(unassigned_mediator.pk)] == "Erika Lindqvist"
+    other = UserFactory(first_name="Noor", last_name="Haddad")
+    MembershipFactory(program=program, role="mediator", user=other)
+    CaseFactory(program=program, stage="screening", lead_mediator=mediator, co_mediator=other)
+    assert offered(client, "mediator")[str(other.pk)] == "Noor Haddad"
+    case.co_mediator = None
+    case.save()
+    assert str(unassigned_mediator.pk) not in offered(client, "mediator")
