@@ -329,6 +329,7 @@ def test_every_table_the_providers_read_is_watched(program, coordinator, mediato
         cursor.execute("SELECT DISTINCT tgrelid::regclass::text FROM pg_trigger WHERE tgname LIKE '%%\\_revise\\_%%'")
         watched = {row[0] for row in cursor.fetchall()}
     assert watched == set(WATCHED)
+    assert {"mediation_screening", "mediation_contactattempt", "mediation_meeting", "agreements_signature"} <= tables
     assert tables - watched <= set(READ_UNWATCHED), tables - watched
 
 
