@@ -8,10 +8,7 @@ from pypdf import PdfReader
 from agreements.documents import StaticOnlyFetcher, agreement_html, agreement_pdf
 from cases.models import Person
 from tests.agreements.helpers import case_in_agreement, draft_with_money, send, sign_all
-
-
-def pdf_text(data: bytes) -> str:
-    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+from tests.documents import pdf_text
 
 
 @pytest.fixture
@@ -156,6 +153,6 @@ def test_the_agreement_carries_the_court_reference_and_return_date(program, coor
     case.refresh_from_db()
     agreement = sign_all(send(draft_with_money(case, mediator), mediator), mediator)
     with agreement.pdf.open("rb") as handle:
-        text = " ".join(pdf_text(handle.read()).split())
+        text = pdf_text(handle.read())
     assert "Court / referral reference 27-JV-26-1234" in text
     assert f"Court return date {case.court_return_date:%B} {case.court_return_date.day}, " in text

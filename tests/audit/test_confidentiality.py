@@ -9,7 +9,6 @@ the public verification page with a copy of the signed PDF.
 """
 
 import datetime
-import io
 from datetime import timedelta
 
 import pytest
@@ -18,7 +17,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
-from pypdf import PdfReader
 
 from agreements import follow_up
 from agreements.documents import agreement_pdf
@@ -31,16 +29,13 @@ from cases.texts import text_received
 from mediation import services as mediation
 from surveys.services import survey_invitations_plan
 from tests.agreements.helpers import case_in_agreement, draft_with_money, send, sign_all
+from tests.documents import pdf_text
 from tests.mediation.helpers import case_in_preparation
 from vom.notifications.models import Notification
 from vom.notifications.services import TEMPLATES, render, render_text
 
 TODAY = datetime.date.today()
 SECRETS = ("17 Hidden Orchard Road", "Hidden Orchard", "(555) 0199-4242", "0199-4242", "ana.private@example.org")
-
-
-def pdf_text(data: bytes) -> str:
-    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
 
 
 def assert_clean(text: str, where: str):

@@ -1,17 +1,16 @@
 """Draft an agreement, draw every signature on the canvas, download the signed PDF: in a real browser."""
 
 import datetime
-import io
 from io import StringIO
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
-from pypdf import PdfReader
 
 from agreements.models import Agreement
 from cases.models import Case, Program
 from tests.agreements.helpers import case_in_agreement
+from tests.documents import pdf_text
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSWORD = "demo-pass-2026"
@@ -79,7 +78,7 @@ def test_draw_every_signature_and_download_the_signed_pdf(page, agreement_case, 
     path = tmp_path / "signed.pdf"
     download_info.value.save_as(path)
     data = path.read_bytes()
-    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages)
+    text = pdf_text(data)
     agreement = Agreement.objects.get()
     assert agreement.status == "signed"
     assert f"Verification code {agreement.verification_code}" in text

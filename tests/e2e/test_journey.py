@@ -14,7 +14,6 @@ Each step keeps a screenshot under test-artifacts/screenshots/ (git-ignored).
 """
 
 import datetime
-import io
 from decimal import Decimal
 
 import pytest
@@ -22,11 +21,11 @@ from dateutil.relativedelta import relativedelta
 from django.core import mail
 from django.utils import timezone
 from playwright.sync_api import expect
-from pypdf import PdfReader
 
 from agreements.models import Agreement, Letter
 from agreements.tasks import plan_follow_up_reminders_task
 from cases.models import Case, Program
+from tests.documents import pdf_text
 from tests.e2e.test_agreement import draw
 from tests.e2e.test_pipeline import (
     PASSWORD,
@@ -50,10 +49,6 @@ FIRST_PAYMENT = Decimal("50.00")
 
 def dollars(amount: Decimal) -> str:
     return f"${amount:,.2f}"
-
-
-def pdf_text(path) -> str:
-    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(path.read_bytes())).pages)
 
 
 def download(page, link, path):
@@ -217,7 +212,7 @@ def step_sign(page, screenshot):
 
 def step_signed_pdf(page, tmp_path, case, due_dates):
     path = download(page, page.get_by_role("link", name="Download signed PDF"), tmp_path / "signed.pdf")
-    text = pdf_text(path)
+    text = pdf_text(path.read_bytes())
     agreement = Agreement.objects.get(case=case)
     assert agreement.status == Agreement.Status.SIGNED
     assert case.number in text
@@ -315,9 +310,9 @@ def step_fulfil(page, screenshot, tmp_path, case):
     letter = Letter.objects.get(case=case)
     assert letter.kind == Letter.Kind.COMPLETION
     path = download(page, page.get_by_role("link", name=letter.get_kind_display()), tmp_path / "letter.pdf")
-    text = pdf_text(path)
+    text = pdf_text(path.read_bytes())
     assert "Restitution agreement fulfilled" in text and "Every offender has fulfilled their part" in text
-    assert f"The program holds {dollars(INSTALLMENTS[2])} received and not yet forwarded" in " ".join(text.split())
+    assert f"The program holds {dollars(INSTALLMENTS[2])} received and not yet forwarded" in text
     assert case.number in text and OFFENDER in text
     assert VICTIM_EMAIL not in text and "Corner Street" not in text
 

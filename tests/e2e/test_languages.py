@@ -19,10 +19,11 @@ from surveys.models import VALID_FOR, SurveyInvitation
 from surveys.tokens import invitation_token, new_nonce
 from tests.agreements.helpers import case_in_agreement
 from tests.conftest import require
+from tests.documents import pdf_text
 from tests.e2e.conftest import ARTIFACTS
 from tests.e2e.test_every_page import audit
 from tests.e2e.test_pipeline import PASSWORD, flash, sign_in
-from tests.i18n.helpers import pdf_text, speaks
+from tests.i18n.helpers import speaks
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

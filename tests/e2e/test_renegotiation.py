@@ -11,7 +11,6 @@ The coordinator's outcome report counts the money across both versions.
 """
 
 import datetime
-import io
 from decimal import Decimal
 from io import StringIO
 
@@ -20,12 +19,12 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.utils import timezone
 from playwright.sync_api import expect
-from pypdf import PdfReader
 
 from agreements.models import Agreement, AgreementDefault, Installment, Letter
 from agreements.tasks import plan_follow_up_reminders_task
 from cases.models import Case, Program
 from tests.agreements.helpers import TEST_PASSWORD, case_in_agreement, draft_with_money, send, sign_all
+from tests.documents import pdf_text
 from tests.e2e.test_agreement import draw
 from tests.e2e.test_pipeline import PASSWORD, sign_in, sign_out
 from vom.notifications.models import Notification
@@ -60,10 +59,6 @@ def defaulting(db):
 
 def card(page, heading):
     return page.locator("section.card").filter(has=page.get_by_role("heading", name=heading, exact=True))
-
-
-def pdf_text(path) -> str:
-    return " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(path.read_bytes())).pages).split())
 
 
 def record_payment(page, amount: str):
@@ -163,7 +158,7 @@ def test_default_then_renegotiate_then_complete(page, defaulting, screenshot, tm
     with page.expect_download() as info:
         page.get_by_role("link", name="Completion letter").click()
     info.value.save_as(tmp_path / "letter.pdf")
-    text = pdf_text(tmp_path / "letter.pdf")
+    text = pdf_text((tmp_path / "letter.pdf").read_bytes())
     assert "Every offender has fulfilled their part" in text
     assert "$300.00 of $300.00 as amended (originally $300.00)" in text
     assert "The program holds $100.00 received and not yet forwarded to the victim" in text

@@ -1,11 +1,8 @@
 """A case whose offender reads Spanish (through an interpreter) and whose victim reads English."""
 
 import datetime
-import io
 import subprocess
 from decimal import Decimal
-
-from pypdf import PdfReader
 
 from agreements import services
 from agreements.models import Agreement
@@ -49,11 +46,6 @@ def bilingual_draft(case, mediator, *, translate=True) -> Agreement:
     )  # fmt: skip
     agreement.refresh_from_db()
     return agreement
-
-
-def pdf_text(data: bytes) -> str:
-    """The PDF's text with its whitespace folded (cells and margins wrap over lines)."""
-    return " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages).split())
 
 
 def stored_pdf(agreement: Agreement) -> bytes:

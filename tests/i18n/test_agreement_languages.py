@@ -12,6 +12,7 @@ from agreements.models import Agreement
 from agreements.selectors import signer_statuses
 from tests.agreements.helpers import PNG_URL, credential_of, send
 from tests.conftest import require
+from tests.documents import pdf_text
 from vom.core.errors import DomainError
 
 from .helpers import (
@@ -19,7 +20,6 @@ from .helpers import (
     INTERPRETER,
     MONEY_ES,
     bilingual_draft,
-    pdf_text,
     png_pages,
     spanish_offender_case,
     stored_pdf,

@@ -32,10 +32,9 @@ from surveys.models import VALID_FOR, SurveyInvitation
 from surveys.services import _invitation_email
 from surveys.tokens import invitation_token, new_nonce
 from tests.conftest import require
+from tests.documents import pdf_text
 from vom.notifications.models import Notification
 from vom.notifications.services import render
-
-from .helpers import pdf_text
 
 CATALOGUE = Path(settings.BASE_DIR) / "locale" / "es" / "LC_MESSAGES" / "django.po"
 # Words of English that are not words of Spanish: any of them left in a Spanish output is text nobody translated.
