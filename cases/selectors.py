@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateformat import TimeFormat
 from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
-from django.utils.translation import get_language, gettext
+from django.utils.translation import get_language
 
 from vom.audit.models import AuditEvent
 from vom.core.cache import derived
@@ -573,7 +573,8 @@ class JournalTimes:
 
     def __init__(self):
         self.months = month_abbreviations()
-        self.am, self.pm = gettext("AM"), gettext("PM")
+        # Django's own "AM"/"PM" in the current language, asked of the filter once (not marked again here).
+        self.am, self.pm = (TimeFormat(datetime(2000, 1, 1, hour)).A() for hour in (9, 21))
 
     def when(self, at: datetime) -> tuple[datetime, str]:
         local = timezone.localtime(at)
