@@ -1,7 +1,11 @@
 from django import template
+from django.template.defaultfilters import date as date_filter
+from django.utils.html import conditional_escape as esc
 
 from agreements.documents import money
 from agreements.selectors import signer_role, text_in
+from cases.templatetags.vom_tags import OVERDUE_ROW, ROW, joined
+from vom.core.reversing import reverse_once
 
 register = template.Library()
 
@@ -31,3 +35,20 @@ def reason_in(agreement, language: str) -> str:
 @register.filter(name="signer_role")
 def signer_role_filter(signer) -> str:
     return signer_role(signer)
+
+
+def _follow_up_row(row) -> str:
+    # The markup the list's loop of tags wrote, in a tenth of the time (see cases' ``vom_tags.caseload_rows``).
+    url = reverse_once("agreements:follow_up", args=(row["case_id"], row["pk"]))
+    return (
+        f'{OVERDUE_ROW if row["behind"] else ROW}<th scope="row"><a href="{esc(url)}">'
+        f'{esc(row["number"])}</a></th><td><span class="compliance compliance--{esc(row["status"])}">'
+        f"{esc(row['label'])}</span></td><td>{esc(date_filter(row['next_due'], 'M j, Y') or '—')}</td>"
+        f"<td>{esc(row['outstanding'])}</td><td>{esc(row['lead'])}</td></tr>"
+    )
+
+
+@register.simple_tag
+def follow_up_table_rows(rows) -> str:
+    """``<tr>`` per row of the Follow-up list (``agreements.follow_up.follow_up_list_rows``)."""
+    return joined(_follow_up_row, rows)
