@@ -161,3 +161,14 @@ def test_the_audited_namespaces_come_from_settings(client, case, mediator, setti
     settings.VOM_AUDIT_CASE_NAMESPACES = ["cases", "mediation", "agreements"]
     client.get(f"/cases/{case.pk}/meetings/new/?kind=prep_offender")
     assert AuditEvent.objects.get(what="mediation:meeting_new").case_id == case.pk
+
+
+@pytest.mark.django_db
+def test_a_cases_events_are_found_through_one_index():
+    """Every audited case page inserts a row: one index leads with case_id, (case_id, at DESC), which also serves a
+    lookup by the case alone (a second one on case_id was an insert more per view for nothing)."""
+    require(connection.vendor == "postgresql", "the indexes are read from PostgreSQL's catalogue")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE tablename = 'audit_auditevent'")
+        leading_case = [d for (d,) in cursor.fetchall() if "(case_id" in d]
+    assert len(leading_case) == 1 and leading_case[0].endswith("(case_id, at DESC)")
