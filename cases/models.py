@@ -845,6 +845,9 @@ class Party(models.Model):
 
 
 # A party's contact details and needs: what the case team edits after intake (one form, one service).
+# Whose contact details only the case team sees (``view_victim_contact``).
+VICTIM_SIDE = frozenset({Party.Role.VICTIM, Party.Role.VICTIM_REPRESENTATIVE})
+
 CONTACT_FIELDS = [
     "preferred_language",
     "interpreter_needed",

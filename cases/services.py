@@ -27,6 +27,7 @@ from .extensions import case_change_listeners, closure_listeners, move_handlers
 from .models import (
     CONTACT_FIELDS,
     NAME_START,
+    VICTIM_SIDE,
     Assignment,
     Case,
     CaseNumberCounter,
@@ -60,7 +61,6 @@ EDITABLE_CASE_FIELDS = [
 ]
 # Asked beside the phone number; recorded as when and by whom (Party.texts_consented_at, _recorded_by).
 TEXTS = "consents_to_texts"
-VICTIM_SIDE = {Party.Role.VICTIM, Party.Role.VICTIM_REPRESENTATIVE}
 
 
 def program_filters_changed(*, program_ids) -> None:

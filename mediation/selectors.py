@@ -13,7 +13,6 @@ from vom.core.i18n import LANGUAGE_NAMES
 
 from .models import MediatorProfile, Meeting, Screening
 
-VICTIM_SIDE = {Party.Role.VICTIM, Party.Role.VICTIM_REPRESENTATIVE}
 OFFENDER_SIDE = {Party.Role.OFFENDER, Party.Role.GUARDIAN}
 
 

@@ -7,7 +7,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from cases.extensions import CaseFacts
-from cases.models import Case, Party, TimelineEvent
+from cases.models import VICTIM_SIDE, Case, Party, TimelineEvent
 from cases.selectors import case_facts
 from cases.services import case_move, party_update_contact, timeline_add
 from cases.stages import WORKING_STAGES
@@ -33,7 +33,7 @@ from .reminders import (
     queue_calendar_change,
     refresh_interpreter_in_reminders,
 )
-from .selectors import OFFENDER_SIDE, VICTIM_SIDE, case_parties, required_screening_parties, role_name
+from .selectors import OFFENDER_SIDE, case_parties, required_screening_parties, role_name
 
 S = Case.Stage
 

@@ -38,7 +38,7 @@ def signer_role_filter(signer) -> str:
 
 
 def _follow_up_row(row) -> str:
-    # The markup the list's loop of tags wrote, in a tenth of the time (see cases' ``vom_tags.caseload_rows``).
+    # The markup the list's loop of tags wrote, in a tenth of the time (see cases' ``vom_tags.caseload_table_rows``).
     url = reverse_once("agreements:follow_up", args=(row["case_id"], row["pk"]))
     return (
         f'{OVERDUE_ROW if row["behind"] else ROW}<th scope="row"><a href="{esc(url)}">'

@@ -5,6 +5,7 @@ from django.utils.html import conditional_escape as esc
 from django.utils.safestring import mark_safe
 from django.utils.timezone import template_localtime
 
+from cases.models import VICTIM_SIDE
 from vom.core.phones import shown
 from vom.core.reversing import reverse_once
 
@@ -160,7 +161,6 @@ def my_cases_table_rows(rows) -> str:
 # The case page's parties, written here too: a loop with an include per party, about a fifth of the page's
 # rendering. The same markup as the loop wrote but for the runs of white space between tags (one here).
 
-VICTIM_SIDE = {"victim", "victim_rep"}
 CONFIDENTIAL_CONTACT = '<div class="muted">Contact details are confidential.</div>'
 
 
