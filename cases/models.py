@@ -813,6 +813,8 @@ class Party(models.Model):
             # without it PostgreSQL read every party of the program's history to find a quarter's offenders.
             models.Index(fields=["case"], include=["id", "person"], condition=Q(role="offender"),
                          name="cases_party_offenders_by_case"),
+            # The parties of a number that replied STOP or START, whose cases' revision changes (migration 0026).
+            models.Index(fields=["phone"], condition=~Q(phone=""), name="cases_party_by_phone"),
         ]  # fmt: skip
 
     def __str__(self) -> str:

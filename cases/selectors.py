@@ -350,6 +350,11 @@ def overdue_first(rows, today):
     return sorted(rows, key=key)
 
 
+def case_revision():
+    """A case's revision (``CaseRevision``) as an annotation: 0 before its first write, and where none are kept."""
+    return Coalesce(Subquery(CaseRevision.objects.filter(case_id=OuterRef("pk")).values("revision")), 0)
+
+
 # The mediator home's cases, compiled once per process and user roles (the visibility's branches and the open
 # stages cost more to compile than the indexed query to run), each with its revision (``CaseRevision``, 0 before
 # its first write) and what of its program its next action depends on.
@@ -359,7 +364,7 @@ _MY_OPEN_CASES = Precompiled(
         .open()
         .filter(Q(lead_mediator_id=user_id) | Q(co_mediator_id=user_id))
         .annotate(
-            revision=Coalesce(Subquery(CaseRevision.objects.filter(case_id=OuterRef("pk")).values("revision")), 0),
+            revision=case_revision(),
             default_after_days=F("program__default_after_days"),
         )
     )
@@ -457,6 +462,7 @@ def _case_page_cases():
         texts_failed=_texts(Notification.Status.FAILED),
         texts_waiting=_texts(Notification.Status.PENDING),
         has_earlier=Exists(others),
+        revision=case_revision(),  # what the page's parts are kept under (cases.case_page)
         **annotations("case"),
     )
 

@@ -23,7 +23,8 @@ from vom.core.phones import InvalidPhone, to_e164
 from vom.notifications.sms import signature_valid
 
 from . import services, texts
-from .extensions import move_handlers, panels
+from .case_page import case_page_parts
+from .extensions import move_handlers
 from .forms import (
     AddPartyForm,
     CaseloadFilterForm,
@@ -42,7 +43,6 @@ from .policies import (
     can,
     get_case_for_action,
     get_party_of_case,
-    moves_offered,
     permissions_for,
     program_scope,
     programs_for,
@@ -50,7 +50,6 @@ from .policies import (
 from .rules import ADULT_AGE
 from .selectors import (
     CASELOAD_EXPORT_HEADER,
-    case_facts,
     case_journal,
     case_text_figures,
     caseload_export_rows,
@@ -61,7 +60,6 @@ from .selectors import (
     get_case_for_page,
     my_cases_rows,
     my_open_cases,
-    next_action_of,
     user_roles,
 )
 from .stages import move_named
@@ -164,23 +162,18 @@ def case_detail(request, pk: int):
     case = get_case_for_action(user, pk, "view", read=get_case_for_page)
     audit_record(request=request, action=AuditEvent.Action.VIEW, what="case page", case_id=case.pk)
     perms = permissions_for(user, case)
-    facts = case_facts(case, user, perms=perms)  # read once: every guard, panel and next action takes these
     context = {
         "case": case,
         "perms": perms,
-        "parties": facts.parties,
+        # the next action, the moves, the parties and the panels: kept per case revision where they can be
+        "parts": case_page_parts.of(request, case, perms),
         "texts": case_text_figures(case),
-        "earlier_by_person": facts.earlier,
-        "moves": moves_offered(facts),
-        "panels": [{"template": p.template, **p.load(facts)} for p in panels()],
-        "next_action": next_action_of(facts),
         "outcome_checks": case.outcome_checks.select_related("party__person").order_by("party_id", "months")
         if case.stage == Case.Stage.CLOSED
         else [],
         # Coordinators also see who looked at and changed the case.
         **case_journal(case, access_log=perms["edit"]),
         "note_form": NoteForm(),
-        "version_form": VersionForm(initial={"version": case.version}),
     }
     return render(request, "cases/case_detail.html", context)
 

@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from agreements import follow_up
-from agreements.models import Agreement, FollowUpSummary, Payment, Signature
+from agreements.models import Agreement, FollowUpSummary, Letter, Payment, Signature
 from cases.models import Case, CaseRevision, Party, Person
 from cases.selectors import my_next_actions, my_open_cases, next_actions_for
 from cases.services import party_add_supporter
@@ -31,6 +31,7 @@ from tests.factories import CaseFactory
 from tests.mediation.helpers import TODAY, ago, assign, new_case, prepare_both_sides, screen, screen_everyone
 from tests.vom.test_read_models import admin_form_post
 from vom.core.errors import DomainError
+from vom.notifications.models import TextOptOut
 
 pytestmark = pytest.mark.django_db
 
@@ -245,6 +246,9 @@ WATCHED = {
     "agreements_agreement": lambda case: Agreement.objects.filter(case=case),
     "agreements_signature": lambda case: Signature.objects.filter(agreement__case=case),
     "agreements_followupsummary": lambda case: FollowUpSummary.objects.filter(agreement__case=case),
+    # what the case page's kept parts also show (cases.case_page, migration 0026)
+    "agreements_letter": lambda case: Letter.objects.filter(case=case),
+    "notifications_textoptout": lambda case: TextOptOut.objects.filter(number__in=case.parties.values("phone")),
 }
 
 
@@ -266,6 +270,9 @@ def test_an_update_of_any_watched_table_changes_the_revision_of_its_cases_only(p
     indirect = assign(new_case(program, coordinator), coordinator, mediator)
     ShuttleRound.objects.create(case=indirect, held_on=TODAY, direction=ShuttleRound.Direction.OFFENDER_TO_VICTIM,
                                 form="letter", summary="A letter.", recorded_by=mediator)  # fmt: skip
+    follow_up.progress_report_issue(case=case, actor=coordinator)  # a letter
+    Party.objects.filter(case=case, role="offender").update(phone="+16125550123")
+    TextOptOut.objects.create(number="+16125550123", keyword="STOP", at=timezone.now())
     other = CaseFactory(program=program)  # no person in common (intake finds the same people again)
     for table, rows_of in WATCHED.items():
         owner = indirect if table == "mediation_shuttleround" else case

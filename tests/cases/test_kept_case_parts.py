@@ -1,0 +1,181 @@
+"""The case page's parts kept per case revision (``cases.case_page``): the next action, the moves, the parties and
+the panels. A second look reads none of their records; every write to one of them changes the case's revision in
+its own transaction (cases migrations 0025 and 0026), so the page always shows what its records say now. The walk
+goes through the services that write what only the page shows (letters, replies STOP and START, time logged);
+the completeness test holds every table the parts read to being watched; the property test writes at random and
+compares the page with the parts written afresh after every write."""
+
+import datetime
+import re
+
+import pytest
+import time_machine
+from django.db import connection, transaction
+from django.test import Client, RequestFactory
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+
+from agreements import follow_up
+from cases import texts
+from cases.case_page import CSRF_MARK, case_page_parts
+from cases.models import Case, Party
+from cases.policies import permissions_for
+from cases.selectors import get_case_for_page
+from mediation import services as mediation
+from mediation.models import Meeting
+from tests.cases.test_kept_next_actions import WATCHED, _followed_case, _write, _writes, fresh, kept_on_postgresql
+from tests.cases.test_views import without_csrf
+from tests.mediation.helpers import TODAY, ago, assign, new_case, screen_everyone
+from vom.core.errors import DomainError
+
+pytestmark = pytest.mark.django_db
+
+
+def shown(client, case) -> list[str]:
+    """The parts as the page shows them now: kept, when they are."""
+    return without_csrf(client.get(f"/cases/{case.pk}/").context["parts"])
+
+
+def written(client, case) -> list[str]:
+    """The parts written afresh from the records, nothing kept."""
+    case_page_parts.clear()
+    return shown(client, case)
+
+
+def test_a_second_look_reads_nothing_of_the_parts_and_the_users_own_write_shows_at_once(
+    client, program, coordinator, mediator, django_assert_num_queries
+):
+    case = assign(new_case(program, coordinator), coordinator, mediator)
+    client.force_login(mediator)
+    client.get("/my/")  # the first request after sign-in stamps the session (idle timeout)
+    first = client.get(f"/cases/{case.pk}/")
+    assert "Contact the offender Kai Lopez" in first.content.decode()
+    # 1 session, 2 user, 3 authenticator app, 4 memberships, 5 the case with its revision, 6 the audit row,
+    # 7 notes and timeline; written, the parts would also read 8 the parties (and the meetings, the agreement…).
+    with django_assert_num_queries(7 if connection.vendor == "postgresql" else 8):
+        again = client.get(f"/cases/{case.pk}/")
+    assert without_csrf(again.context["parts"]) == without_csrf(first.context["parts"])
+    mediation.contact_attempt_record(party=case.parties.get(role="offender"), actor=mediator, at=ago(),
+                                     method="phone", result="reached")  # fmt: skip
+    assert "Screen the offender Kai Lopez" in client.get(f"/cases/{case.pk}/").content.decode()
+
+
+def test_kept_parts_carry_the_requests_own_csrf_token(program, coordinator, mediator):
+    """The forms in kept parts post with the token of the request that showed them, as Django's checks demand."""
+    case = assign(new_case(program, coordinator), coordinator, mediator)
+    screen_everyone(case, mediator)
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(mediator)
+    client.get("/my/")
+    client.get(f"/cases/{case.pk}/")
+    body = client.get(f"/cases/{case.pk}/").content.decode()  # the parts kept, on PostgreSQL
+    assert CSRF_MARK not in body
+    form = re.search(r'<form method="post" action="(/cases/\d+/move/[\w-]+/)">(.*?)</form>', body, re.S)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.group(2)).group(1)
+    response = client.post(form.group(1), {"csrfmiddlewaretoken": token, "version": fresh(case).version})
+    assert response.status_code == 302
+    assert fresh(case).stage == Case.Stage.PREPARATION
+    forged = client.post(form.group(1), {"csrfmiddlewaretoken": "x" * 64, "version": fresh(case).version})
+    assert forged.status_code == 403
+
+
+def test_what_only_the_page_shows_changes_the_revision_and_the_page_follows(client, program, coordinator, mediator):
+    """Each step writes something the parts show that no next action reads; after each, the page (its parts kept
+    from before the step) equals the parts written afresh, and shows the step."""
+    kept_on_postgresql()
+    case = _followed_case(program, coordinator, mediator)
+    offender = case.parties.get(role="offender")
+    Party.objects.filter(pk=offender.pk).update(phone="+16125550123")
+    client.force_login(coordinator)
+    client.get("/my/")
+    steps = [
+        ("a progress report to the referral source",
+         lambda: follow_up.progress_report_issue(case=fresh(case), actor=coordinator), 'id="letter-'),
+        ("a reply STOP", lambda: texts.text_received(number="+16125550123", words="STOP", message_id="m1"),
+         "Replied STOP"),
+        ("time logged", lambda: mediation.timelog_add(case=fresh(case), mediator=mediator, on=TODAY, minutes=95,
+                                                      activity="preparation"), "1 h 35 min"),
+    ]  # fmt: skip
+    for name, write, sign in steps:
+        before = shown(client, case)
+        assert not any(sign in part for part in before), name
+        write()
+        after = shown(client, case)
+        assert after == written(client, case), name
+        assert any(sign in part for part in after), name
+    texts.text_received(number="+16125550123", words="START", message_id="m2")
+    assert not any("Replied STOP" in part for part in shown(client, case))
+    assert shown(client, case) == written(client, case)
+
+
+def test_every_table_the_parts_read_is_watched(rf: RequestFactory, program, coordinator, mediator):
+    """Beside the case's own query (whose every column and annotation is part of the key), the parts read only
+    tables whose writes change the case's revision: cases at every stage, with a letter and a number that replied
+    STOP."""
+    kept_on_postgresql()
+    followed = _followed_case(program, coordinator, mediator)
+    follow_up.progress_report_issue(case=followed, actor=coordinator)
+    Party.objects.filter(case=followed, role="offender").update(phone="+16125550123")
+    texts.text_received(number="+16125550123", words="STOP", message_id="m1")
+    prep = assign(new_case(program, coordinator, juvenile=True), coordinator, mediator)
+    screen_everyone(prep, mediator)
+    prep = mediation.case_begin_preparation(case=prep, expected_version=prep.version, actor=mediator)
+    mediation.meeting_schedule(case=prep, actor=mediator, kind=Meeting.Kind.PREP_OFFENDER, scheduled_for=ago(),
+                               location="Office")  # fmt: skip
+    request = rf.get("/")
+    request.user = coordinator
+    tables = set()
+    for case in [new_case(program, coordinator), prep, followed]:
+        case = get_case_for_page(coordinator, case.pk)
+        perms = permissions_for(coordinator, case)
+        case_page_parts.clear()
+        with CaptureQueriesContext(connection) as read:
+            case_page_parts.of(request, case, perms)
+        tables |= {
+            name for query in read.captured_queries for name in re.findall(r'(?:FROM|JOIN) "(\w+)"', query["sql"])
+        }
+    assert {"cases_party", "mediation_meeting", "agreements_agreement", "agreements_letter",
+            "notifications_textoptout"} <= tables  # fmt: skip
+    assert tables <= set(WATCHED), tables - set(WATCHED)
+
+
+def test_a_kept_next_action_due_today_moves_with_the_day(client, program, coordinator, mediator):
+    case = assign(new_case(program, coordinator), coordinator, mediator)
+    screen_everyone(case, mediator)
+    start = timezone.now()
+    for days in (0, 1):
+        with time_machine.travel(start + datetime.timedelta(days=days), tick=False):
+            client.force_login(mediator)  # a day idle signs out
+            client.get(f"/cases/{case.pk}/")
+            due = f"Move the case to preparation</a> — due {timezone.localdate():%a %b %-d, %Y}"
+            assert due in client.get(f"/cases/{case.pk}/").content.decode()
+
+
+def test_kept_only_where_triggers_revise_cases(client, program, coordinator, mediator):
+    """Elsewhere than PostgreSQL (SQLite: no revision triggers) the parts are written for every request."""
+    case = assign(new_case(program, coordinator), coordinator, mediator)
+    case_page_parts.clear()
+    client.force_login(mediator)
+    client.get(f"/cases/{case.pk}/")
+    assert bool(case_page_parts.fragments.html) == (connection.vendor == "postgresql")
+
+
+# --- Property: after any sequence of writes the page shows what its records say --------------------------------
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(writes=_writes)
+def test_the_page_equals_the_parts_written_afresh_after_any_writes(client, program, coordinator, mediator, writes):
+    with transaction.atomic():
+        case = assign(new_case(program, coordinator, juvenile=True), coordinator, mediator)
+        client.force_login(mediator)
+        for write, role in writes:
+            shown(client, case)  # kept before each write
+            try:
+                with transaction.atomic():
+                    _write(case, mediator, write, role)
+            except DomainError:
+                pass  # refused: nothing written
+            assert shown(client, case) == written(client, case), (write, role)
+        transaction.set_rollback(True)
