@@ -47,9 +47,13 @@ class CaseParts(NamedTuple):
     panels: SafeString  # every extension's section, in order
 
 
+# Read with the case's mediators but shown nowhere: a mediator's sign-in must not make their cases' parts new.
+UNSHOWN = {"_state", "password", "last_login"}
+
+
 def _loaded(obj) -> list:
     """What a model instance was read with (its columns and annotations), and its related instances', in order."""
-    values = [value for name, value in obj.__dict__.items() if name != "_state"]
+    values = [value for name, value in obj.__dict__.items() if name not in UNSHOWN]
     for related in obj._state.fields_cache.values():
         values.append(_loaded(related) if related is not None else None)
     return values
@@ -91,7 +95,8 @@ class KeptCaseParts:
         """``case`` as ``cases.selectors.get_case_for_page`` read it, with its ``revision``."""
         key = self.key(case, request.user, perms)
         write = lambda: _write(case, request.user, perms)  # noqa: E731
-        parts = write() if key is None else self.fragments.get(key, write)
+        # One entry per case and user: a newer revision (a minimised party, say) replaces what the older showed.
+        parts = write() if key is None else self.fragments.get(key, write, slot=(case.pk, request.user.pk))
         token = get_token(request)
         # Each part was written by templates and tags that escape every value; the mark is letters and digits.
         return CaseParts(*(mark_safe(part.replace(CSRF_MARK, token)) for part in parts))  # noqa: S308  # nosec B308 B703

@@ -64,11 +64,13 @@ def _verification_not_rate_limited(settings):
 
 @pytest.fixture(autouse=True)
 def _no_next_actions_kept_from_another_test():
-    # A process keeps the home's next actions per case revision; tests that register other providers or reuse
-    # a rolled-back case's revision must not meet what an earlier test kept.
+    # A process keeps the home's next actions and the case page's parts per case revision; tests that register
+    # other providers or reuse a rolled-back case's revision must not meet what an earlier test kept.
+    from cases.case_page import case_page_parts
     from cases.selectors import my_next_actions
 
     my_next_actions.clear()
+    case_page_parts.clear()
 
 
 @pytest.fixture(autouse=True)

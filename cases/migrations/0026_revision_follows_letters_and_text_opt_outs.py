@@ -10,7 +10,10 @@ from django.db.models import Q
 
 revisions = importlib.import_module("cases.migrations.0025_case_revision")
 
-BY_PHONE = "SELECT p.case_id FROM cases_party p WHERE p.phone = ANY (ARRAY(SELECT number FROM {rows}))"
+# ``phone <> ''`` as in the index's condition, so that PostgreSQL may use the partial index.
+BY_PHONE = (
+    "SELECT p.case_id FROM cases_party p WHERE p.phone = ANY (ARRAY(SELECT number FROM {rows})) AND p.phone <> ''"
+)
 WATCHED = {
     "agreements_letter": (revisions.OWN, revisions.ALL),
     "notifications_textoptout": (BY_PHONE, revisions.ALL),

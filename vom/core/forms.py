@@ -1,6 +1,7 @@
 import copy
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
+from typing import Any
 
 from django import forms
 from django.template.loader import render_to_string
@@ -118,19 +119,25 @@ class RenderedChoices(BaseChoiceIterator):
 
 class Fragments:
     """HTML kept in this process under keys that name everything it was written from (so an entry is never out of
-    date, only unused): the latest ``kept`` of them."""
+    date, only unused): the latest ``kept`` of them. An entry may hold a ``slot`` (default: its key): a newer key
+    for the same slot replaces it, so what was written from superseded records is dropped when it is superseded
+    by use rather than when it is pushed out."""
 
     def __init__(self, kept: int = 256):
         self.kept = kept
-        self.html: OrderedDict[tuple, str] = OrderedDict()
+        self.html: OrderedDict[Hashable, tuple[Hashable, Any]] = OrderedDict()
 
-    def get(self, key: tuple, write: Callable[[], str]) -> str:
-        html = self.html.get(key)
-        if html is None:
-            html = write()
-            if len(self.html) >= self.kept:
-                self.html.popitem(last=False)
-            self.html[key] = html
+    def get(self, key: Hashable, write: Callable[[], Any], *, slot: Hashable = None) -> Any:
+        slot = key if slot is None else slot
+        found = self.html.get(slot)
+        if found is not None and found[0] == key:
+            self.html.move_to_end(slot)
+            return found[1]
+        html = write()
+        if found is None and len(self.html) >= self.kept:
+            self.html.popitem(last=False)
+        self.html[slot] = (key, html)
+        self.html.move_to_end(slot)
         return html
 
 
