@@ -26,7 +26,15 @@ from cases.models import Case, Membership, Party
 from cases.policies import permissions_for
 from cases.selectors import get_case_for_page
 from mediation import services as mediation
-from tests.cases.test_kept_next_actions import WATCHED, _followed_case, _write, _writes, fresh, kept_on_postgresql
+from tests.cases.test_kept_next_actions import (
+    WATCHED,
+    _followed_case,
+    _write,
+    _writes,
+    fresh,
+    kept_on_postgresql,
+    tables_read,
+)
 from tests.cases.test_views import CASE_PAGE_QUERIES, case_at, without_csrf
 from tests.mediation.helpers import TODAY, ago, assign, new_case, screen_everyone
 from vom.core.errors import DomainError
@@ -37,6 +45,15 @@ pytestmark = pytest.mark.django_db
 def shown(client, case) -> list[str]:
     """The parts as the page shows them now: kept, when they are."""
     return without_csrf(client.get(f"/cases/{case.pk}/").context["parts"])
+
+
+def page_read(user, case) -> tuple:
+    """A request of ``user``'s, the case as their page reads it and their permissions: what the parts are asked
+    for with (``case_page_parts.of``)."""
+    request = RequestFactory().get("/")
+    request.user = user
+    read = get_case_for_page(user, case.pk)
+    return request, read, permissions_for(user, read)
 
 
 def written(client, case) -> list[str]:
@@ -145,7 +162,7 @@ RAISE_THE_AGREEMENT = {model._meta.db_table for model in COMPLIANCE_RECORDS}
 
 
 @pytest.mark.parametrize("stage", list(CASE_PAGE_QUERIES))
-def test_every_table_the_parts_read_is_watched(rf: RequestFactory, program, coordinator, mediator, stage):
+def test_every_table_the_parts_read_is_watched(program, coordinator, mediator, stage):
     """Beside the case's own query (whose every column and annotation is part of the key), the parts read only
     tables whose writes change the case's revision: at every stage, for the coordinator and the mediator, with a
     letter and a number that replied STOP."""
@@ -156,46 +173,35 @@ def test_every_table_the_parts_read_is_watched(rf: RequestFactory, program, coor
     Party.objects.filter(case=case, role="offender").update(phone="+16125550123")
     texts.text_received(number="+16125550123", words="STOP", message_id="m1")
     tables = set()
-    for user in (coordinator, mediator):
-        request = rf.get("/")
-        request.user = user
-        read = get_case_for_page(user, case.pk) if stage != "referred" or user == coordinator else None
-        if read is None:
-            continue  # no mediator before screening
+    for user in (coordinator, mediator) if stage != "referred" else (coordinator,):  # no mediator before screening
+        asked = page_read(user, case)
         case_page_parts.clear()
         with CaptureQueriesContext(connection) as queries:
-            case_page_parts.of(request, read, permissions_for(user, read))
-        tables |= {
-            name for query in queries.captured_queries for name in re.findall(r'(?:FROM|JOIN) "(\w+)"', query["sql"])
-        }
+            case_page_parts.of(*asked)
+        tables |= tables_read(queries)
     assert {"cases_party", "notifications_textoptout"} <= tables
     assert tables <= set(WATCHED) | RAISE_THE_AGREEMENT, tables - set(WATCHED) - RAISE_THE_AGREEMENT
 
 
-def test_the_parts_read_every_record_kind_somewhere(rf: RequestFactory, program, coordinator, mediator):
+def test_the_parts_read_every_record_kind_somewhere(program, coordinator, mediator):
     """The stage-by-stage test above reads meetings, agreements and letters at the stages that have them."""
     kept_on_postgresql()
     case = case_at("closed", program, coordinator, mediator)
-    request = rf.get("/")
-    request.user = coordinator
-    read = get_case_for_page(coordinator, case.pk)
+    asked = page_read(coordinator, case)
     with CaptureQueriesContext(connection) as queries:
-        case_page_parts.of(request, read, permissions_for(coordinator, read))
+        case_page_parts.of(*asked)
     sql = " ".join(query["sql"] for query in queries.captured_queries)
     for table in ("mediation_meeting", "agreements_agreement", "agreements_letter"):
         assert f'"{table}"' in sql, table
 
 
-def test_a_kept_next_action_due_today_moves_with_the_day(rf: RequestFactory, program, coordinator, mediator):
+def test_a_kept_next_action_due_today_moves_with_the_day(program, coordinator, mediator):
     case = assign(new_case(program, coordinator), coordinator, mediator)
     screen_everyone(case, mediator)
-    request = rf.get("/")
-    request.user = mediator
     start = timezone.now()
     for days in (0, 1):
         with time_machine.travel(start + datetime.timedelta(days=days), tick=False):
-            read = get_case_for_page(mediator, case.pk)
-            head = case_page_parts.of(request, read, permissions_for(mediator, read)).head
+            head = case_page_parts.of(*page_read(mediator, case)).head
             assert f"Move the case to preparation</a> — due {timezone.localdate():%a %b %-d, %Y}" in head
 
 

@@ -317,6 +317,11 @@ READ_UNWATCHED = {
 }
 
 
+def tables_read(queries: CaptureQueriesContext) -> set[str]:
+    """The tables the captured queries read (FROM and JOIN)."""
+    return {name for query in queries.captured_queries for name in re.findall(r'(?:FROM|JOIN) "(\w+)"', query["sql"])}
+
+
 def test_every_table_the_providers_read_is_watched(program, coordinator, mediator):
     kept_on_postgresql()
     cases = [
@@ -331,7 +336,7 @@ def test_every_table_the_providers_read_is_watched(program, coordinator, mediato
                                location="Office")  # fmt: skip
     with CaptureQueriesContext(connection) as read:
         next_actions_for([*cases, fresh(prep)])
-    tables = {name for query in read.captured_queries for name in re.findall(r'(?:FROM|JOIN) "(\w+)"', query["sql"])}
+    tables = tables_read(read)
     with connection.cursor() as cursor:
         cursor.execute("SELECT DISTINCT tgrelid::regclass::text FROM pg_trigger WHERE tgname LIKE '%%\\_revise\\_%%'")
         watched = {row[0] for row in cursor.fetchall()}
